@@ -1,0 +1,1 @@
+//! The pipeplug host library.

@@ -1,0 +1,2 @@
+//! The `pipeplug` binary.
+fn main() {}

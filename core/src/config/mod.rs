@@ -1,0 +1,67 @@
+//! Plugin config decoding: [`PluginConfig`], which the attribute macros implement.
+//!
+//! A plugin's config is decoded the way iLogtail's Go `encoding/json` does it, minus the
+//! silent failures: the plugin starts from its defaults and the given keys are laid over
+//! them; keys match exactly, then case-insensitively (`Interval` sets `interval`); an unknown
+//! key is an error that names the accepted keys and the closest one, unless the plugin is
+//! lenient; durations take humantime strings (`"5s"`, `"1m 30s"`) or integers in the field's
+//! unit.
+
+use crate::registry::ConfigField;
+use crate::ConfigError;
+use serde::Deserializer;
+
+/// A plugin config: decoded from any serde format onto the plugin's defaults.
+///
+/// Implemented by the attribute macros; implement it by hand only for hand-registered
+/// plugins.
+pub trait PluginConfig: Sized {
+    /// The plugin's registered name, used in error messages.
+    const NAME: &'static str;
+    /// The config keys, for docs.
+    const FIELDS: &'static [ConfigField];
+
+    /// Decodes a config value; `null` means "every default".
+    ///
+    /// # Errors
+    /// Every problem found: unknown keys, values of the wrong type, bad durations.
+    fn from_config(config: &serde_json::Value) -> Result<Self, ConfigError>;
+
+    /// The config part of the plugin as JSON (durations as humantime strings).
+    fn to_config(&self) -> serde_json::Value;
+
+    /// Decodes from any serde format.
+    ///
+    /// # Errors
+    /// The input is not valid in its format, or as in [`from_config`](Self::from_config).
+    fn from_deserializer<'de, D: Deserializer<'de>>(d: D) -> Result<Self, ConfigError> {
+        let value: serde_json::Value = serde::Deserialize::deserialize(d).map_err(|e| {
+            ConfigError::new(
+                Self::NAME,
+                "",
+                crate::ConfigProblemKind::Custom(format!("not a valid config: {e}")),
+            )
+        })?;
+        Self::from_config(&value)
+    }
+
+    /// Decodes a JSON text.
+    ///
+    /// # Errors
+    /// As [`from_deserializer`](Self::from_deserializer).
+    fn from_json_str(s: &str) -> Result<Self, ConfigError> {
+        let mut de = serde_json::Deserializer::from_str(s);
+        Self::from_deserializer(&mut de)
+    }
+
+    /// Decodes a YAML text. An empty text means "every default".
+    ///
+    /// # Errors
+    /// As [`from_deserializer`](Self::from_deserializer).
+    fn from_yaml_str(s: &str) -> Result<Self, ConfigError> {
+        if s.trim().is_empty() {
+            return Self::from_config(&serde_json::Value::Null);
+        }
+        Self::from_deserializer(serde_yaml_ng::Deserializer::from_str(s))
+    }
+}

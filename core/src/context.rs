@@ -1,0 +1,502 @@
+//! [`Context`]: what a plugin knows of its pipeline.
+
+use crate::checkpoint::{CheckpointStore, MemoryCheckpoints};
+use crate::error::{CheckpointError, ExtensionError};
+use crate::plugin::Extension;
+use crate::self_metrics::{Counter, Gauge, Latency, MetricsRecord, SelfMetric};
+use crate::{Clock, GlobalConfig, StopSignal};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::atomic::AtomicUsize;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
+
+/// Which plugin a context belongs to (`PluginMeta`): `processor_rename/2` has type
+/// `processor_rename` and ID `2`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct PluginMeta {
+    /// The registered name.
+    pub plugin_type: String,
+    /// The ID within the pipeline.
+    pub plugin_id: String,
+}
+
+impl PluginMeta {
+    /// `type/id`, or `type` when the ID is empty (`PluginTypeWithID`).
+    #[must_use]
+    pub fn type_with_id(&self) -> String {
+        if self.plugin_id.is_empty() {
+            self.plugin_type.clone()
+        } else {
+            format!("{}/{}", self.plugin_type, self.plugin_id)
+        }
+    }
+}
+
+/// The severity of a [`LogRecord`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Level {
+    /// Detail for debugging.
+    Debug,
+    /// Normal operation.
+    Info,
+    /// Something is off but the plugin goes on.
+    Warn,
+    /// Something failed.
+    Error,
+}
+
+/// A line a plugin logged through [`Context::logger`], as the test harness records it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogRecord {
+    /// Severity.
+    pub level: Level,
+    /// The alarm type (`XXX_ALARM`) for alarms, else `None`.
+    pub alarm: Option<String>,
+    /// The plugin that logged it (`type/id`), empty for the pipeline itself.
+    pub plugin: String,
+    /// The message.
+    pub message: String,
+}
+
+/// A shared, lockable extension instance, as [`Context::get_extension`] returns it.
+pub type ExtensionHandle = Arc<Mutex<Box<dyn Extension>>>;
+
+/// Creates an extension that a pipeline does not declare (Go creates it from the registry
+/// on first use). The host installs one; the default uses the global registry.
+pub type ExtensionFactory =
+    Arc<dyn Fn(&str, &serde_json::Value, &Context) -> Result<ExtensionHandle, ExtensionError> + Send + Sync>;
+
+struct Shared {
+    config_name: String,
+    project: String,
+    logstore: String,
+    global: GlobalConfig,
+    checkpoints: Arc<dyn CheckpointStore>,
+    clock: Clock,
+    stopping: StopSignal,
+    extensions: RwLock<HashMap<String, ExtensionHandle>>,
+    extension_factory: Option<ExtensionFactory>,
+    metrics: MetricsRecord,
+    records: Option<Mutex<Vec<LogRecord>>>,
+    live_threads: Arc<AtomicUsize>,
+}
+
+/// What a plugin knows of its pipeline (Go's `pipeline.Context`): identity, checkpoints,
+/// extensions, self-metrics, a logger, the clock and the stop signal.
+///
+/// Cheap to clone (an `Arc`), `Send + Sync`: keep a clone in a worker thread.
+///
+/// ```
+/// use pipeplug::Context;
+/// let ctx = Context::builder().config_name("cfg").project("p").logstore("l").build();
+/// ctx.save_checkpoint_object("offset", &42_u64).unwrap();
+/// assert_eq!(ctx.get_checkpoint_object::<u64>("offset").unwrap(), Some(42));
+/// ctx.counter("lines").add(3);
+/// assert_eq!(ctx.counter("lines").get(), 3);
+/// ```
+#[derive(Clone)]
+pub struct Context {
+    shared: Arc<Shared>,
+    plugin: Arc<PluginMeta>,
+}
+
+impl fmt::Debug for Context {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Context")
+            .field("config_name", &self.shared.config_name)
+            .field("project", &self.shared.project)
+            .field("logstore", &self.shared.logstore)
+            .field("plugin", &self.plugin.type_with_id())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for Context {
+    fn default() -> Self {
+        Self::builder().build()
+    }
+}
+
+/// Builds a [`Context`]; see [`Context::builder`].
+#[derive(Default)]
+#[must_use]
+pub struct ContextBuilder {
+    config_name: String,
+    project: String,
+    logstore: String,
+    global: GlobalConfig,
+    checkpoints: Option<Arc<dyn CheckpointStore>>,
+    clock: Clock,
+    record_logs: bool,
+    extension_factory: Option<ExtensionFactory>,
+}
+
+impl ContextBuilder {
+    /// The pipeline's config name.
+    pub fn config_name(mut self, v: impl Into<String>) -> Self {
+        self.config_name = v.into();
+        self
+    }
+    /// The project.
+    pub fn project(mut self, v: impl Into<String>) -> Self {
+        self.project = v.into();
+        self
+    }
+    /// The logstore.
+    pub fn logstore(mut self, v: impl Into<String>) -> Self {
+        self.logstore = v.into();
+        self
+    }
+    /// The pipeline's `global` section.
+    pub fn global(mut self, v: GlobalConfig) -> Self {
+        self.global = v;
+        self
+    }
+    /// Where checkpoints go (in memory by default).
+    pub fn checkpoints(mut self, v: Arc<dyn CheckpointStore>) -> Self {
+        self.checkpoints = Some(v);
+        self
+    }
+    /// The clock (the system clock by default).
+    pub fn clock(mut self, v: Clock) -> Self {
+        self.clock = v;
+        self
+    }
+    /// Keep every line logged through [`Context::logger`], for [`Context::log_records`].
+    pub fn record_logs(mut self, v: bool) -> Self {
+        self.record_logs = v;
+        self
+    }
+    /// How undeclared extensions are created (from the global registry by default).
+    pub fn extension_factory(mut self, v: ExtensionFactory) -> Self {
+        self.extension_factory = Some(v);
+        self
+    }
+    /// The context.
+    pub fn build(self) -> Context {
+        Context {
+            shared: Arc::new(Shared {
+                config_name: self.config_name,
+                project: self.project,
+                logstore: self.logstore,
+                global: self.global,
+                checkpoints: self
+                    .checkpoints
+                    .unwrap_or_else(|| Arc::new(MemoryCheckpoints::new())),
+                clock: self.clock,
+                stopping: StopSignal::new(),
+                extensions: RwLock::new(HashMap::new()),
+                extension_factory: self.extension_factory,
+                metrics: MetricsRecord::default(),
+                records: self.record_logs.then(|| Mutex::new(Vec::new())),
+                live_threads: Arc::new(AtomicUsize::new(0)),
+            }),
+            plugin: Arc::new(PluginMeta::default()),
+        }
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl Context {
+    /// A builder; every part has a default.
+    pub fn builder() -> ContextBuilder {
+        ContextBuilder::default()
+    }
+
+    /// The same pipeline, seen by the plugin `meta` (its logger and metrics name it).
+    #[must_use]
+    pub fn for_plugin(&self, meta: PluginMeta) -> Self {
+        Self {
+            shared: Arc::clone(&self.shared),
+            plugin: Arc::new(meta),
+        }
+    }
+
+    /// The pipeline's config name (`GetConfigName`).
+    #[must_use]
+    pub fn config_name(&self) -> &str {
+        &self.shared.config_name
+    }
+    /// The project (`GetProject`).
+    #[must_use]
+    pub fn project(&self) -> &str {
+        &self.shared.project
+    }
+    /// The logstore (`GetLogstore`).
+    #[must_use]
+    pub fn logstore(&self) -> &str {
+        &self.shared.logstore
+    }
+    /// The plugin this context was given to.
+    #[must_use]
+    pub fn plugin(&self) -> &PluginMeta {
+        &self.plugin
+    }
+    /// The pipeline's `global` section (`GetPipelineScopeConfig`).
+    #[must_use]
+    pub fn global(&self) -> &GlobalConfig {
+        &self.shared.global
+    }
+    /// The clock: read the time and wait through it, so tests can use virtual time.
+    #[must_use]
+    pub fn clock(&self) -> &Clock {
+        &self.shared.clock
+    }
+    /// Fires when the pipeline stops. A V1 `start` that blocks must return once it fires.
+    #[must_use]
+    pub fn stopping(&self) -> &StopSignal {
+        &self.shared.stopping
+    }
+
+    /// Threads started through [`Worker`](crate::Worker) with this pipeline's contexts that
+    /// are still running.
+    #[must_use]
+    pub fn live_threads(&self) -> usize {
+        self.shared
+            .live_threads
+            .load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    pub(crate) fn live_thread_counter(&self) -> Arc<AtomicUsize> {
+        Arc::clone(&self.shared.live_threads)
+    }
+
+    fn checkpoint_key(&self, key: &str) -> String {
+        format!("{}^{key}", self.shared.config_name)
+    }
+
+    /// Stores a checkpoint (`SaveCheckPoint`), keyed by config name and `key`.
+    ///
+    /// # Errors
+    /// The store could not write.
+    pub fn save_checkpoint(&self, key: &str, value: &[u8]) -> Result<(), CheckpointError> {
+        self.shared
+            .checkpoints
+            .save(&self.checkpoint_key(key), value)
+            .map_err(|source| CheckpointError::Store {
+                key: key.to_owned(),
+                source,
+            })
+    }
+
+    /// Reads a checkpoint (`GetCheckPoint`).
+    ///
+    /// # Errors
+    /// The store could not read.
+    pub fn get_checkpoint(&self, key: &str) -> Result<Option<Vec<u8>>, CheckpointError> {
+        self.shared
+            .checkpoints
+            .get(&self.checkpoint_key(key))
+            .map_err(|source| CheckpointError::Store {
+                key: key.to_owned(),
+                source,
+            })
+    }
+
+    /// Stores a serde value as a JSON checkpoint (`SaveCheckPointObject`).
+    ///
+    /// # Errors
+    /// The value does not serialize, or the store could not write.
+    pub fn save_checkpoint_object<T: Serialize + ?Sized>(
+        &self,
+        key: &str,
+        value: &T,
+    ) -> Result<(), CheckpointError> {
+        let bytes = serde_json::to_vec(value).map_err(|source| CheckpointError::Json {
+            key: key.to_owned(),
+            source,
+        })?;
+        self.save_checkpoint(key, &bytes)
+    }
+
+    /// Reads a JSON checkpoint into a serde value (`GetCheckPointObject`).
+    ///
+    /// # Errors
+    /// The store could not read, or the stored bytes are not a `T`.
+    pub fn get_checkpoint_object<T: DeserializeOwned>(
+        &self,
+        key: &str,
+    ) -> Result<Option<T>, CheckpointError> {
+        match self.get_checkpoint(key)? {
+            None => Ok(None),
+            Some(bytes) => serde_json::from_slice(&bytes)
+                .map(Some)
+                .map_err(|source| CheckpointError::Json {
+                    key: key.to_owned(),
+                    source,
+                }),
+        }
+    }
+
+    /// Adds a created extension under `type/id` (the host does this for declared ones).
+    pub fn add_extension(&self, type_with_id: impl Into<String>, ext: ExtensionHandle) {
+        self.shared
+            .extensions
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(type_with_id.into(), ext);
+    }
+
+    /// The pipeline's extension called `name` (`GetExtension`).
+    ///
+    /// `name` is `type/id` as declared in the pipeline, or a bare type. A bare type that is
+    /// not declared is created from the registry with `config`, initialised and kept, as Go
+    /// does; an undeclared `type/id` is an error.
+    ///
+    /// # Errors
+    /// Not declared and not creatable, or creating it failed.
+    pub fn get_extension(
+        &self,
+        name: &str,
+        config: &serde_json::Value,
+    ) -> Result<ExtensionHandle, ExtensionError> {
+        if let Some(ext) = self
+            .shared
+            .extensions
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(name)
+        {
+            return Ok(Arc::clone(ext));
+        }
+        if name.contains('/') {
+            return Err(ExtensionError::NotDeclared {
+                name: name.to_owned(),
+            });
+        }
+        let ext = match &self.shared.extension_factory {
+            Some(factory) => factory(name, config, self)?,
+            None => crate::registry::create_extension(name, config, self)?,
+        };
+        self.add_extension(name, Arc::clone(&ext));
+        Ok(ext)
+    }
+
+    /// Runs `f` on the extension `name` downcast to its concrete type `T`.
+    ///
+    /// # Errors
+    /// As [`get_extension`](Self::get_extension), or the extension is not a `T`.
+    pub fn with_extension<T: Extension, R>(
+        &self,
+        name: &str,
+        config: &serde_json::Value,
+        f: impl FnOnce(&mut T) -> R,
+    ) -> Result<R, ExtensionError> {
+        let ext = self.get_extension(name, config)?;
+        let mut guard = lock(&ext);
+        let any: &mut dyn std::any::Any = &mut **guard;
+        any.downcast_mut::<T>()
+            .map(f)
+            .ok_or_else(|| ExtensionError::WrongType {
+                name: name.to_owned(),
+                expected: std::any::type_name::<T>(),
+            })
+    }
+
+    fn labels(&self, extra: &[(&str, &str)]) -> Vec<(String, String)> {
+        let mut labels = vec![
+            ("config_name".to_owned(), self.shared.config_name.clone()),
+            ("plugin".to_owned(), self.plugin.type_with_id()),
+        ];
+        labels.extend(extra.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
+        labels
+    }
+
+    /// The counter `name` of this plugin, created on first use.
+    #[must_use]
+    pub fn counter(&self, name: &str) -> Counter {
+        self.shared.metrics.counter(name, self.labels(&[]))
+    }
+    /// The counter `name` with extra labels.
+    #[must_use]
+    pub fn counter_with_labels(&self, name: &str, labels: &[(&str, &str)]) -> Counter {
+        self.shared.metrics.counter(name, self.labels(labels))
+    }
+    /// The gauge `name` of this plugin, created on first use.
+    #[must_use]
+    pub fn gauge(&self, name: &str) -> Gauge {
+        self.shared.metrics.gauge(name, self.labels(&[]))
+    }
+    /// The latency `name` of this plugin, created on first use.
+    #[must_use]
+    pub fn latency(&self, name: &str) -> Latency {
+        self.shared.metrics.latency(name, self.labels(&[]))
+    }
+    /// Every self-metric of the pipeline (`ExportMetricRecords`).
+    #[must_use]
+    pub fn export_metrics(&self) -> Vec<SelfMetric> {
+        self.shared.metrics.export()
+    }
+
+    /// A logger whose lines name this pipeline and plugin.
+    #[must_use]
+    pub fn logger(&self) -> Logger<'_> {
+        Logger { ctx: self }
+    }
+
+    /// Every line logged so far, when the context records them (the test harness's do).
+    #[must_use]
+    pub fn log_records(&self) -> Vec<LogRecord> {
+        self.shared
+            .records
+            .as_ref()
+            .map(|r| lock(r).clone())
+            .unwrap_or_default()
+    }
+}
+
+/// Logs lines tagged with the pipeline's config name and the plugin (Go's `logger.Info(ctx, ...)`).
+///
+/// Lines go to `tracing` (target `pipeplug::plugin`), and to the context's record when it
+/// keeps one.
+#[derive(Debug, Clone, Copy)]
+pub struct Logger<'a> {
+    ctx: &'a Context,
+}
+
+impl Logger<'_> {
+    fn emit(&self, level: Level, alarm: Option<&str>, message: &str) {
+        let config = self.ctx.config_name();
+        let plugin = self.ctx.plugin.type_with_id();
+        let alarm_s = alarm.unwrap_or("");
+        match level {
+            Level::Debug => tracing::debug!(target: "pipeplug::plugin", config, plugin, "{message}"),
+            Level::Info => tracing::info!(target: "pipeplug::plugin", config, plugin, "{message}"),
+            Level::Warn => tracing::warn!(target: "pipeplug::plugin", config, plugin, alarm = alarm_s, "{message}"),
+            Level::Error => tracing::error!(target: "pipeplug::plugin", config, plugin, alarm = alarm_s, "{message}"),
+        }
+        if let Some(records) = &self.ctx.shared.records {
+            lock(records).push(LogRecord {
+                level,
+                alarm: alarm.map(str::to_owned),
+                plugin,
+                message: message.to_owned(),
+            });
+        }
+    }
+    /// A debug line.
+    pub fn debug(&self, message: impl AsRef<str>) {
+        self.emit(Level::Debug, None, message.as_ref());
+    }
+    /// An info line.
+    pub fn info(&self, message: impl AsRef<str>) {
+        self.emit(Level::Info, None, message.as_ref());
+    }
+    /// A warning.
+    pub fn warn(&self, message: impl AsRef<str>) {
+        self.emit(Level::Warn, None, message.as_ref());
+    }
+    /// An error.
+    pub fn error(&self, message: impl AsRef<str>) {
+        self.emit(Level::Error, None, message.as_ref());
+    }
+    /// An alarm: a warning with an alarm type such as `PARSE_LOG_FAIL_ALARM`.
+    pub fn alarm(&self, alarm_type: &str, message: impl AsRef<str>) {
+        self.emit(Level::Warn, Some(alarm_type), message.as_ref());
+    }
+}

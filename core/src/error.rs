@@ -1,0 +1,227 @@
+//! Typed errors at the library's boundaries.
+
+use crate::registry::{PluginKind, SourceLocation};
+use std::fmt;
+
+/// The error type of plugin methods: any error, boxed (`?` converts, and `"text".into()`
+/// works).
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// A plugin config that does not decode: which plugin, and every problem found.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("plugin `{plugin}`: {}", DisplayProblems(.problems))]
+pub struct ConfigError {
+    /// The plugin's registered name.
+    pub plugin: String,
+    /// What is wrong, one entry per key.
+    pub problems: Vec<ConfigProblem>,
+}
+
+struct DisplayProblems<'a>(&'a [ConfigProblem]);
+
+impl fmt::Display for DisplayProblems<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, p) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str("; ")?;
+            }
+            write!(f, "{p}")?;
+        }
+        Ok(())
+    }
+}
+
+impl ConfigError {
+    /// An error with one problem.
+    pub fn new(plugin: impl Into<String>, path: impl Into<String>, kind: ConfigProblemKind) -> Self {
+        Self {
+            plugin: plugin.into(),
+            problems: vec![ConfigProblem {
+                path: path.into(),
+                kind,
+            }],
+        }
+    }
+}
+
+/// One thing wrong in a plugin config.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConfigProblem {
+    /// The key path (`interval`, `Fields.a`); empty for the config as a whole.
+    pub path: String,
+    /// What is wrong.
+    pub kind: ConfigProblemKind,
+}
+
+impl fmt::Display for ConfigProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if !self.path.is_empty() {
+            write!(f, "key `{}`: ", self.path)?;
+        }
+        write!(f, "{}", self.kind)
+    }
+}
+
+/// The kinds of [`ConfigProblem`].
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ConfigProblemKind {
+    /// A key the plugin does not have.
+    #[error("unknown key{}; accepted keys: {}", closest.as_ref().map(|c| format!(", did you mean `{c}`?")).unwrap_or_default(), if accepted.is_empty() { "none".to_owned() } else { accepted.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ") })]
+    UnknownKey {
+        /// Every key the plugin accepts.
+        accepted: Vec<String>,
+        /// The accepted key closest to the unknown one, if any is close.
+        closest: Option<String>,
+    },
+    /// Two keys given for one field (`interval` and `Interval`).
+    #[error("given twice, also as `{other}`")]
+    DuplicateKey {
+        /// The other spelling.
+        other: String,
+    },
+    /// A value of the wrong type or form.
+    #[error("expected {expected}: {reason}")]
+    Invalid {
+        /// What the field takes (`a duration such as "5s" or an integer of nanoseconds`).
+        expected: String,
+        /// Why the value was rejected (serde's or humantime's own words).
+        reason: String,
+    },
+    /// The config is not a map of keys.
+    #[error("expected a map of keys, found {found}")]
+    NotAMap {
+        /// What was found (`a string`, `a list`, ...).
+        found: String,
+    },
+    /// A check of the plugin's own failed.
+    #[error("{0}")]
+    Custom(String),
+}
+
+/// A broken plugin registry: two plugins of one kind share a name.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RegistryError {
+    /// Two registrations of one name.
+    #[error("{kind} plugin `{name}` is registered twice: by {first} and by {second}")]
+    Duplicate {
+        /// The kind.
+        kind: PluginKind,
+        /// The name.
+        name: String,
+        /// Where the first came from.
+        first: SourceLocation,
+        /// Where the second came from.
+        second: SourceLocation,
+    },
+}
+
+/// A plugin type string that does not parse (`name`, `name/id`, `name/id#priority`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TypeStringError {
+    /// `""`.
+    #[error("empty plugin type")]
+    Empty,
+    /// `/x` or `#1`.
+    #[error("plugin type `{0}` has no name before `/` or `#`")]
+    EmptyName(String),
+    /// `a//b` or `a/`.
+    #[error("plugin type `{0}` has an empty ID between slashes")]
+    EmptyId(String),
+    /// `a/b/c/d`.
+    #[error("plugin type `{0}` has too many `/` parts (at most `name/id/seq`)")]
+    TooManyParts(String),
+    /// `a#b#c`.
+    #[error("plugin type `{0}` has more than one `#`")]
+    TooManyHashes(String),
+    /// `a#x`.
+    #[error("plugin type `{0}`: priority `{1}` is not an integer")]
+    BadPriority(String, String),
+}
+
+/// A plugin that cannot be found or created.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum LookupError {
+    /// The type string does not parse.
+    #[error(transparent)]
+    TypeString(#[from] TypeStringError),
+    /// No plugin of that kind and name.
+    #[error("unknown {kind} plugin `{name}`{}", suggestion.as_ref().map(|s| format!("; did you mean `{s}`?")).unwrap_or_default())]
+    Unknown {
+        /// The kind looked in.
+        kind: PluginKind,
+        /// The name looked for.
+        name: String,
+        /// The closest registered name of that kind, if any is close.
+        suggestion: Option<String>,
+    },
+    /// The registry is broken.
+    #[error(transparent)]
+    Registry(#[from] RegistryError),
+    /// The config does not decode.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+}
+
+/// A checkpoint that could not be saved or read.
+#[derive(Debug, thiserror::Error)]
+pub enum CheckpointError {
+    /// The store failed.
+    #[error("checkpoint `{key}`: {source}")]
+    Store {
+        /// The key.
+        key: String,
+        /// The store's error.
+        source: BoxError,
+    },
+    /// The value is not valid JSON of the requested type.
+    #[error("checkpoint `{key}`: {source}")]
+    Json {
+        /// The key.
+        key: String,
+        /// serde_json's error.
+        source: serde_json::Error,
+    },
+}
+
+/// An extension that could not be found or created.
+#[derive(Debug, thiserror::Error)]
+pub enum ExtensionError {
+    /// `type/id` not declared in the pipeline.
+    #[error("extension `{name}` is not declared in the pipeline")]
+    NotDeclared {
+        /// The name asked for.
+        name: String,
+    },
+    /// Not in the registry, or its config is bad.
+    #[error("extension `{name}`: {source}")]
+    Create {
+        /// The name asked for.
+        name: String,
+        /// Why.
+        source: Box<LookupError>,
+    },
+    /// Its `init` failed.
+    #[error("extension `{name}`: init failed: {source}")]
+    Init {
+        /// The name asked for.
+        name: String,
+        /// The plugin's error.
+        source: BoxError,
+    },
+    /// It is not of the type asked for.
+    #[error("extension `{name}` is not a `{expected}`")]
+    WrongType {
+        /// The name asked for.
+        name: String,
+        /// The type asked for.
+        expected: &'static str,
+    },
+}
+
+/// A full [`LogGroupQueue`](crate::LogGroupQueue).
+#[derive(Debug, thiserror::Error)]
+pub enum QueueError {
+    /// No room; the group is handed back.
+    #[error("log group queue is full")]
+    Full(Box<crate::protocol::LogGroup>),
+}

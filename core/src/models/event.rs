@@ -1,0 +1,142 @@
+//! `PipelineEvent`, `GroupInfo` and `PipelineGroupEvents`.
+
+use super::{ByteArray, Log, Metadata, Metric, Span, Tags};
+use serde::{Deserialize, Serialize};
+
+/// The kind of an event (`models.EventType`); the numbers are Go's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum EventType {
+    /// A [`Metric`].
+    Metric = 1,
+    /// A [`Span`].
+    Span = 2,
+    /// A [`Log`].
+    Logging = 3,
+    /// A [`ByteArray`].
+    ByteArray = 4,
+}
+
+/// One event of a V2 pipeline (Go's `PipelineEvent` interface, as an enum).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "eventType", rename_all = "camelCase")]
+pub enum PipelineEvent {
+    /// A log.
+    Log(Log),
+    /// A metric.
+    Metric(Metric),
+    /// A span.
+    Span(Span),
+    /// Raw bytes.
+    ByteArray(ByteArray),
+}
+
+static EMPTY_TAGS: std::sync::LazyLock<Tags> = std::sync::LazyLock::new(Tags::new);
+
+impl PipelineEvent {
+    /// The kind of event (`GetType`).
+    #[must_use]
+    pub fn event_type(&self) -> EventType {
+        match self {
+            Self::Log(_) => EventType::Logging,
+            Self::Metric(_) => EventType::Metric,
+            Self::Span(_) => EventType::Span,
+            Self::ByteArray(_) => EventType::ByteArray,
+        }
+    }
+
+    /// The event name (`GetName`); empty for byte arrays.
+    #[must_use]
+    pub fn name(&self) -> &str {
+        match self {
+            Self::Log(l) => &l.name,
+            Self::Metric(m) => &m.name,
+            Self::Span(s) => &s.name,
+            Self::ByteArray(_) => "",
+        }
+    }
+
+    /// The event tags (`GetTags`); empty for byte arrays.
+    #[must_use]
+    pub fn tags(&self) -> &Tags {
+        match self {
+            Self::Log(l) => &l.tags,
+            Self::Metric(m) => &m.tags,
+            Self::Span(s) => &s.tags,
+            Self::ByteArray(_) => &EMPTY_TAGS,
+        }
+    }
+
+    /// Mutable tags; `None` for byte arrays, which have none.
+    pub fn tags_mut(&mut self) -> Option<&mut Tags> {
+        match self {
+            Self::Log(l) => Some(&mut l.tags),
+            Self::Metric(m) => Some(&mut m.tags),
+            Self::Span(s) => Some(&mut s.tags),
+            Self::ByteArray(_) => None,
+        }
+    }
+
+    /// The event time in Unix nanoseconds (`GetTimestamp`; a span's start).
+    #[must_use]
+    pub fn timestamp(&self) -> u64 {
+        match self {
+            Self::Log(l) => l.timestamp,
+            Self::Metric(m) => m.timestamp,
+            Self::Span(s) => s.start_time,
+            Self::ByteArray(_) => 0,
+        }
+    }
+}
+
+impl From<Log> for PipelineEvent {
+    fn from(e: Log) -> Self {
+        Self::Log(e)
+    }
+}
+impl From<Metric> for PipelineEvent {
+    fn from(e: Metric) -> Self {
+        Self::Metric(e)
+    }
+}
+impl From<Span> for PipelineEvent {
+    fn from(e: Span) -> Self {
+        Self::Span(e)
+    }
+}
+impl From<ByteArray> for PipelineEvent {
+    fn from(e: ByteArray) -> Self {
+        Self::ByteArray(e)
+    }
+}
+
+/// What a group of events shares: metadata and tags (`models.GroupInfo`).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct GroupInfo {
+    /// Metadata of the group (source, file, ...).
+    pub metadata: Metadata,
+    /// Tags shared by the group's events.
+    pub tags: Tags,
+}
+
+/// `models.NewGroup`.
+#[must_use]
+pub fn new_group(metadata: Metadata, tags: Tags) -> GroupInfo {
+    GroupInfo { metadata, tags }
+}
+
+/// A group and its events: what V2 plugins pass along (`models.PipelineGroupEvents`).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct PipelineGroupEvents {
+    /// The group.
+    pub group: GroupInfo,
+    /// Its events.
+    pub events: Vec<PipelineEvent>,
+}
+
+impl PipelineGroupEvents {
+    /// A group with events.
+    #[must_use]
+    pub fn new(group: GroupInfo, events: Vec<PipelineEvent>) -> Self {
+        Self { group, events }
+    }
+}

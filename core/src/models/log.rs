@@ -1,0 +1,178 @@
+//! The V2 log event (`models.Log`).
+
+use super::{KeyValues, Tags};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// The key of a log's body (`models.ContentKey` / `BodyKey`).
+pub const BODY_KEY: &str = "content";
+
+/// A value in a log's contents. Go stores `any`; these are the kinds iLogtail plugins use.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum LogValue {
+    /// Text.
+    String(String),
+    /// A signed integer.
+    Int(i64),
+    /// A float.
+    Float(f64),
+    /// A boolean.
+    Bool(bool),
+    /// Raw bytes (Go's `[]byte` body). Serialized as a list of numbers.
+    Bytes(Vec<u8>),
+}
+
+impl LogValue {
+    /// The value as text, if it is a string.
+    #[must_use]
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Self::String(s) => Some(s),
+            _ => None,
+        }
+    }
+}
+
+/// Text form, as a V1 log content carries it. Bytes are decoded as UTF-8, lossily.
+impl fmt::Display for LogValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::String(s) => f.write_str(s),
+            Self::Int(i) => write!(f, "{i}"),
+            Self::Float(x) => write!(f, "{x}"),
+            Self::Bool(b) => write!(f, "{b}"),
+            Self::Bytes(b) => f.write_str(&String::from_utf8_lossy(b)),
+        }
+    }
+}
+
+impl From<String> for LogValue {
+    fn from(s: String) -> Self {
+        Self::String(s)
+    }
+}
+impl From<&str> for LogValue {
+    fn from(s: &str) -> Self {
+        Self::String(s.to_owned())
+    }
+}
+impl From<i64> for LogValue {
+    fn from(i: i64) -> Self {
+        Self::Int(i)
+    }
+}
+impl From<f64> for LogValue {
+    fn from(x: f64) -> Self {
+        Self::Float(x)
+    }
+}
+impl From<bool> for LogValue {
+    fn from(b: bool) -> Self {
+        Self::Bool(b)
+    }
+}
+impl From<Vec<u8>> for LogValue {
+    fn from(b: Vec<u8>) -> Self {
+        Self::Bytes(b)
+    }
+}
+
+/// A log event of a V2 pipeline.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Log {
+    /// The event name.
+    pub name: String,
+    /// Severity (`INFO`, `ERROR`, ...), empty when unknown.
+    pub level: String,
+    /// Trace span ID, empty when none.
+    pub span_id: String,
+    /// Trace ID, empty when none.
+    pub trace_id: String,
+    /// Event tags.
+    pub tags: Tags,
+    /// When the event happened, in Unix nanoseconds.
+    pub timestamp: u64,
+    /// When the agent saw the event, in Unix nanoseconds.
+    pub observed_timestamp: u64,
+    /// Offset in the source (a file position).
+    pub offset: u64,
+    /// Size of the raw source record in bytes.
+    pub raw_size: u64,
+    /// The fields of the log; the body is under [`BODY_KEY`].
+    pub contents: KeyValues<LogValue>,
+}
+
+impl Log {
+    /// The body (`GetBody`).
+    #[must_use]
+    pub fn body(&self) -> Option<&LogValue> {
+        self.contents.get(BODY_KEY)
+    }
+
+    /// Sets the body (`SetBody`).
+    pub fn set_body(&mut self, body: impl Into<LogValue>) {
+        self.contents.add(BODY_KEY, body);
+    }
+
+    /// Approximate size in bytes (`GetSize`): keys and values of contents and tags.
+    #[must_use]
+    pub fn size(&self) -> usize {
+        let contents: usize = self
+            .contents
+            .iter()
+            .map(|(k, v)| {
+                k.len()
+                    + match v {
+                        LogValue::String(s) => s.len(),
+                        LogValue::Bytes(b) => b.len(),
+                        _ => 8,
+                    }
+            })
+            .sum();
+        let tags: usize = self.tags.iter().map(|(k, v)| k.len() + v.len()).sum();
+        contents + tags
+    }
+}
+
+/// `models.NewLog`: a log with every field given.
+#[must_use]
+#[allow(clippy::too_many_arguments)]
+pub fn new_log(
+    name: impl Into<String>,
+    body: impl Into<LogValue>,
+    level: impl Into<String>,
+    span_id: impl Into<String>,
+    trace_id: impl Into<String>,
+    tags: Tags,
+    timestamp: u64,
+) -> Log {
+    let mut log = Log {
+        name: name.into(),
+        level: level.into(),
+        span_id: span_id.into(),
+        trace_id: trace_id.into(),
+        tags,
+        timestamp,
+        ..Log::default()
+    };
+    log.set_body(body);
+    log
+}
+
+/// `models.NewSimpleLog`: a log with a body, tags and a timestamp in Unix nanoseconds.
+#[must_use]
+pub fn new_simple_log(body: impl Into<LogValue>, tags: Tags, timestamp: u64) -> Log {
+    new_log("", body, "", "", "", tags, timestamp)
+}
+
+/// `models.NewSimpleLevelLog`: as [`new_simple_log`] with a level.
+#[must_use]
+pub fn new_simple_level_log(
+    level: impl Into<String>,
+    body: impl Into<LogValue>,
+    tags: Tags,
+    timestamp: u64,
+) -> Log {
+    new_log("", body, level, "", "", tags, timestamp)
+}

@@ -1,0 +1,60 @@
+use super::Plugin;
+use crate::models::PipelineGroupEvents;
+use crate::protocol::LogGroup;
+use crate::{BoxError, Context, PipelineContext};
+
+/// Sends groups out of the agent (`pipeline.Flusher`).
+pub trait Flusher: Plugin {
+    /// Prepares the plugin.
+    ///
+    /// # Errors
+    /// The plugin cannot run; the pipeline does not start.
+    fn init(&mut self, ctx: &Context) -> Result<(), BoxError> {
+        let _ = ctx;
+        Ok(())
+    }
+
+    /// Whether the flusher can take data now (`IsReady`). The runner holds data back, in
+    /// this flusher's own bounded queue, until it is.
+    fn is_ready(&self, project: &str, logstore: &str, logstore_key: i64) -> bool {
+        let _ = (project, logstore, logstore_key);
+        true
+    }
+
+    /// Told `true` when the agent is about to exit: flush fast, skip retries (`SetUrgent`).
+    fn set_urgent(&mut self, urgent: bool) {
+        let _ = urgent;
+    }
+
+    /// Stops the plugin after the last flush.
+    ///
+    /// # Errors
+    /// Logged with the plugin's name.
+    fn stop(&mut self) -> Result<(), BoxError> {
+        Ok(())
+    }
+}
+
+/// A V1 flusher: takes log groups.
+pub trait FlusherV1: Flusher {
+    /// Sends `groups` (`Flush`).
+    ///
+    /// # Errors
+    /// Logged with the plugin's name; the groups are dropped.
+    fn flush(
+        &mut self,
+        project: &str,
+        logstore: &str,
+        config_name: &str,
+        groups: Vec<LogGroup>,
+    ) -> Result<(), BoxError>;
+}
+
+/// A V2 flusher: takes event groups.
+pub trait FlusherV2: Flusher {
+    /// Sends `groups` (`Export`).
+    ///
+    /// # Errors
+    /// Logged with the plugin's name; the groups are dropped.
+    fn export(&mut self, groups: Vec<PipelineGroupEvents>, ctx: &PipelineContext) -> Result<(), BoxError>;
+}

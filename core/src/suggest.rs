@@ -1,0 +1,33 @@
+//! "Did you mean ...?" suggestions.
+
+/// The candidate closest to `input`, if it is close enough to be a likely typo: a
+/// case-insensitive match, or a Jaro-Winkler similarity of at least 0.8.
+pub(crate) fn closest<'a>(input: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let lower = input.to_lowercase();
+    let mut best: Option<(f64, &'a str)> = None;
+    for c in candidates {
+        let score = if c.to_lowercase() == lower {
+            2.0
+        } else {
+            strsim::jaro_winkler(&lower, &c.to_lowercase())
+        };
+        if best.is_none_or(|(b, _)| score > b) {
+            best = Some((score, c));
+        }
+    }
+    best.filter(|(score, _)| *score >= 0.8).map(|(_, c)| c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::closest;
+
+    #[test]
+    fn suggests_typos_not_strangers() {
+        let keys = ["interval", "Fields", "IgnoreIfExist"];
+        assert_eq!(closest("intervl", keys), Some("interval"));
+        assert_eq!(closest("fields", keys), Some("Fields"));
+        assert_eq!(closest("zzz", keys), None);
+        assert_eq!(closest("x", []), None);
+    }
+}
