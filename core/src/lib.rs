@@ -21,6 +21,8 @@ pub mod registry;
 mod self_metrics;
 mod stop;
 mod suggest;
+pub mod testing;
+pub mod prelude;
 
 #[doc(hidden)]
 #[path = "private.rs"]
