@@ -1,12 +1,209 @@
-//! Not public API. Used by generated code: items here may change in any release.
+//! Not public API. Used by generated code: items here may change in any release, which is
+//! why `pipeplug` pins `pipeplug-macros` exactly.
+//!
+//! The attribute macros name runtime items only through this module (as
+//! `::pipeplug::__private::...`, or `<crate = "...">::__private::...`), so that a plugin
+//! crate needs no dependency but `pipeplug`.
 
 pub use ::ctor;
 pub use ::serde;
 pub use ::serde_json;
 
-pub use crate::registry::Node;
+pub use crate::config::{Decoder, DurationUnit, Encoder, PluginConfig};
+pub use crate::plugin::{
+    Aggregator, AggregatorV1, AggregatorV2, Extension, Flusher, FlusherV1, FlusherV2,
+    MetricInput, MetricInputV1, MetricInputV2, Plugin, Processor, ProcessorV1, ProcessorV2,
+    ServiceInput, ServiceInputV1, ServiceInputV2,
+};
+pub use crate::registry::{
+    ConfigField, Factories, Native, Node, PluginDescriptor, PluginKind, SourceLocation,
+};
+pub use crate::testing::conformance;
+pub use crate::ConfigError;
+
+/// A JSON value: what configs decode from. (An alias, so generated code names no crate but
+/// `pipeplug`.)
+pub type Value = serde_json::Value;
 
 /// Links a static registry node (what the macros' constructors call before `main`).
 pub fn submit(node: &'static Node) {
     crate::registry::submit(node);
+}
+
+/// The accepted key closest to `input`, if one is close enough to suggest (the registry's
+/// "did you mean" logic).
+#[must_use]
+pub fn suggest<'a>(input: &str, candidates: &[&'a str]) -> Option<&'a str> {
+    crate::suggest::closest(input, candidates.iter().copied())
+}
+
+/// How the macros find out, at compile time, which of its kind's V1/V2 traits a plugin
+/// implements, and build its factories from that.
+///
+/// `Probe::<T>::SERVICE_V1` is an inherent constant bounded by `T: ServiceInputV1`; when
+/// the bound does not hold, the lookup falls back to [`NotImplemented`]'s constant, which is
+/// `false` (the `impls` crate's trick; it works because `T` is a concrete type at the use
+/// site). The answers then pick an inherent impl of [`Glue`], one per combination, whose
+/// functions box the plugin natively or through its [adapter](crate::adapter).
+pub mod glue {
+    use super::{ConfigError, PluginConfig, Value};
+    use crate::adapter::{
+        AggregatorV1AsV2, AggregatorV2AsV1, FlusherV1AsV2, FlusherV2AsV1, MetricV1AsV2,
+        MetricV2AsV1, ProcessorV1AsV2, ProcessorV2AsV1, ServiceV1AsV2, ServiceV2AsV1,
+    };
+    use crate::plugin::{
+        AggregatorV1, AggregatorV2, Extension, FlusherV1, FlusherV2, MetricInputV1,
+        MetricInputV2, ProcessorV1, ProcessorV2, ServiceInputV1, ServiceInputV2,
+    };
+    use crate::ConfigProblemKind;
+    use std::marker::PhantomData;
+
+    /// Answers "does `T` implement ...?" (see the module docs).
+    pub struct Probe<T: ?Sized>(PhantomData<T>);
+
+    /// The "no" answers of [`Probe`]; generated code brings it into scope.
+    pub trait NotImplemented {
+        /// `T: MetricInputV1`.
+        const METRIC_V1: bool = false;
+        /// `T: MetricInputV2`.
+        const METRIC_V2: bool = false;
+        /// `T: ServiceInputV1`.
+        const SERVICE_V1: bool = false;
+        /// `T: ServiceInputV2`.
+        const SERVICE_V2: bool = false;
+        /// `T: ProcessorV1`.
+        const PROCESSOR_V1: bool = false;
+        /// `T: ProcessorV2`.
+        const PROCESSOR_V2: bool = false;
+        /// `T: AggregatorV1`.
+        const AGGREGATOR_V1: bool = false;
+        /// `T: AggregatorV2`.
+        const AGGREGATOR_V2: bool = false;
+        /// `T: FlusherV1`.
+        const FLUSHER_V1: bool = false;
+        /// `T: FlusherV2`.
+        const FLUSHER_V2: bool = false;
+    }
+
+    impl<T: ?Sized> NotImplemented for Probe<T> {}
+
+    /// The factories of `T`, given which of V1 (`V1`) and V2 (`V2`) it implements.
+    pub struct Glue<T, const V1: bool, const V2: bool>(PhantomData<T>);
+
+    fn neither<T: PluginConfig>() -> ConfigError {
+        // Unreachable in a program that compiles: the macros assert at compile time that a
+        // plugin implements V1 or V2. This impl exists so that the assertion is the only
+        // error the user sees.
+        ConfigError::new(
+            T::NAME,
+            "",
+            ConfigProblemKind::Custom("the plugin implements neither V1 nor V2".to_owned()),
+        )
+    }
+
+    macro_rules! kinds {
+        ($($yes1:ident, $yes2:ident, $v1:ident, $v2:ident, $a12:ident, $a21:ident, $f1:ident, $f2:ident;)*) => {
+            $(
+                impl<T: ?Sized + $v1> Probe<T> {
+                    /// Yes.
+                    pub const $yes1: bool = true;
+                }
+                impl<T: ?Sized + $v2> Probe<T> {
+                    /// Yes.
+                    pub const $yes2: bool = true;
+                }
+                impl<T: PluginConfig + $v1 + $v2> Glue<T, true, true> {
+                    /// Native V1.
+                    ///
+                    /// # Errors
+                    /// The config does not decode.
+                    pub fn $f1(config: &Value) -> Result<Box<dyn $v1>, ConfigError> {
+                        Ok(Box::new(T::from_config(config)?))
+                    }
+                    /// Native V2.
+                    ///
+                    /// # Errors
+                    /// The config does not decode.
+                    pub fn $f2(config: &Value) -> Result<Box<dyn $v2>, ConfigError> {
+                        Ok(Box::new(T::from_config(config)?))
+                    }
+                }
+                impl<T: PluginConfig + $v1> Glue<T, true, false> {
+                    /// Native V1.
+                    ///
+                    /// # Errors
+                    /// The config does not decode.
+                    pub fn $f1(config: &Value) -> Result<Box<dyn $v1>, ConfigError> {
+                        Ok(Box::new(T::from_config(config)?))
+                    }
+                    /// V2 adapted from V1.
+                    ///
+                    /// # Errors
+                    /// The config does not decode.
+                    pub fn $f2(config: &Value) -> Result<Box<dyn $v2>, ConfigError> {
+                        Ok(Box::new($a12::new(T::from_config(config)?)))
+                    }
+                }
+                impl<T: PluginConfig + $v2> Glue<T, false, true> {
+                    /// V1 adapted from V2.
+                    ///
+                    /// # Errors
+                    /// The config does not decode.
+                    pub fn $f1(config: &Value) -> Result<Box<dyn $v1>, ConfigError> {
+                        Ok(Box::new($a21::new(T::from_config(config)?)))
+                    }
+                    /// Native V2.
+                    ///
+                    /// # Errors
+                    /// The config does not decode.
+                    pub fn $f2(config: &Value) -> Result<Box<dyn $v2>, ConfigError> {
+                        Ok(Box::new(T::from_config(config)?))
+                    }
+                }
+                impl<T: PluginConfig> Glue<T, false, false> {
+                    /// Never called (see `neither`).
+                    ///
+                    /// # Errors
+                    /// Always.
+                    pub fn $f1(_: &Value) -> Result<Box<dyn $v1>, ConfigError> {
+                        Err(neither::<T>())
+                    }
+                    /// Never called (see `neither`).
+                    ///
+                    /// # Errors
+                    /// Always.
+                    pub fn $f2(_: &Value) -> Result<Box<dyn $v2>, ConfigError> {
+                        Err(neither::<T>())
+                    }
+                }
+            )*
+        };
+    }
+
+    kinds! {
+        METRIC_V1, METRIC_V2, MetricInputV1, MetricInputV2, MetricV1AsV2, MetricV2AsV1, metric_v1, metric_v2;
+        SERVICE_V1, SERVICE_V2, ServiceInputV1, ServiceInputV2, ServiceV1AsV2, ServiceV2AsV1, service_v1, service_v2;
+        PROCESSOR_V1, PROCESSOR_V2, ProcessorV1, ProcessorV2, ProcessorV1AsV2, ProcessorV2AsV1, processor_v1, processor_v2;
+        AGGREGATOR_V1, AGGREGATOR_V2, AggregatorV1, AggregatorV2, AggregatorV1AsV2, AggregatorV2AsV1, aggregator_v1, aggregator_v2;
+        FLUSHER_V1, FLUSHER_V2, FlusherV1, FlusherV2, FlusherV1AsV2, FlusherV2AsV1, flusher_v1, flusher_v2;
+    }
+
+    /// The factory of an extension (one trait, no adapter).
+    ///
+    /// # Errors
+    /// The config does not decode.
+    pub fn extension<T: PluginConfig + Extension>(
+        config: &Value,
+    ) -> Result<Box<dyn Extension>, ConfigError> {
+        Ok(Box::new(T::from_config(config)?))
+    }
+
+    /// The config of `T` with every default, as JSON (the descriptor's `defaults`).
+    ///
+    /// # Errors
+    /// A default does not decode (cannot happen for macro-generated configs, whose defaults
+    /// are typed expressions).
+    pub fn defaults<T: PluginConfig>() -> Result<Value, ConfigError> {
+        T::from_config(&Value::Null).map(|p| p.to_config())
+    }
 }

@@ -6,6 +6,17 @@
 //! key is an error that names the accepted keys and the closest one, unless the plugin is
 //! lenient; durations take humantime strings (`"5s"`, `"1m 30s"`) or integers in the field's
 //! unit.
+//!
+//! The macros generate [`PluginConfig`] with a [`Decoder`] (config → plugin) and an
+//! [`Encoder`] (plugin → config); both are public for hand-written impls.
+
+mod decode;
+mod duration;
+mod encode;
+
+pub use decode::Decoder;
+pub use duration::{format as format_duration, DurationUnit};
+pub use encode::Encoder;
 
 use crate::registry::ConfigField;
 use crate::ConfigError;
