@@ -1,0 +1,322 @@
+//! Pipeline config files: iLogtail's format, in YAML or JSON.
+//!
+//! A file holds one pipeline:
+//!
+//! ```yaml
+//! enable: true                  # false: the pipeline is skipped
+//! global:                       # iLogtail's global settings, keys case-insensitive
+//!   StructureType: v2           # v1 (default) or v2
+//! inputs:
+//!   - Type: service_example_plugin
+//!     interval: 1s              # the plugin's parameters, flattened (user form)
+//! processors:
+//!   - type: processor_rename/2  # internal form: `type` + `detail`; `name/id#priority`
+//!     detail: { SourceKeys: [a], DestKeys: [b] }
+//! flushers:
+//!   - Type: flusher_stdout
+//! ```
+//!
+//! [`load_file`] reads a file, resolves every `Type` in the registry and reports **every**
+//! problem of the file at once, each naming the file, the plugin (its list, index and
+//! `Type`) and the key. Plugin parameters are decoded later, by the plugins' own decoders,
+//! when the engine builds the pipeline ([`crate::engine::Pipeline::build`]); `pipeplug check`
+//! does both.
+
+mod error;
+mod global;
+mod parse;
+mod plugins;
+
+pub use error::{ConfigDiagnostic, ConfigErrors, PluginPosition, Problem};
+pub use global::StructureType;
+pub use parse::Format;
+
+use pipeplug::registry::{PluginDescriptor, PluginKind, PluginType, Registry};
+use pipeplug::{GlobalConfig, PluginMeta};
+use std::fmt;
+use std::path::Path;
+
+/// The plugin lists of a pipeline config.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Section {
+    /// `inputs`: metric and service inputs.
+    Inputs,
+    /// `processors`.
+    Processors,
+    /// `aggregators`.
+    Aggregators,
+    /// `flushers`.
+    Flushers,
+    /// `extensions`.
+    Extensions,
+}
+
+impl Section {
+    /// Every list, in the order plugins are created (extensions first, as iLogtail does).
+    pub const ALL: [Self; 5] = [
+        Self::Extensions,
+        Self::Inputs,
+        Self::Processors,
+        Self::Aggregators,
+        Self::Flushers,
+    ];
+
+    /// The key in the file (`inputs`, ...).
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Inputs => "inputs",
+            Self::Processors => "processors",
+            Self::Aggregators => "aggregators",
+            Self::Flushers => "flushers",
+            Self::Extensions => "extensions",
+        }
+    }
+}
+
+impl fmt::Display for Section {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One plugin of a pipeline: where it is, which registered plugin, and its parameters.
+#[derive(Debug, Clone)]
+pub struct PluginSpec {
+    /// Its list, index and `Type` as written.
+    pub position: PluginPosition,
+    /// The parsed `Type` (`name/id#priority`).
+    pub plugin_type: PluginType,
+    /// Its ID in the pipeline: as written, or numbered as iLogtail does.
+    pub id: String,
+    /// The registered plugin.
+    pub descriptor: &'static PluginDescriptor,
+    /// Its parameters (`null` when none: every default).
+    pub params: serde_json::Value,
+}
+
+impl PluginSpec {
+    /// The plugin's kind.
+    #[must_use]
+    pub fn kind(&self) -> PluginKind {
+        self.descriptor.kind()
+    }
+
+    /// `PluginMeta` for its context: the registered name and the ID.
+    #[must_use]
+    pub fn meta(&self) -> PluginMeta {
+        PluginMeta {
+            plugin_type: self.plugin_type.name.clone(),
+            plugin_id: self.id.clone(),
+        }
+    }
+
+    /// `IntervalMs` among the parameters (any case), which iLogtail uses as a metric
+    /// input's interval when `init` returns zero.
+    #[must_use]
+    pub fn interval_ms_param(&self) -> Option<u64> {
+        let map = self.params.as_object()?;
+        map.iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case("IntervalMs"))
+            .and_then(|(_, v)| v.as_u64())
+    }
+}
+
+/// A pipeline config file, read and checked against the registry.
+#[derive(Debug, Clone)]
+pub struct PipelineConfig {
+    /// The file, as given (used in messages).
+    pub file: String,
+    /// The config name: the file name without its extension (keys checkpoints, tags logs).
+    pub name: String,
+    /// `enable` (default `true`); a disabled pipeline is not run.
+    pub enable: bool,
+    /// `global`, over iLogtail's defaults.
+    pub global: GlobalConfig,
+    /// `global.StructureType`.
+    pub structure: StructureType,
+    /// `inputs`.
+    pub inputs: Vec<PluginSpec>,
+    /// `processors`, in running order.
+    pub processors: Vec<PluginSpec>,
+    /// `aggregators` (empty: the engine adds `aggregator_default`).
+    pub aggregators: Vec<PluginSpec>,
+    /// `flushers`.
+    pub flushers: Vec<PluginSpec>,
+    /// `extensions`.
+    pub extensions: Vec<PluginSpec>,
+    /// Things worth saying that are not errors (ignored iLogtail settings, ...).
+    pub warnings: Vec<ConfigDiagnostic>,
+}
+
+impl PipelineConfig {
+    /// Every plugin, extensions first.
+    pub fn plugins(&self) -> impl Iterator<Item = &PluginSpec> {
+        self.extensions
+            .iter()
+            .chain(&self.inputs)
+            .chain(&self.processors)
+            .chain(&self.aggregators)
+            .chain(&self.flushers)
+    }
+}
+
+const TOP_KEYS: [&str; 7] = [
+    "enable",
+    "global",
+    "inputs",
+    "processors",
+    "aggregators",
+    "flushers",
+    "extensions",
+];
+
+/// Reads the config file at `path` (`.json`: JSON, else YAML).
+///
+/// # Errors
+/// Every problem of the file, each naming the file, the plugin and the key.
+pub fn load_file(path: &Path, registry: &Registry) -> Result<PipelineConfig, ConfigErrors> {
+    let file = path.display().to_string();
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| ConfigDiagnostic::file(&file, Problem::Io(e.to_string())))?;
+    let name = path
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or("pipeline")
+        .to_owned();
+    load_str(&text, Format::from_path(path), &file, &name, registry)
+}
+
+/// Reads a config text; `file` names it in messages and `name` is its config name.
+///
+/// # Errors
+/// Every problem found, as [`load_file`].
+pub fn load_str(
+    text: &str,
+    format: Format,
+    file: &str,
+    name: &str,
+    registry: &Registry,
+) -> Result<PipelineConfig, ConfigErrors> {
+    let value = parse::parse(text, format, file)?;
+    let serde_json::Value::Object(top) = value else {
+        return Err(ConfigDiagnostic::file(
+            file,
+            Problem::WrongType {
+                expected: "a map with `inputs`, `flushers`, ...".to_owned(),
+                found: error::describe(&value),
+            },
+        )
+        .into());
+    };
+    let mut errors = Vec::new();
+    let enable_v = top.get("enable").cloned();
+    let global_v = top.get("global").cloned();
+    for key in top.keys() {
+        if !TOP_KEYS.contains(&key.as_str()) {
+            errors.push(
+                ConfigDiagnostic::file(
+                    file,
+                    Problem::UnknownKey {
+                        accepted: TOP_KEYS.iter().map(|k| (*k).to_owned()).collect(),
+                        closest: error::closest(key, TOP_KEYS).map(str::to_owned),
+                    },
+                )
+                .at_key(key.clone()),
+            );
+        }
+    }
+    let enable = match enable_v {
+        None | Some(serde_json::Value::Null) => true,
+        Some(serde_json::Value::Bool(b)) => b,
+        Some(other) => {
+            errors.push(
+                ConfigDiagnostic::file(
+                    file,
+                    Problem::WrongType {
+                        expected: "`true` or `false`".to_owned(),
+                        found: error::describe(&other),
+                    },
+                )
+                .at_key("enable"),
+            );
+            true
+        }
+    };
+    let decoded = global::decode(global_v.as_ref(), file, &mut errors);
+    let mut config = PipelineConfig {
+        file: file.to_owned(),
+        name: name.to_owned(),
+        enable,
+        global: decoded.global,
+        structure: decoded.structure,
+        inputs: Vec::new(),
+        processors: Vec::new(),
+        aggregators: Vec::new(),
+        flushers: Vec::new(),
+        extensions: Vec::new(),
+        warnings: decoded
+            .ignored
+            .iter()
+            .map(|k| {
+                ConfigDiagnostic::file(
+                    file,
+                    Problem::Pipeline("an iLogtail setting that pipeplug ignores".to_owned()),
+                )
+                .at_key(format!("global.{k}"))
+            })
+            .collect(),
+    };
+    if !enable {
+        // Skipped as a whole: its plugins may not even be in this binary.
+        return ConfigErrors { errors }.into_result(config);
+    }
+    for section in Section::ALL {
+        let specs = plugins::read_section(section, top.get(section.as_str()), registry, file, &mut errors);
+        match section {
+            Section::Inputs => config.inputs = specs,
+            Section::Processors => config.processors = specs,
+            Section::Aggregators => config.aggregators = specs,
+            Section::Flushers => config.flushers = specs,
+            Section::Extensions => config.extensions = specs,
+        }
+    }
+    // Processors run in list order; an explicit `#priority` moves one (stable).
+    config
+        .processors
+        .sort_by_key(|s| s.plugin_type.priority.map_or(s.position.index as i64, i64::from));
+    plugins::assign_ids(
+        config
+            .extensions
+            .iter_mut()
+            .chain(&mut config.inputs)
+            .chain(&mut config.processors)
+            .chain(&mut config.aggregators)
+            .chain(&mut config.flushers),
+    );
+    for (section, empty) in [
+        (Section::Inputs, top.get("inputs").is_none_or(is_empty_list)),
+        (Section::Flushers, top.get("flushers").is_none_or(is_empty_list)),
+    ] {
+        if empty {
+            errors.push(
+                ConfigDiagnostic::file(
+                    file,
+                    Problem::Pipeline(format!(
+                        "no {section}: a pipeline needs at least one (`{section}: [ {{Type: ...}} ]`)"
+                    )),
+                )
+                .at_key(section.as_str()),
+            );
+        }
+    }
+    ConfigErrors { errors }.into_result(config)
+}
+
+fn is_empty_list(v: &serde_json::Value) -> bool {
+    match v {
+        serde_json::Value::Null => true,
+        serde_json::Value::Array(a) => a.is_empty(),
+        _ => false,
+    }
+}
