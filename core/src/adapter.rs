@@ -2,14 +2,20 @@
 //!
 //! The attribute macros register one of these as the factory of the interface a plugin does
 //! not implement; [`registry::add_service_creator`](crate::registry::add_service_creator)
-//! and its siblings do the same. Events are converted with [`convert`](crate::convert).
+//! and its siblings do the same. Events are converted with [`convert`](crate::convert):
+//! V1 logs reach V2 plugins with their `__tag__:key` contents as event tags
+//! ([`v1_log_to_v2_with_tags`](convert::v1_log_to_v2_with_tags)), and V2 groups reach V1
+//! plugins that take bare logs with the group tags as `__tag__:key` contents
+//! ([`group_to_v1_logs`](convert::group_to_v1_logs)).
 //!
 //! In V2 pipelines, a V1 processor sees only the log events of a group: metrics, spans and
-//! byte arrays pass it unchanged (iLogtail drops what a processor does not collect; the
-//! adapter never drops).
+//! byte arrays pass it unchanged, ahead of the processed logs (iLogtail drops what a
+//! processor does not collect; the adapter never drops).
 
 use crate::collector::{LogContext, LogWithContext};
-use crate::convert::{self, event_to_v1_logs, group_to_v1, group_to_v2, TAG_PREFIX};
+use crate::convert::{
+    self, group_to_v1, group_to_v1_logs, group_to_v2_with_tags, v1_log_to_v2_with_tags,
+};
 use crate::models::{GroupInfo, PipelineEvent, PipelineGroupEvents};
 use crate::plugin::{
     Aggregator, AggregatorV1, AggregatorV2, Flusher, FlusherV1, FlusherV2, MetricInput,
@@ -17,25 +23,15 @@ use crate::plugin::{
     ServiceInputV1, ServiceInputV2,
 };
 use crate::protocol::{Log, LogGroup};
-use crate::{BoxError, Clock, Collector, Context, LogGroupQueue, PipelineCollector, PipelineContext};
+use crate::{
+    BoxError, Clock, Collector, Context, LogGroupQueue, PipelineCollector, PipelineContext,
+};
 use std::sync::Arc;
 use std::time::Duration;
 
-/// A V1 log as a V2 log, moving `__tag__:k` contents back into tags.
+/// A V1 log as a V2 log event, `__tag__:k` contents as tags.
 fn v1_to_v2_event(log: &Log) -> PipelineEvent {
-    let mut v2 = convert::v1_log_to_v2(log);
-    let tag_keys: Vec<String> = v2
-        .contents
-        .keys()
-        .filter(|k| k.starts_with(TAG_PREFIX))
-        .map(str::to_owned)
-        .collect();
-    for key in tag_keys {
-        if let Some(v) = v2.contents.delete(&key) {
-            v2.tags.add(&key[TAG_PREFIX.len()..], v.to_string());
-        }
-    }
-    PipelineEvent::Log(v2)
+    PipelineEvent::Log(v1_log_to_v2_with_tags(log))
 }
 
 /// A collector turning V1 logs into V2 log events of an empty group.
@@ -50,21 +46,11 @@ fn v1_collector_into(target: PipelineCollector, clock: Clock) -> Collector {
 fn v2_context_into(target: Collector) -> PipelineContext {
     PipelineContext::new(PipelineCollector::from_sink(Arc::new(
         move |g: PipelineGroupEvents| {
-            for log in group_logs_with_tags(&g) {
+            for log in group_to_v1_logs(&g) {
                 target.add_raw_log(log);
             }
         },
     )))
-}
-
-fn group_logs_with_tags(g: &PipelineGroupEvents) -> Vec<Log> {
-    let mut logs: Vec<Log> = g.events.iter().flat_map(event_to_v1_logs).collect();
-    for log in &mut logs {
-        for (k, v) in g.group.tags.iter() {
-            log.push(format!("{TAG_PREFIX}{k}"), v.clone());
-        }
-    }
-    logs
 }
 
 macro_rules! adapter_struct {
@@ -217,7 +203,7 @@ impl<T: ProcessorV2> ProcessorV1 for ProcessorV2AsV1<T> {
         out.collector()
             .to_array()
             .iter()
-            .flat_map(group_logs_with_tags)
+            .flat_map(group_to_v1_logs)
             .collect()
     }
 }
@@ -238,12 +224,16 @@ macro_rules! aggregator_base {
 aggregator_base! { AggregatorV1AsV2: AggregatorV1; AggregatorV2AsV1: AggregatorV2; }
 
 impl<T: AggregatorV1> AggregatorV2 for AggregatorV1AsV2<T> {
-    fn record(&mut self, group: PipelineGroupEvents, _ctx: &PipelineContext) -> Result<(), BoxError> {
+    fn record(
+        &mut self,
+        group: PipelineGroupEvents,
+        _ctx: &PipelineContext,
+    ) -> Result<(), BoxError> {
         let mut context = LogContext::new();
         for (k, v) in group.group.tags.iter() {
             context.insert(k.to_owned(), serde_json::Value::String(v.clone()));
         }
-        for log in group_logs_with_tags(&group) {
+        for log in group_to_v1_logs(&group) {
             self.inner.add(log, Some(&context))?;
         }
         Ok(())
@@ -252,12 +242,16 @@ impl<T: AggregatorV1> AggregatorV2 for AggregatorV1AsV2<T> {
     fn get_result(&mut self, ctx: &PipelineContext) -> Result<(), BoxError> {
         let groups: Vec<LogGroup> = self.inner.flush();
         ctx.collector()
-            .collect_list(groups.iter().map(group_to_v2));
+            .collect_list(groups.iter().map(group_to_v2_with_tags));
         Ok(())
     }
 }
 
 /// A V2 aggregator in a V1 pipeline. What it collects is kept until `flush`.
+///
+/// Each log is recorded as a group of one event; the text values of the log's context
+/// (Go's `ctx map[string]interface{}`) become the group's tags, the other values are
+/// dropped.
 #[derive(Debug)]
 pub struct AggregatorV2AsV1<T> {
     inner: T,
@@ -283,16 +277,28 @@ impl<T: Plugin> Plugin for AggregatorV2AsV1<T> {
 }
 
 impl<T: AggregatorV2> AggregatorV1 for AggregatorV2AsV1<T> {
-    fn add(&mut self, log: Log, _ctx: Option<&LogContext>) -> Result<(), BoxError> {
+    fn add(&mut self, log: Log, ctx: Option<&LogContext>) -> Result<(), BoxError> {
+        let mut group = GroupInfo::default();
+        for (k, v) in ctx.into_iter().flatten() {
+            if let serde_json::Value::String(s) = v {
+                group.tags.add(k.clone(), s.clone());
+            }
+        }
+        let events = vec![v1_to_v2_event(&log)];
         self.inner
-            .record(convert::logs_to_group(std::slice::from_ref(&log)), &self.buffer)
+            .record(PipelineGroupEvents::new(group, events), &self.buffer)
     }
 
     fn flush(&mut self) -> Vec<LogGroup> {
         if let Err(e) = self.inner.get_result(&self.buffer) {
             self.ctx.logger().error(format!("get_result failed: {e}"));
         }
-        self.buffer.collector().to_array().iter().map(group_to_v1).collect()
+        self.buffer
+            .collector()
+            .to_array()
+            .iter()
+            .map(group_to_v1)
+            .collect()
     }
 }
 
@@ -318,7 +324,11 @@ macro_rules! flusher_base {
 flusher_base! { FlusherV1AsV2: FlusherV1; FlusherV2AsV1: FlusherV2; }
 
 impl<T: FlusherV1> FlusherV2 for FlusherV1AsV2<T> {
-    fn export(&mut self, groups: Vec<PipelineGroupEvents>, _ctx: &PipelineContext) -> Result<(), BoxError> {
+    fn export(
+        &mut self,
+        groups: Vec<PipelineGroupEvents>,
+        _ctx: &PipelineContext,
+    ) -> Result<(), BoxError> {
         let groups = groups.iter().map(group_to_v1).collect();
         let ctx = &self.ctx;
         self.inner
@@ -334,7 +344,7 @@ impl<T: FlusherV2> FlusherV1 for FlusherV2AsV1<T> {
         _config_name: &str,
         groups: Vec<LogGroup>,
     ) -> Result<(), BoxError> {
-        let groups = groups.iter().map(group_to_v2).collect();
+        let groups = groups.iter().map(group_to_v2_with_tags).collect();
         self.inner
             .export(groups, &PipelineContext::new(PipelineCollector::noop()))
     }

@@ -33,7 +33,11 @@ impl fmt::Display for DisplayProblems<'_> {
 
 impl ConfigError {
     /// An error with one problem.
-    pub fn new(plugin: impl Into<String>, path: impl Into<String>, kind: ConfigProblemKind) -> Self {
+    pub fn new(
+        plugin: impl Into<String>,
+        path: impl Into<String>,
+        kind: ConfigProblemKind,
+    ) -> Self {
         Self {
             plugin: plugin.into(),
             problems: vec![ConfigProblem {
@@ -125,7 +129,7 @@ pub enum TypeStringError {
     #[error("plugin type `{0}` has no name before `/` or `#`")]
     EmptyName(String),
     /// `a//b` or `a/`.
-    #[error("plugin type `{0}` has an empty ID between slashes")]
+    #[error("plugin type `{0}` has an empty ID after a `/`")]
     EmptyId(String),
     /// `a/b/c/d`.
     #[error("plugin type `{0}` has too many `/` parts (at most `name/id/seq`)")]

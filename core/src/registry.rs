@@ -18,7 +18,7 @@ use crate::plugin::{
 use crate::{ConfigError, Context, ExtensionError};
 use std::collections::HashMap;
 use std::fmt;
-use std::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 /// The six kinds of plugin.
@@ -94,9 +94,30 @@ pub struct SourceLocation {
     pub line: u32,
 }
 
+impl SourceLocation {
+    /// What [`add_service_creator`] and its siblings record as the crate: they know the
+    /// calling file and line, not the crate.
+    pub const RUN_TIME: &'static str = "(registered at run time)";
+}
+
 impl fmt::Display for SourceLocation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "crate `{}` ({}:{})", self.crate_name, self.file, self.line)
+        write!(f, "crate `{}`", self.crate_name)?;
+        if !self.file.is_empty() {
+            write!(f, " ({}:{})", self.file, self.line)?;
+        }
+        Ok(())
+    }
+}
+
+/// The source location of the caller of a `#[track_caller]` registration function.
+#[track_caller]
+fn caller_source() -> SourceLocation {
+    let at = std::panic::Location::caller();
+    SourceLocation {
+        crate_name: SourceLocation::RUN_TIME,
+        file: at.file(),
+        line: at.line(),
     }
 }
 
@@ -218,6 +239,8 @@ impl PluginDescriptor {
 pub struct Node {
     pub(crate) descriptor: &'static PluginDescriptor,
     pub(crate) next: AtomicPtr<Node>,
+    /// Set by the first `submit`: linking a node twice would make the list a cycle.
+    linked: AtomicBool,
 }
 
 impl Node {
@@ -227,15 +250,29 @@ impl Node {
         Self {
             descriptor,
             next: AtomicPtr::new(std::ptr::null_mut()),
+            linked: AtomicBool::new(false),
         }
+    }
+}
+
+impl fmt::Debug for Node {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Node")
+            .field("name", &self.descriptor.name)
+            .field("kind", &self.descriptor.kind())
+            .finish_non_exhaustive()
     }
 }
 
 static HEAD: AtomicPtr<Node> = AtomicPtr::new(std::ptr::null_mut());
 static COUNT: AtomicUsize = AtomicUsize::new(0);
 
-/// Links `node` into the registry: a lock-free push, no allocation, no panic.
+/// Links `node` into the registry: a lock-free push, no allocation, no lock, no panic.
+/// Submitting a node that is already linked does nothing.
 pub(crate) fn submit(node: &'static Node) {
+    if node.linked.swap(true, Ordering::AcqRel) {
+        return;
+    }
     let node_ptr = std::ptr::from_ref(node).cast_mut();
     let mut head = HEAD.load(Ordering::Acquire);
     loop {
@@ -301,20 +338,25 @@ macro_rules! go_creators {
     ($($(#[$doc:meta])* $fn:ident => $variant:ident, $v1:ident, $v2:ident;)*) => {$(
         $(#[$doc])*
         ///
-        /// `creator` builds the plugin from its config; the other interface is adapted.
-        /// The plugin must implement both base and V1 or V2 traits; use [`register`] for full
-        /// control (docs of config fields, source location).
+        /// `creator` builds the plugin from its config (a JSON value, `null` for "all
+        /// defaults") and says which interfaces it implements by wrapping it in [`V1Only`],
+        /// [`V2Only`] or [`Both`]; the other interface is adapted. The registration's
+        /// source is the calling file and line. Use [`register`] for full control (docs of
+        /// config fields, crate name). A second registration of the name is reported by
+        /// [`global`].
+        #[track_caller]
         pub fn $fn<T, F>(name: &'static str, description: &'static str, creator: F)
         where
             T: CreatorOutput<dyn $v1, dyn $v2>,
             F: Fn(&serde_json::Value) -> Result<T, ConfigError> + Send + Sync + 'static,
         {
+            let source = caller_source();
             let creator = leak(creator);
             register(PluginDescriptor {
                 name,
                 description,
                 config_fields: &[],
-                source: SourceLocation { crate_name: "(registered at run time)", file: "", line: 0 },
+                source,
                 native: T::NATIVE,
                 factories: Factories::$variant {
                     v1: leak(move |c: &serde_json::Value| creator(c).map(T::into_v1)),
@@ -389,21 +431,22 @@ go_creators! {
 }
 
 /// Registers an extension at run time (Go's `pipeline.AddExtensionCreator`).
+///
+/// `creator` builds the extension from its config (`null` for "all defaults"). The
+/// registration's source is the calling file and line.
+#[track_caller]
 pub fn add_extension_creator<T, F>(name: &'static str, description: &'static str, creator: F)
 where
     T: Extension,
     F: Fn(&serde_json::Value) -> Result<T, ConfigError> + Send + Sync + 'static,
 {
+    let source = caller_source();
     let creator = leak(creator);
     register(PluginDescriptor {
         name,
         description,
         config_fields: &[],
-        source: SourceLocation {
-            crate_name: "(registered at run time)",
-            file: "",
-            line: 0,
-        },
+        source,
         native: Native { v1: true, v2: true },
         factories: Factories::Extension {
             new: leak(move |c: &serde_json::Value| {

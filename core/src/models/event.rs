@@ -66,6 +66,39 @@ impl PipelineEvent {
         }
     }
 
+    /// Renames the event (`SetName`); byte arrays have no name, so it does nothing to them.
+    pub fn set_name(&mut self, name: impl Into<String>) {
+        match self {
+            Self::Log(l) => l.name = name.into(),
+            Self::Metric(m) => m.name = name.into(),
+            Self::Span(s) => s.name = name.into(),
+            Self::ByteArray(_) => {}
+        }
+    }
+
+    /// When the agent saw the event, in Unix nanoseconds (`GetObservedTimestamp`); 0 for
+    /// byte arrays.
+    #[must_use]
+    pub fn observed_timestamp(&self) -> u64 {
+        match self {
+            Self::Log(l) => l.observed_timestamp,
+            Self::Metric(m) => m.observed_timestamp,
+            Self::Span(s) => s.observed_timestamp,
+            Self::ByteArray(_) => 0,
+        }
+    }
+
+    /// Sets when the agent saw the event (`SetObservedTimestamp`); does nothing to byte
+    /// arrays.
+    pub fn set_observed_timestamp(&mut self, nanos: u64) {
+        match self {
+            Self::Log(l) => l.observed_timestamp = nanos,
+            Self::Metric(m) => m.observed_timestamp = nanos,
+            Self::Span(s) => s.observed_timestamp = nanos,
+            Self::ByteArray(_) => {}
+        }
+    }
+
     /// Mutable tags; `None` for byte arrays, which have none.
     pub fn tags_mut(&mut self) -> Option<&mut Tags> {
         match self {

@@ -39,7 +39,10 @@ impl<T> KeyValues<T> {
     }
 
     /// Adds or replaces every pair of `items` (`AddAll`).
-    pub fn add_all<K: Into<String>, V: Into<T>>(&mut self, items: impl IntoIterator<Item = (K, V)>) {
+    pub fn add_all<K: Into<String>, V: Into<T>>(
+        &mut self,
+        items: impl IntoIterator<Item = (K, V)>,
+    ) {
         for (k, v) in items {
             self.add(k, v);
         }
@@ -95,16 +98,25 @@ impl<T> KeyValues<T> {
         pairs
     }
 
-    /// Renames `from` to `to`, keeping the position; returns whether `from` was present.
+    /// Renames `from` to `to`, keeping the position of `from`; a pair already under `to` is
+    /// replaced. Returns whether `from` was present.
     pub fn rename(&mut self, from: &str, to: impl Into<String>) -> bool {
-        let Some(index) = self.map.get_index_of(from) else {
+        let Some(mut index) = self.map.get_index_of(from) else {
             return false;
         };
         let to = to.into();
+        if to == from {
+            return true;
+        }
         if let Some((_, value)) = self.map.shift_remove_index(index) {
-            self.map.shift_remove(&to);
-            let index = index.min(self.map.len());
-            self.map.shift_insert(index, to, value);
+            if let Some(old) = self.map.get_index_of(&to) {
+                self.map.shift_remove_index(old);
+                // The pairs after the removed one moved up by one.
+                if old < index {
+                    index -= 1;
+                }
+            }
+            self.map.shift_insert(index.min(self.map.len()), to, value);
         }
         true
     }
@@ -136,6 +148,18 @@ impl<T> IntoIterator for KeyValues<T> {
     fn into_iter(self) -> Self::IntoIter {
         self.map.into_iter()
     }
+}
+
+/// `models.NewTags`: empty tags.
+#[must_use]
+pub fn new_tags() -> Tags {
+    Tags::new()
+}
+
+/// `models.NewMetadata`: empty metadata.
+#[must_use]
+pub fn new_metadata() -> Metadata {
+    Metadata::new()
 }
 
 /// `models.NewTagsWithMap`: tags from any map or list of pairs.
@@ -173,9 +197,22 @@ mod tests {
     fn rename_keeps_position_and_replaces_target() {
         let mut t = new_tags_with_key_values(&["a", "1", "b", "2", "c", "3"]);
         assert!(t.rename("a", "c"));
-        assert_eq!(t.sorted(), vec![("b", &"2".to_owned()), ("c", &"1".to_owned())]);
+        assert_eq!(
+            t.sorted(),
+            vec![("b", &"2".to_owned()), ("c", &"1".to_owned())]
+        );
         assert_eq!(t.keys().collect::<Vec<_>>(), ["c", "b"]);
         assert!(!t.rename("zz", "y"));
+    }
+
+    #[test]
+    fn rename_onto_an_earlier_key_takes_the_renamed_position() {
+        let mut t = new_tags_with_key_values(&["c", "3", "a", "1", "b", "2"]);
+        assert!(t.rename("a", "c"));
+        assert_eq!(t.keys().collect::<Vec<_>>(), ["c", "b"]);
+        assert_eq!(t.get("c").map(String::as_str), Some("1"));
+        assert!(t.rename("b", "b"));
+        assert_eq!(t.keys().collect::<Vec<_>>(), ["c", "b"]);
     }
 
     #[test]

@@ -34,13 +34,15 @@ impl LogValue {
     }
 }
 
-/// Text form, as a V1 log content carries it. Bytes are decoded as UTF-8, lossily.
+/// Text form, as a V1 log content carries it: numbers as Go's `fmt.Sprint` writes them
+/// (`1e+06`, `NaN`), booleans as `true`/`false`, bytes decoded as UTF-8 (invalid sequences
+/// replaced).
 impl fmt::Display for LogValue {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::String(s) => f.write_str(s),
             Self::Int(i) => write!(f, "{i}"),
-            Self::Float(x) => write!(f, "{x}"),
+            Self::Float(x) => f.write_str(&super::float::format_go(*x)),
             Self::Bool(b) => write!(f, "{b}"),
             Self::Bytes(b) => f.write_str(&String::from_utf8_lossy(b)),
         }
@@ -110,6 +112,16 @@ impl Log {
         self.contents.get(BODY_KEY)
     }
 
+    /// The body as bytes, when it is text or bytes (what Go's `GetBody` returns).
+    #[must_use]
+    pub fn body_bytes(&self) -> Option<&[u8]> {
+        match self.body()? {
+            LogValue::String(s) => Some(s.as_bytes()),
+            LogValue::Bytes(b) => Some(b),
+            _ => None,
+        }
+    }
+
     /// Sets the body (`SetBody`).
     pub fn set_body(&mut self, body: impl Into<LogValue>) {
         self.contents.add(BODY_KEY, body);
@@ -133,6 +145,12 @@ impl Log {
         let tags: usize = self.tags.iter().map(|(k, v)| k.len() + v.len()).sum();
         contents + tags
     }
+}
+
+/// `models.NewLogContents`: empty log contents.
+#[must_use]
+pub fn new_log_contents() -> KeyValues<LogValue> {
+    KeyValues::new()
 }
 
 /// `models.NewLog`: a log with every field given.

@@ -58,15 +58,21 @@ impl fmt::Display for MetricType {
     }
 }
 
+/// Parses Go's text for a type (`MetricTypeValues`), ignoring ASCII case.
 impl FromStr for MetricType {
-    type Err = String;
+    type Err = UnknownMetricType;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Self::ALL
             .into_iter()
             .find(|t| t.as_str().eq_ignore_ascii_case(s))
-            .ok_or_else(|| format!("unknown metric type `{s}`"))
+            .ok_or_else(|| UnknownMetricType(s.to_owned()))
     }
 }
+
+/// A metric type name that is not one of Go's `MetricTypeTexts`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown metric type `{0}`; expected one of Untyped, Counter, Gauge, Histogram, Summary, Meter, RateCounter")]
+pub struct UnknownMetricType(pub String);
 
 /// The value of a metric: one number, or named numbers (`MetricSingleValue` / `MetricMultiValue`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -76,6 +82,38 @@ pub enum MetricValue {
     Single(f64),
     /// Several named numbers (for example histogram buckets).
     Multi(KeyValues<f64>),
+}
+
+impl MetricValue {
+    /// Whether it is one number (`IsSingleValue`).
+    #[must_use]
+    pub fn is_single_value(&self) -> bool {
+        matches!(self, Self::Single(_))
+    }
+
+    /// Whether it is named numbers (`IsMultiValues`).
+    #[must_use]
+    pub fn is_multi_values(&self) -> bool {
+        matches!(self, Self::Multi(_))
+    }
+
+    /// The number, if it is one (`GetSingleValue`, which answers 0 for multi-values).
+    #[must_use]
+    pub fn single_value(&self) -> Option<f64> {
+        match self {
+            Self::Single(v) => Some(*v),
+            Self::Multi(_) => None,
+        }
+    }
+
+    /// The named numbers, if it has them (`GetMultiValues`).
+    #[must_use]
+    pub fn multi_values(&self) -> Option<&KeyValues<f64>> {
+        match self {
+            Self::Single(_) => None,
+            Self::Multi(values) => Some(values),
+        }
+    }
 }
 
 impl Default for MetricValue {
@@ -111,14 +149,17 @@ impl Metric {
     /// The single value, if the metric has one.
     #[must_use]
     pub fn single_value(&self) -> Option<f64> {
-        match self.value {
-            MetricValue::Single(v) => Some(v),
-            MetricValue::Multi(_) => None,
-        }
+        self.value.single_value()
+    }
+
+    /// The named values, if the metric has them.
+    #[must_use]
+    pub fn multi_values(&self) -> Option<&KeyValues<f64>> {
+        self.value.multi_values()
     }
 }
 
-/// `models.NewMetric`.
+/// `models.NewMetric`, without typed values (see [`new_metric_with_typed_values`]).
 #[must_use]
 pub fn new_metric(
     name: impl Into<String>,
@@ -137,16 +178,42 @@ pub fn new_metric(
     }
 }
 
-/// `models.NewSingleValueMetric`: a metric with one number.
+/// A number a metric value can be made from: any integer or float, as Go's
+/// `NewSingleValueMetric[T int|uint|float]` takes (integers beyond 2^53 round to the
+/// nearest `f64`).
+pub trait MetricNumber: Copy {
+    /// The number as an `f64`.
+    fn to_f64(self) -> f64;
+}
+
+macro_rules! metric_numbers {
+    ($($t:ty),*) => {$(
+        impl MetricNumber for $t {
+            #[allow(clippy::cast_precision_loss, clippy::cast_lossless)]
+            fn to_f64(self) -> f64 {
+                self as f64
+            }
+        }
+    )*};
+}
+metric_numbers!(f64, f32, i8, i16, i32, i64, isize, u8, u16, u32, u64, usize);
+
+/// `models.NewSingleValueMetric`: a metric with one number (any integer or float).
 #[must_use]
 pub fn new_single_value_metric(
     name: impl Into<String>,
     metric_type: MetricType,
     tags: Tags,
     timestamp: u64,
-    value: impl Into<f64>,
+    value: impl MetricNumber,
 ) -> Metric {
-    new_metric(name, metric_type, tags, timestamp, MetricValue::Single(value.into()))
+    new_metric(
+        name,
+        metric_type,
+        tags,
+        timestamp,
+        MetricValue::Single(value.to_f64()),
+    )
 }
 
 /// `models.NewMultiValuesMetric`: a metric with named numbers.
@@ -158,7 +225,42 @@ pub fn new_multi_values_metric(
     timestamp: u64,
     values: KeyValues<f64>,
 ) -> Metric {
-    new_metric(name, metric_type, tags, timestamp, MetricValue::Multi(values))
+    new_metric(
+        name,
+        metric_type,
+        tags,
+        timestamp,
+        MetricValue::Multi(values),
+    )
+}
+
+/// `models.NewMetricMultiValue`: no named numbers yet (add them with
+/// [`KeyValues::add`]).
+#[must_use]
+pub fn new_metric_multi_value() -> KeyValues<f64> {
+    KeyValues::new()
+}
+
+/// `models.NewMetricTypedValues`: no typed values yet.
+#[must_use]
+pub fn new_metric_typed_values() -> KeyValues<serde_json::Value> {
+    KeyValues::new()
+}
+
+/// `models.NewMetric` with its typed values (Go's sixth argument).
+#[must_use]
+pub fn new_metric_with_typed_values(
+    name: impl Into<String>,
+    metric_type: MetricType,
+    tags: Tags,
+    timestamp: u64,
+    value: MetricValue,
+    typed_values: KeyValues<serde_json::Value>,
+) -> Metric {
+    Metric {
+        typed_values,
+        ..new_metric(name, metric_type, tags, timestamp, value)
+    }
 }
 
 /// `models.NewMetricMultiValueWithMap`: named numbers from pairs.
