@@ -6,7 +6,7 @@
 //! interval is tested in microseconds and deterministically.
 
 use crate::StopSignal;
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -14,6 +14,9 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 const STOP_POLL: Duration = Duration::from_millis(2);
 /// How long [`VirtualClock::advance`] waits, in real time, for tickers to settle.
 const SETTLE_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long, in real time after it started, a thread may run before a virtual clock stops
+/// waiting for it (see the module docs).
+const THREAD_GRACE: Duration = Duration::from_secs(1);
 
 /// The time source of a pipeline: cheap to clone, shared by every plugin of a pipeline.
 #[derive(Debug, Clone, Default)]
@@ -58,8 +61,9 @@ impl Clock {
 
     /// A ticker firing every `interval`, first at now + `interval`.
     ///
-    /// Create it on the thread that starts the worker (before spawning), so that a test
-    /// advancing a virtual clock waits for the worker to reach its first tick.
+    /// Make it on the plugin's worker thread or before spawning it: a worker thread started
+    /// with [`Worker::spawn`](crate::Worker::spawn) is waited for by a virtual clock until it
+    /// first waits, so either way a test advancing the clock sees every tick.
     #[must_use]
     pub fn ticker(&self, interval: Duration) -> Ticker {
         let interval = interval.max(Duration::from_micros(1));
@@ -71,11 +75,13 @@ impl Clock {
                 id: None,
             },
             Self::Virtual(v) => {
-                let id = v.register();
+                let (id, elapsed) = v.register(Role::Timer);
+                // The ticker now stands for this thread: the thread's own hold can go.
+                release_thread_hold();
                 Ticker {
                     clock: self.clone(),
                     interval,
-                    next: Cell::new(Deadline::Virtual(v.elapsed() + interval)),
+                    next: Cell::new(Deadline::Virtual(elapsed + interval)),
                     id: Some(id),
                 }
             }
@@ -86,14 +92,126 @@ impl Clock {
     #[must_use]
     pub fn sleep(&self, duration: Duration, stop: &StopSignal) -> bool {
         match self {
-            Self::Real => !stop.wait_timeout(duration),
+            Self::Real => {
+                release_thread_hold();
+                !stop.wait_timeout(duration)
+            }
             Self::Virtual(v) => {
-                let id = v.register();
-                let done = v.wait_until(id, v.elapsed() + duration, stop);
-                v.unregister(id);
+                let (id, elapsed) = v.register(Role::Timer);
+                release_thread_hold();
+                let done = v.wait_until(id, elapsed + duration, stop);
+                if done {
+                    // Until it waits again, the thread acts on the new time: the clock keeps
+                    // waiting for it, as for a ticker that fired.
+                    v.make_thread(id);
+                    ThreadHold {
+                        clock: Arc::clone(v),
+                        id,
+                    }
+                    .install();
+                } else {
+                    v.unregister(id);
+                }
                 done
             }
         }
+    }
+
+    /// Tells a virtual clock not to wait for the current thread until it next uses the
+    /// clock: call it before blocking on something else (a socket, a channel), so that a
+    /// test advancing the clock does not wait (up to a second) for this thread. Does nothing
+    /// on the real clock or on threads the clock does not wait for.
+    ///
+    /// ```
+    /// use pipeplug::{Clock, Context, Worker};
+    /// let (clock, virtual_clock) = Clock::new_virtual();
+    /// let ctx = Context::builder().clock(clock).build();
+    /// let (tx, rx) = std::sync::mpsc::channel::<()>();
+    /// let mut worker = Worker::new();
+    /// worker.spawn(&ctx, "reader", move |_stop| {
+    ///     Clock::detach_current_thread();
+    ///     let _ = rx.recv(); // blocks on a channel, not on the clock
+    /// }).unwrap();
+    /// virtual_clock.advance(std::time::Duration::from_secs(1)); // does not wait for `reader`
+    /// drop(tx);
+    /// worker.stop().unwrap();
+    /// ```
+    pub fn detach_current_thread() {
+        release_thread_hold();
+    }
+
+    /// Registers a thread about to be spawned as a participant of a virtual clock; the
+    /// thread calls [`ThreadHold::enter`] first thing. `None` on the real clock.
+    pub(crate) fn hold_new_thread(&self, name: &str) -> Option<ThreadHold> {
+        match self {
+            Self::Real => None,
+            Self::Virtual(v) => {
+                let (id, _) = v.register(Role::Thread {
+                    name: name.to_owned(),
+                    since: Instant::now(),
+                });
+                Some(ThreadHold {
+                    clock: Arc::clone(v),
+                    id,
+                })
+            }
+        }
+    }
+}
+
+thread_local! {
+    /// The participant that stands for the current thread, until the thread first waits.
+    static THREAD_HOLD: RefCell<Option<ThreadHold>> = const { RefCell::new(None) };
+}
+
+/// Drops the current thread's hold on a virtual clock, if it has one.
+pub(crate) fn release_thread_hold() {
+    // `try_with`: nothing to release while the thread's locals are being destroyed.
+    let hold = THREAD_HOLD
+        .try_with(|h| h.borrow_mut().take())
+        .ok()
+        .flatten();
+    drop(hold);
+}
+
+/// A thread's place among a virtual clock's participants (see [`VirtualClock`]).
+#[derive(Debug)]
+pub(crate) struct ThreadHold {
+    clock: Arc<VirtualClock>,
+    id: u64,
+}
+
+impl ThreadHold {
+    /// Makes this the hold of the current thread until the returned guard is dropped or the
+    /// thread first waits.
+    pub(crate) fn enter(self) -> ThreadHoldGuard {
+        self.install();
+        ThreadHoldGuard(())
+    }
+
+    /// Makes this the hold of the current thread until the thread first waits or ends.
+    fn install(self) {
+        let previous = THREAD_HOLD
+            .try_with(|h| h.borrow_mut().replace(self))
+            .ok()
+            .flatten();
+        drop(previous);
+    }
+}
+
+impl Drop for ThreadHold {
+    fn drop(&mut self) {
+        self.clock.unregister(self.id);
+    }
+}
+
+/// Releases the current thread's hold when dropped (at the end of the thread's body).
+#[derive(Debug)]
+pub(crate) struct ThreadHoldGuard(());
+
+impl Drop for ThreadHoldGuard {
+    fn drop(&mut self) {
+        release_thread_hold();
     }
 }
 
@@ -129,6 +247,7 @@ impl Ticker {
     /// Waits for the next tick; `false` once `stop` has fired (then stop looping).
     #[must_use]
     pub fn tick(&self, stop: &StopSignal) -> bool {
+        release_thread_hold();
         let next = self.take_next();
         match (&self.clock, next) {
             (Clock::Virtual(v), Deadline::Virtual(at)) => {
@@ -175,19 +294,84 @@ impl Drop for Ticker {
     }
 }
 
+/// What a participant stands for.
+#[derive(Debug)]
+enum Role {
+    /// A ticker or a sleep.
+    Timer,
+    /// A thread that has not waited yet.
+    Thread { name: String, since: Instant },
+}
+
+/// Where a participant is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    /// Running plugin code: the clock waits for it.
+    Running,
+    /// Blocked until virtual time reaches the deadline.
+    Waiting(Duration),
+    /// Not using the clock (a stopped ticker, a thread given up on): the clock ignores it.
+    Idle,
+}
+
+#[derive(Debug)]
+struct Participant {
+    id: u64,
+    role: Role,
+    state: State,
+}
+
 #[derive(Debug, Default)]
 struct VirtualState {
     elapsed: Duration,
     next_id: u64,
-    /// Registered tickers and sleepers: `None` while running, `Some(deadline)` while waiting.
-    waiters: Vec<(u64, Option<Duration>)>,
+    participants: Vec<Participant>,
+}
+
+impl VirtualState {
+    fn set(&mut self, id: u64, state: State) {
+        if let Some(p) = self.participants.iter_mut().find(|p| p.id == id) {
+            p.state = state;
+        }
+    }
+
+    /// Whether `p` still has to act at the current time.
+    fn busy(&self, p: &Participant) -> bool {
+        match p.state {
+            State::Running => true,
+            State::Waiting(at) => at <= self.elapsed,
+            State::Idle => false,
+        }
+    }
 }
 
 /// A clock that moves only when [`advance`](Self::advance) is called.
 ///
 /// `advance` steps through every deadline that falls in the advanced span, in order, and
-/// after each step waits until every registered [`Ticker`] is blocked again, so that what
-/// a plugin emits on a tick is there when `advance` returns.
+/// after each step waits until no participant (ticker, sleep, worker thread) is running, so
+/// that what a plugin emits on a tick is there when `advance` returns.
+///
+/// # How a virtual clock stays deterministic
+///
+/// A [`VirtualClock`] knows who may still act on the current time, its *participants*:
+/// - every [`Ticker`] made from it: *running* from creation (or from its last tick) until
+///   it waits again, *waiting* while blocked on a deadline, *idle* once its stop signal
+///   fired;
+/// - every [`Clock::sleep`]: *waiting* while it sleeps; once it has slept its time, the
+///   thread that slept is *running* until it waits again;
+/// - every thread started through [`Worker::spawn`](crate::Worker::spawn) with a context on
+///   that clock (and the harness's own `start` threads): *running* from the moment it is
+///   spawned until it first waits, on the clock or on a [`StopSignal`], or ends. So a worker
+///   that makes its ticker inside the thread is waited for too.
+///
+/// [`VirtualClock::advance`] and [`VirtualClock::settle`] wait (in real time, bounded) until
+/// no participant is running: what a plugin emits on a tick is there when `advance` returns,
+/// and `advance(3 × interval)` fires exactly three ticks.
+///
+/// A thread that blocks on something else (a socket, a channel) without waiting on the clock
+/// first is waited for up to one second after it started, then ignored with a warning;
+/// call [`Clock::detach_current_thread`] before such a blocking call to skip the wait.
+///
 #[derive(Debug)]
 pub struct VirtualClock {
     start: SystemTime,
@@ -222,39 +406,56 @@ impl VirtualClock {
         self.lock().elapsed
     }
 
-    fn register(&self) -> u64 {
+    /// Adds a running participant; returns its id and the current elapsed time (read under
+    /// the same lock, so a ticker's first deadline cannot miss an advance).
+    fn register(&self, role: Role) -> (u64, Duration) {
         let mut s = self.lock();
         s.next_id += 1;
         let id = s.next_id;
-        s.waiters.push((id, None));
-        id
+        s.participants.push(Participant {
+            id,
+            role,
+            state: State::Running,
+        });
+        (id, s.elapsed)
+    }
+
+    /// Turns the participant `id` into one standing for the current thread.
+    fn make_thread(&self, id: u64) {
+        let name = std::thread::current()
+            .name()
+            .unwrap_or("unnamed")
+            .to_owned();
+        let mut s = self.lock();
+        if let Some(p) = s.participants.iter_mut().find(|p| p.id == id) {
+            p.role = Role::Thread {
+                name,
+                since: Instant::now(),
+            };
+            p.state = State::Running;
+        }
     }
 
     fn unregister(&self, id: u64) {
         let mut s = self.lock();
-        s.waiters.retain(|w| w.0 != id);
+        s.participants.retain(|p| p.id != id);
         self.changed.notify_all();
-    }
-
-    fn set_waiting(s: &mut VirtualState, id: u64, at: Option<Duration>) {
-        if let Some(w) = s.waiters.iter_mut().find(|w| w.0 == id) {
-            w.1 = at;
-        }
     }
 
     /// Blocks until virtual time reaches `at` (true) or `stop` fires (false).
     fn wait_until(&self, id: u64, at: Duration, stop: &StopSignal) -> bool {
         let mut s = self.lock();
-        Self::set_waiting(&mut s, id, Some(at));
+        s.set(id, State::Waiting(at));
         self.changed.notify_all();
         loop {
             if stop.is_signalled() {
-                Self::set_waiting(&mut s, id, None);
+                // Stopped: the clock must not wait for this participant any more.
+                s.set(id, State::Idle);
                 self.changed.notify_all();
                 return false;
             }
             if s.elapsed >= at {
-                Self::set_waiting(&mut s, id, None);
+                s.set(id, State::Running);
                 return true;
             }
             s = self
@@ -265,17 +466,35 @@ impl VirtualClock {
         }
     }
 
-    /// Waits (in real time, bounded) until no registered waiter is running.
-    fn settle<'a>(&'a self, mut s: MutexGuard<'a, VirtualState>) -> MutexGuard<'a, VirtualState> {
+    /// Waits (in real time, bounded) until no participant is running.
+    fn settle_locked<'a>(
+        &'a self,
+        mut s: MutexGuard<'a, VirtualState>,
+    ) -> MutexGuard<'a, VirtualState> {
         let deadline = Instant::now() + SETTLE_TIMEOUT;
-        while s.waiters.iter().any(|w| match w.1 {
-            None => true,
-            Some(at) => at <= s.elapsed,
-        }) {
+        loop {
             let now = Instant::now();
+            // Threads that ran past their grace without waiting are given up on.
+            for p in &mut s.participants {
+                if let (Role::Thread { name, since }, State::Running) = (&p.role, p.state) {
+                    if now.duration_since(*since) >= THREAD_GRACE {
+                        tracing::warn!(
+                            "virtual clock: thread `{name}` has not waited on the clock or its \
+                             stop signal {THREAD_GRACE:?} after it started; advancing without it \
+                             (call `Clock::detach_current_thread` before blocking elsewhere)"
+                        );
+                        p.state = State::Idle;
+                    }
+                }
+            }
+            if !s.participants.iter().any(|p| s.busy(p)) {
+                return s;
+            }
             if now >= deadline {
-                tracing::warn!("virtual clock: a ticker did not block again within {SETTLE_TIMEOUT:?}");
-                break;
+                tracing::warn!(
+                    "virtual clock: a ticker did not block again within {SETTLE_TIMEOUT:?}"
+                );
+                return s;
             }
             s = self
                 .changed
@@ -283,25 +502,37 @@ impl VirtualClock {
                 .unwrap_or_else(PoisonError::into_inner)
                 .0;
         }
-        s
+    }
+
+    /// Waits until every participant has done what it does at the current time: every
+    /// worker thread and ticker is blocked again (bounded in real time, see above). [`advance`](Self::advance) does this after every step; the
+    /// harness does it after starting a plugin.
+    pub fn settle(&self) {
+        // The thread that settles or advances the clock is not one the clock waits for.
+        release_thread_hold();
+        drop(self.settle_locked(self.lock()));
     }
 
     /// Moves time forward by `by`, firing every deadline on the way, in order.
     pub fn advance(&self, by: Duration) {
-        let mut s = self.settle(self.lock());
+        release_thread_hold();
+        let mut s = self.settle_locked(self.lock());
         let target = s.elapsed + by;
         loop {
             let next = s
-                .waiters
+                .participants
                 .iter()
-                .filter_map(|w| w.1)
+                .filter_map(|p| match p.state {
+                    State::Waiting(at) => Some(at),
+                    State::Running | State::Idle => None,
+                })
                 .filter(|at| *at > s.elapsed && *at <= target)
                 .min();
             match next {
                 Some(at) => {
                     s.elapsed = at;
                     self.changed.notify_all();
-                    s = self.settle(s);
+                    s = self.settle_locked(s);
                 }
                 None => {
                     s.elapsed = target;
@@ -310,6 +541,6 @@ impl VirtualClock {
                 }
             }
         }
-        drop(self.settle(s));
+        drop(self.settle_locked(s));
     }
 }

@@ -39,6 +39,8 @@ impl StopSignal {
     /// Waits up to `timeout` for the signal; returns whether it fired.
     #[must_use]
     pub fn wait_timeout(&self, timeout: Duration) -> bool {
+        // A thread waiting here is parked: a virtual clock need not wait for it.
+        crate::clock::release_thread_hold();
         let (lock, cvar) = &*self.inner;
         let deadline = Instant::now() + timeout;
         let mut fired = lock.lock().unwrap_or_else(PoisonError::into_inner);
@@ -57,6 +59,7 @@ impl StopSignal {
 
     /// Waits until the signal fires.
     pub fn wait(&self) {
+        crate::clock::release_thread_hold();
         let (lock, cvar) = &*self.inner;
         let mut fired = lock.lock().unwrap_or_else(PoisonError::into_inner);
         while !*fired {
@@ -70,7 +73,9 @@ impl StopSignal {
 /// [`spawn`](Self::spawn) starts a named thread that receives a [`StopSignal`];
 /// [`stop`](Self::stop) fires it and joins every thread, so that nothing is left behind. The
 /// threads are counted in the [`Context`] they were started from, which the test harness
-/// checks after `stop`.
+/// checks after `stop`. Under a virtual clock, a new thread is waited for by
+/// [`VirtualClock::advance`](crate::VirtualClock::advance) until it first waits (see
+/// [`Clock`](crate::Clock)).
 ///
 /// ```
 /// use pipeplug::{Context, Worker};
@@ -115,10 +120,14 @@ impl Worker {
         let live = ctx.live_thread_counter();
         live.fetch_add(1, Ordering::SeqCst);
         let guard = LiveGuard(live);
+        // Under a virtual clock, `advance` waits for the new thread until it first waits,
+        // so a ticker made inside the thread misses no tick (see `clock`).
+        let hold = ctx.clock().hold_new_thread(name);
         let handle = std::thread::Builder::new()
             .name(name.to_owned())
             .spawn(move || {
                 let _guard = guard;
+                let _hold = hold.map(crate::clock::ThreadHold::enter);
                 body(stop);
             })?;
         self.threads.push(handle);
