@@ -45,3 +45,5 @@ pub use pipeline_collector::{GroupSink, PipelineCollector, PipelineContext};
 pub use queue::LogGroupQueue;
 pub use self_metrics::{Counter, Gauge, Latency, SelfMetric, SelfMetricValue};
 pub use stop::{StopSignal, Worker};
+
+pub use pipeplug_macros::{aggregator, extension, flusher, metric_input, processor, service_input};

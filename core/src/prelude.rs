@@ -13,4 +13,5 @@ pub use crate::protocol::{Log, LogContent, LogGroup};
 pub use crate::{
     BoxError, Collector, Context, LogContext, LogGroupQueue, PipelineContext, StopSignal, Worker,
 };
+pub use crate::{aggregator, extension, flusher, metric_input, processor, service_input};
 pub use std::time::Duration;
