@@ -146,7 +146,9 @@ impl Collector {
     }
 
     /// Emits a log whose keys are `columns` and values `values`, paired in order
-    /// (`AddDataArray`). Extra columns or values are ignored.
+    /// (`AddDataArray`). When the lengths differ (Go's "columns and values not equal"), the
+    /// pairs that exist are kept, the extra columns or values are dropped, and a warning is
+    /// logged through `tracing`.
     pub fn add_data_array<K, V>(
         &self,
         tags: impl IntoIterator<Item = (K, V)>,
@@ -172,6 +174,14 @@ impl Collector {
         K: Into<String>,
         V: Into<String>,
     {
+        if columns.len() != values.len() {
+            tracing::warn!(
+                target: "pipeplug::collector",
+                columns = columns.len(),
+                values = values.len(),
+                "add_data_array: columns and values differ in number; extra ones are dropped"
+            );
+        }
         let fields = columns
             .iter()
             .zip(values)

@@ -188,6 +188,25 @@ impl PipelineContext {
         Self { collector }
     }
 
+    /// A context over [`PipelineCollector::observe_with_capacity`]
+    /// (`helper.NewObservePipelineContext`).
+    #[must_use]
+    pub fn observe(capacity: usize) -> Self {
+        Self::new(PipelineCollector::observe_with_capacity(capacity))
+    }
+
+    /// A context over [`PipelineCollector::grouped`] (`helper.NewGroupedPipelineContext`).
+    #[must_use]
+    pub fn grouped() -> Self {
+        Self::new(PipelineCollector::grouped())
+    }
+
+    /// A context over [`PipelineCollector::noop`] (`helper.NewNoopPipelineContext`).
+    #[must_use]
+    pub fn noop() -> Self {
+        Self::new(PipelineCollector::noop())
+    }
+
     /// Where to put events (`Collector()`).
     #[must_use]
     pub fn collector(&self) -> &PipelineCollector {

@@ -650,7 +650,12 @@ pub(crate) fn create_extension(
         }));
     };
     let mut ext = new(config).map_err(|e| create_err(e.into()))?;
-    ext.init(ctx).map_err(|source| ExtensionError::Init {
+    // The extension logs and counts as itself, not as the plugin that asked for it.
+    let ext_ctx = ctx.for_plugin(crate::PluginMeta {
+        plugin_type: d.name.to_owned(),
+        plugin_id: String::new(),
+    });
+    ext.init(&ext_ctx).map_err(|source| ExtensionError::Init {
         name: name.to_owned(),
         source,
     })?;
