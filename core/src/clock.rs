@@ -17,6 +17,9 @@ const SETTLE_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long, in real time after it started, a thread may run before a virtual clock stops
 /// waiting for it (see the module docs).
 const THREAD_GRACE: Duration = Duration::from_secs(1);
+/// Where [`VirtualClock::now`] stops when advanced past what `SystemTime` can hold: about
+/// ten thousand years after 1970, representable on every platform.
+const FAR_FUTURE: Duration = Duration::from_secs(10_000 * 365 * 24 * 3600);
 
 /// The time source of a pipeline: cheap to clone, shared by every plugin of a pipeline.
 #[derive(Debug, Clone, Default)]
@@ -59,7 +62,8 @@ impl Clock {
         u32::try_from(self.now_nanos() / 1_000_000_000).unwrap_or(u32::MAX)
     }
 
-    /// A ticker firing every `interval`, first at now + `interval`.
+    /// A ticker firing every `interval` (at least 1 µs), first at now + `interval`. An
+    /// interval too large to represent (such as `Duration::MAX`) never fires.
     ///
     /// Make it on the plugin's worker thread or before spawning it: a worker thread started
     /// with [`Worker::spawn`](crate::Worker::spawn) is waited for by a virtual clock until it
@@ -71,7 +75,7 @@ impl Clock {
             Self::Real => Ticker {
                 clock: self.clone(),
                 interval,
-                next: Cell::new(Deadline::Real(Instant::now() + interval)),
+                next: Cell::new(Deadline::Real(Instant::now().checked_add(interval))),
                 id: None,
             },
             Self::Virtual(v) => {
@@ -81,7 +85,7 @@ impl Clock {
                 Ticker {
                     clock: self.clone(),
                     interval,
-                    next: Cell::new(Deadline::Virtual(elapsed + interval)),
+                    next: Cell::new(Deadline::Virtual(elapsed.saturating_add(interval))),
                     id: Some(id),
                 }
             }
@@ -99,7 +103,7 @@ impl Clock {
             Self::Virtual(v) => {
                 let (id, elapsed) = v.register(Role::Timer);
                 release_thread_hold();
-                let done = v.wait_until(id, elapsed + duration, stop);
+                let done = v.wait_until(id, elapsed.saturating_add(duration), stop);
                 if done {
                     // Until it waits again, the thread acts on the new time: the clock keeps
                     // waiting for it, as for a ticker that fired.
@@ -217,7 +221,8 @@ impl Drop for ThreadHoldGuard {
 
 #[derive(Debug, Clone, Copy)]
 enum Deadline {
-    Real(Instant),
+    /// `None`: too far away to represent, never reached.
+    Real(Option<Instant>),
     Virtual(Duration),
 }
 
@@ -254,9 +259,13 @@ impl Ticker {
                 let id = self.id.unwrap_or_default();
                 v.wait_until(id, at, stop)
             }
-            (_, Deadline::Real(at)) => {
+            (_, Deadline::Real(Some(at))) => {
                 let wait = at.saturating_duration_since(Instant::now());
                 !stop.wait_timeout(wait) && !stop.is_signalled()
+            }
+            (_, Deadline::Real(None)) => {
+                stop.wait();
+                false
             }
             (Clock::Real, Deadline::Virtual(_)) => false,
         }
@@ -272,14 +281,20 @@ impl Ticker {
         let current = self.next.get();
         let next = match current {
             Deadline::Real(at) => {
+                // A late tick is not made up for: the next one is an interval after now.
                 let now = Instant::now();
-                let mut n = at + self.interval;
-                if n < now {
-                    n = now + self.interval;
-                }
-                Deadline::Real(n)
+                Deadline::Real(
+                    at.and_then(|at| at.checked_add(self.interval))
+                        .and_then(|n| {
+                            if n < now {
+                                now.checked_add(self.interval)
+                            } else {
+                                Some(n)
+                            }
+                        }),
+                )
             }
-            Deadline::Virtual(at) => Deadline::Virtual(at + self.interval),
+            Deadline::Virtual(at) => Deadline::Virtual(at.saturating_add(self.interval)),
         };
         self.next.set(next);
         current
@@ -394,10 +409,14 @@ impl VirtualClock {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// The current virtual time.
+    /// The current virtual time. Advanced past what `SystemTime` can hold, it stays at a
+    /// far future (about the year 11970) rather than overflowing.
     #[must_use]
     pub fn now(&self) -> SystemTime {
-        self.start + self.elapsed()
+        self.start
+            .checked_add(self.elapsed())
+            .or_else(|| UNIX_EPOCH.checked_add(FAR_FUTURE))
+            .unwrap_or(self.start)
     }
 
     /// How far the clock has been advanced.
@@ -517,7 +536,7 @@ impl VirtualClock {
     pub fn advance(&self, by: Duration) {
         release_thread_hold();
         let mut s = self.settle_locked(self.lock());
-        let target = s.elapsed + by;
+        let target = s.elapsed.saturating_add(by);
         loop {
             let next = s
                 .participants

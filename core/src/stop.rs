@@ -36,13 +36,17 @@ impl StopSignal {
         *self.inner.0.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Waits up to `timeout` for the signal; returns whether it fired.
+    /// Waits up to `timeout` for the signal; returns whether it fired. A timeout too large
+    /// to represent (such as `Duration::MAX`, from a config) waits without limit.
     #[must_use]
     pub fn wait_timeout(&self, timeout: Duration) -> bool {
+        let Some(deadline) = Instant::now().checked_add(timeout) else {
+            self.wait();
+            return true;
+        };
         // A thread waiting here is parked: a virtual clock need not wait for it.
         crate::clock::release_thread_hold();
         let (lock, cvar) = &*self.inner;
-        let deadline = Instant::now() + timeout;
         let mut fired = lock.lock().unwrap_or_else(PoisonError::into_inner);
         while !*fired {
             let now = Instant::now();
