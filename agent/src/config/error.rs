@@ -223,7 +223,10 @@ pub(crate) fn describe(v: &serde_json::Value) -> String {
 }
 
 /// The candidate closest to `input`: a case-insensitive match, or a likely typo.
-pub(crate) fn closest<'a>(input: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub(crate) fn closest<'a>(
+    input: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     best_match(input, candidates).map(|(_, c)| c)
 }
 

@@ -48,7 +48,11 @@ pub(crate) struct DecodedGlobal {
 }
 
 /// Decodes `global` (absent or null: every default). Every problem is pushed to `errors`.
-pub(crate) fn decode(value: Option<&Value>, file: &str, errors: &mut Vec<ConfigDiagnostic>) -> DecodedGlobal {
+pub(crate) fn decode(
+    value: Option<&Value>,
+    file: &str,
+    errors: &mut Vec<ConfigDiagnostic>,
+) -> DecodedGlobal {
     let defaults = GlobalConfig::default();
     let mut out = DecodedGlobal {
         global: defaults.clone(),
@@ -85,7 +89,10 @@ pub(crate) fn decode(value: Option<&Value>, file: &str, errors: &mut Vec<ConfigD
             .or_else(|| known.iter().find(|k| k.eq_ignore_ascii_case(key)))
             .map(|k| (*k).to_owned());
         let Some(canonical) = canonical else {
-            if IGNORED_ILOGTAIL_KEYS.iter().any(|k| k.eq_ignore_ascii_case(key)) {
+            if IGNORED_ILOGTAIL_KEYS
+                .iter()
+                .any(|k| k.eq_ignore_ascii_case(key))
+            {
                 out.ignored.push(key.clone());
                 continue;
             }
@@ -105,8 +112,13 @@ pub(crate) fn decode(value: Option<&Value>, file: &str, errors: &mut Vec<ConfigD
         };
         if let Some((_, other)) = seen.iter().find(|(c, _)| *c == canonical) {
             errors.push(
-                ConfigDiagnostic::file(file, Problem::DuplicateKey { other: other.clone() })
-                    .at_key(format!("global.{key}")),
+                ConfigDiagnostic::file(
+                    file,
+                    Problem::DuplicateKey {
+                        other: other.clone(),
+                    },
+                )
+                .at_key(format!("global.{key}")),
             );
             continue;
         }
@@ -182,7 +194,8 @@ mod tests {
 
     #[test]
     fn keys_match_case_insensitively_over_defaults() {
-        let (d, errors) = run(json!({"structuretype": "V2", "inputIntervalMs": 5, "Tags": {"a": "b"}}));
+        let (d, errors) =
+            run(json!({"structuretype": "V2", "inputIntervalMs": 5, "Tags": {"a": "b"}}));
         assert!(errors.is_empty(), "{errors:?}");
         assert_eq!(d.structure, StructureType::V2);
         assert_eq!(d.global.input_interval_ms, 5);
@@ -192,11 +205,25 @@ mod tests {
 
     #[test]
     fn unknown_structure_type_and_typos_are_errors() {
-        let (_, errors) = run(json!({"StructureType": "v3", "InputIntervalMS": "x", "InputIntervlMs": 1, "AlwaysOnline": true}));
+        let (_, errors) = run(
+            json!({"StructureType": "v3", "InputIntervalMS": "x", "InputIntervlMs": 1, "AlwaysOnline": true}),
+        );
         let text: Vec<String> = errors.iter().map(ToString::to_string).collect();
         assert_eq!(errors.len(), 3, "{text:?}");
-        assert!(text[0].contains("unknown StructureType `v3`"), "{}", text[0]);
-        assert!(text[1].contains("key `global.InputIntervalMS`"), "{}", text[1]);
-        assert!(text[2].contains("did you mean `InputIntervalMs`?"), "{}", text[2]);
+        assert!(
+            text[0].contains("unknown StructureType `v3`"),
+            "{}",
+            text[0]
+        );
+        assert!(
+            text[1].contains("key `global.InputIntervalMS`"),
+            "{}",
+            text[1]
+        );
+        assert!(
+            text[2].contains("did you mean `InputIntervalMs`?"),
+            "{}",
+            text[2]
+        );
     }
 }

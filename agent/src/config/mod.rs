@@ -272,7 +272,13 @@ pub fn load_str(
         return ConfigErrors { errors }.into_result(config);
     }
     for section in Section::ALL {
-        let specs = plugins::read_section(section, top.get(section.as_str()), registry, file, &mut errors);
+        let specs = plugins::read_section(
+            section,
+            top.get(section.as_str()),
+            registry,
+            file,
+            &mut errors,
+        );
         match section {
             Section::Inputs => config.inputs = specs,
             Section::Processors => config.processors = specs,
@@ -282,9 +288,11 @@ pub fn load_str(
         }
     }
     // Processors run in list order; an explicit `#priority` moves one (stable).
-    config
-        .processors
-        .sort_by_key(|s| s.plugin_type.priority.map_or(s.position.index as i64, i64::from));
+    config.processors.sort_by_key(|s| {
+        s.plugin_type
+            .priority
+            .map_or(s.position.index as i64, i64::from)
+    });
     plugins::assign_ids(
         config
             .extensions
@@ -296,7 +304,10 @@ pub fn load_str(
     );
     for (section, empty) in [
         (Section::Inputs, top.get("inputs").is_none_or(is_empty_list)),
-        (Section::Flushers, top.get("flushers").is_none_or(is_empty_list)),
+        (
+            Section::Flushers,
+            top.get("flushers").is_none_or(is_empty_list),
+        ),
     ] {
         if empty {
             errors.push(

@@ -1,6 +1,6 @@
 //! Config text → a JSON value, with the parser's line on error.
 
-use super::error::{ConfigDiagnostic, Problem};
+use super::error::{ConfigDiagnostic, ConfigErrors, Problem};
 use std::path::Path;
 
 /// The syntax of a config file.
@@ -33,9 +33,21 @@ fn is_blank(text: &str, format: Format) -> bool {
 
 /// Parses `text` into a JSON value. An empty text is an error, as is any syntax error (with
 /// its line and column).
-pub(crate) fn parse(text: &str, format: Format, file: &str) -> Result<serde_json::Value, ConfigDiagnostic> {
+pub(crate) fn parse(
+    text: &str,
+    format: Format,
+    file: &str,
+) -> Result<serde_json::Value, ConfigErrors> {
+    parse_one(text, format, file).map_err(|d| ConfigErrors::from(*d))
+}
+
+fn parse_one(
+    text: &str,
+    format: Format,
+    file: &str,
+) -> Result<serde_json::Value, Box<ConfigDiagnostic>> {
     if is_blank(text, format) {
-        return Err(ConfigDiagnostic::file(file, Problem::Empty));
+        return Err(Box::new(ConfigDiagnostic::file(file, Problem::Empty)));
     }
     match format {
         Format::Json => serde_json::from_str(text).map_err(|e| {
@@ -49,7 +61,7 @@ pub(crate) fn parse(text: &str, format: Format, file: &str) -> Result<serde_json
             if e.line() > 0 {
                 d.line = Some((e.line(), e.column()));
             }
-            d
+            Box::new(d)
         }),
         Format::Yaml => {
             let value: serde_json::Value = serde_yaml_ng::from_str(text).map_err(|e| {
@@ -61,10 +73,10 @@ pub(crate) fn parse(text: &str, format: Format, file: &str) -> Result<serde_json
                     },
                 );
                 d.line = e.location().map(|l| (l.line(), l.column()));
-                d
+                Box::new(d)
             })?;
             if value.is_null() {
-                return Err(ConfigDiagnostic::file(file, Problem::Empty));
+                return Err(Box::new(ConfigDiagnostic::file(file, Problem::Empty)));
             }
             Ok(value)
         }
@@ -92,23 +104,33 @@ mod tests {
 
     #[test]
     fn malformed_yaml_reports_its_line() {
-        let err = parse("inputs:\n  - Type: a\n   bad: [\n", Format::Yaml, "f.yaml").unwrap_err();
-        assert!(matches!(err.problem, Problem::Syntax { format: "YAML", .. }));
+        let err =
+            parse_one("inputs:\n  - Type: a\n   bad: [\n", Format::Yaml, "f.yaml").unwrap_err();
+        assert!(matches!(
+            err.problem,
+            Problem::Syntax { format: "YAML", .. }
+        ));
         let (line, _) = err.line.expect("a line");
         assert!((2..=4).contains(&line), "line {line}");
-        assert!(err.to_string().starts_with(&format!("f.yaml:{line}:")), "{err}");
+        assert!(
+            err.to_string().starts_with(&format!("f.yaml:{line}:")),
+            "{err}"
+        );
     }
 
     #[test]
     fn comments_only_is_empty() {
-        let err = parse("# nothing\n\n", Format::Yaml, "f.yaml").unwrap_err();
+        let err = parse_one("# nothing\n\n", Format::Yaml, "f.yaml").unwrap_err();
         assert_eq!(err.problem, Problem::Empty);
-        assert_eq!(parse("  ", Format::Json, "f.json").unwrap_err().problem, Problem::Empty);
+        assert_eq!(
+            parse_one("  ", Format::Json, "f.json").unwrap_err().problem,
+            Problem::Empty
+        );
     }
 
     #[test]
     fn malformed_json_reports_its_line() {
-        let err = parse("{\n \"inputs\": [,]\n}", Format::Json, "f.json").unwrap_err();
+        let err = parse_one("{\n \"inputs\": [,]\n}", Format::Json, "f.json").unwrap_err();
         assert_eq!(err.line.map(|l| l.0), Some(2));
     }
 }

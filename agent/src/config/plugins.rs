@@ -37,7 +37,9 @@ pub(crate) fn read_section(
             index,
             type_string: String::new(),
         };
-        let diag = |p: &PluginPosition, problem: Problem| ConfigDiagnostic::file(file, problem).at_plugin(p.clone());
+        let diag = |p: &PluginPosition, problem: Problem| {
+            ConfigDiagnostic::file(file, problem).at_plugin(p.clone())
+        };
         let Value::Object(map) = item else {
             errors.push(diag(
                 &position,
@@ -96,7 +98,10 @@ pub(crate) fn read_section(
 /// Splits an entry into its type value and its parameters: the internal form
 /// (`type` + `detail`) or the user form (`Type` + flattened parameters).
 fn split_entry(map: &Map<String, Value>) -> Result<(&Value, Value), (Option<String>, Problem)> {
-    let type_keys: Vec<&String> = map.keys().filter(|k| k.eq_ignore_ascii_case("type")).collect();
+    let type_keys: Vec<&String> = map
+        .keys()
+        .filter(|k| k.eq_ignore_ascii_case("type"))
+        .collect();
     let type_key = match type_keys.as_slice() {
         [] => return Err((None, Problem::MissingType)),
         [k] => *k,
@@ -110,7 +115,8 @@ fn split_entry(map: &Map<String, Value>) -> Result<(&Value, Value), (Option<Stri
         }
     };
     let type_value = &map[type_key.as_str()];
-    let internal = (map.contains_key("detail") && map.len() == 2) || (type_key == "type" && map.len() == 1);
+    let internal =
+        (map.contains_key("detail") && map.len() == 2) || (type_key == "type" && map.len() == 1);
     let params = if internal {
         map.get("detail").cloned().unwrap_or(Value::Null)
     } else {

@@ -1,0 +1,248 @@
+//! What the V1 and V2 runners share: starting plugins, input loops, aggregator timing.
+
+use super::build::Built;
+use super::flush::{FanOut, FlushTarget, FlusherOut, FlusherState, Group, Ident};
+use super::guard::{self, PluginLabel};
+use super::stop::StopState;
+use super::threads::ThreadSet;
+use super::StartError;
+use pipeplug::{BoxError, Context, GlobalConfig, StopSignal};
+use std::sync::atomic::AtomicU64;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// A round of the processing thread takes at most this many V1 logs...
+pub(crate) const MAX_ROUND_LOGS: usize = 1024;
+/// ... or this many V2 groups from the input queue.
+pub(crate) const MAX_ROUND_GROUPS: usize = 64;
+/// The processing thread wakes at least this often (to send what V2 aggregators collected
+/// on threads of their own, and to see a stop).
+pub(crate) const MAX_IDLE: Duration = Duration::from_millis(200);
+/// How often a V1 aggregator's refused `add` is retried (iLogtail: 10 ms).
+pub(crate) const ADD_RETRY: Duration = Duration::from_millis(10);
+
+/// What every runner needs to start a pipeline.
+pub(crate) struct StartEnv {
+    pub ctx: Context,
+    pub global: GlobalConfig,
+    pub stop: Arc<StopState>,
+    pub ident: Ident,
+    pub stall_grace: Duration,
+    pub counters: Arc<ProcessCounters>,
+}
+
+/// Events the processing thread lost (reported at stop).
+#[derive(Debug, Default)]
+pub(crate) struct ProcessCounters {
+    /// Lost with a plugin call that panicked.
+    pub panicked: AtomicU64,
+    /// Refused by an aggregator (V1 `add` past its retries, V2 `record` errors).
+    pub refused: AtomicU64,
+}
+
+/// The threads of a started pipeline, by stage.
+pub(crate) struct Threads {
+    pub inputs: ThreadSet,
+    pub process: ThreadSet,
+    pub flushers: ThreadSet,
+}
+
+impl Threads {
+    pub(crate) fn new() -> Self {
+        Self {
+            inputs: ThreadSet::new(),
+            process: ThreadSet::new(),
+            flushers: ThreadSet::new(),
+        }
+    }
+}
+
+fn thread_error(label: &PluginLabel, e: &std::io::Error) -> StartError {
+    StartError::Thread {
+        plugin: label.to_string(),
+        reason: e.to_string(),
+    }
+}
+
+/// Calls `init` of a plugin; an error or a panic stops the start.
+pub(crate) fn init<R>(
+    label: &PluginLabel,
+    f: impl FnOnce() -> Result<R, BoxError>,
+) -> Result<R, StartError> {
+    match guard::call(label, "init", f) {
+        Some(Ok(r)) => Ok(r),
+        Some(Err(e)) => Err(StartError::Init {
+            plugin: label.to_string(),
+            reason: e.to_string(),
+        }),
+        None => Err(StartError::Init {
+            plugin: label.to_string(),
+            reason: "it panicked".to_owned(),
+        }),
+    }
+}
+
+/// The interval of a metric input: `init`'s, else its `IntervalMs`, else the global one.
+pub(crate) fn metric_interval<T>(
+    from_init: Duration,
+    built: &Built<T>,
+    global: &GlobalConfig,
+) -> Duration {
+    if !from_init.is_zero() {
+        return from_init;
+    }
+    Duration::from_millis(
+        built
+            .interval_ms_param
+            .unwrap_or(global.input_interval_ms)
+            .max(1),
+    )
+}
+
+/// The flush interval of an aggregator: `init`'s, else the global one.
+pub(crate) fn aggregator_interval(from_init: Duration, global: &GlobalConfig) -> Duration {
+    if from_init.is_zero() {
+        Duration::from_millis(global.aggregat_interval_ms.max(1))
+    } else {
+        from_init
+    }
+}
+
+/// Runs `collect` on the metric input's interval until the pipeline stops; the first run
+/// comes after a random delay capped by the interval and `InputMaxFirstCollectDelayMs`.
+pub(crate) fn spawn_metric_loop(
+    threads: &mut ThreadSet,
+    label: PluginLabel,
+    interval: Duration,
+    global: &GlobalConfig,
+    stopping: StopSignal,
+    mut collect: impl FnMut() -> Result<(), BoxError> + Send + 'static,
+) -> Result<(), StartError> {
+    let cap = interval.min(Duration::from_millis(
+        global.input_max_first_collect_delay_ms,
+    ));
+    let cap_ms = u64::try_from(cap.as_millis()).unwrap_or(u64::MAX);
+    let first = Duration::from_millis(fastrand::u64(0..=cap_ms));
+    let name = format!("input {}", label.type_with_id);
+    let l = label.clone();
+    threads
+        .spawn(name, move || {
+            let mut next = Instant::now() + first;
+            loop {
+                if stopping.wait_timeout(next.saturating_duration_since(Instant::now())) {
+                    return;
+                }
+                if let Some(Err(e)) = guard::call(&l, "collect", &mut collect) {
+                    guard::report_error(&l, "collect", &e);
+                }
+                next += interval;
+                let now = Instant::now();
+                if next < now {
+                    // Running late (a slow collect): skip the missed ticks.
+                    next = now + interval;
+                }
+            }
+        })
+        .map_err(|e| thread_error(&label, &e))
+}
+
+/// Runs a service input: `start` on its own thread (it may block until the pipeline stops),
+/// then, once the pipeline stops, `stop`.
+pub(crate) fn spawn_service<P: Send + 'static>(
+    threads: &mut ThreadSet,
+    label: PluginLabel,
+    stopping: StopSignal,
+    mut plugin: P,
+    start: impl FnOnce(&mut P) -> Result<(), BoxError> + Send + 'static,
+    stop: impl FnOnce(&mut P) -> Result<(), BoxError> + Send + 'static,
+) -> Result<(), StartError> {
+    let name = format!("input {}", label.type_with_id);
+    let l = label.clone();
+    threads
+        .spawn(name, move || {
+            if let Some(Err(e)) = guard::call(&l, "start", || start(&mut plugin)) {
+                guard::report_error(&l, "start", &e);
+            }
+            stopping.wait();
+            if let Some(Err(e)) = guard::call(&l, "stop", || stop(&mut plugin)) {
+                guard::report_error(&l, "stop", &e);
+            }
+        })
+        .map_err(|e| thread_error(&label, &e))
+}
+
+/// Starts one thread per flusher and returns the fan-out feeding them.
+pub(crate) fn spawn_flushers<G: Group, T: FlushTarget<G>>(
+    threads: &mut ThreadSet,
+    targets: Vec<(PluginLabel, T)>,
+    env: &StartEnv,
+) -> Result<(FanOut<G>, Vec<Arc<FlusherState>>), StartError> {
+    // One flusher queue holds `DefaultLogGroupQueueSize` batches (iLogtail's flush queue
+    // holds that many log groups).
+    let capacity = env.global.default_log_group_queue_size.max(1);
+    let mut outs = Vec::new();
+    let mut states = Vec::new();
+    for (label, target) in targets {
+        let (tx, rx) = crossbeam_channel::bounded(capacity);
+        let state = Arc::new(FlusherState::new(label.clone()));
+        let (s, stop, ident) = (Arc::clone(&state), Arc::clone(&env.stop), env.ident.clone());
+        threads
+            .spawn(format!("flusher {}", label.type_with_id), move || {
+                super::flush::run_flusher(target, rx, s, stop, ident);
+            })
+            .map_err(|e| thread_error(&label, &e))?;
+        outs.push(FlusherOut {
+            tx,
+            state: Arc::clone(&state),
+        });
+        states.push(state);
+    }
+    Ok((
+        FanOut {
+            outs,
+            stall_grace: env.stall_grace,
+            stop: Arc::clone(&env.stop),
+        },
+        states,
+    ))
+}
+
+/// An aggregator with its flush timing.
+pub(crate) struct Timed<T> {
+    pub built: Built<T>,
+    pub interval: Duration,
+    pub next: Instant,
+}
+
+impl<T> Timed<T> {
+    pub(crate) fn new(built: Built<T>, interval: Duration) -> Self {
+        Self {
+            built,
+            interval,
+            next: Instant::now() + interval,
+        }
+    }
+
+    /// Whether its flush is due; if so, schedules the next one (with iLogtail's 10% jitter).
+    pub(crate) fn due(&mut self, now: Instant) -> bool {
+        if now < self.next {
+            return false;
+        }
+        let ms = u64::try_from(self.interval.as_millis()).unwrap_or(u64::MAX);
+        let jitter = fastrand::u64(0..=ms / 10);
+        self.next =
+            now + self.interval - Duration::from_millis(ms / 20) + Duration::from_millis(jitter);
+        true
+    }
+}
+
+/// How long until the first aggregator flush is due, at most [`MAX_IDLE`].
+pub(crate) fn until_next<T>(aggregators: &[Timed<T>]) -> Duration {
+    let now = Instant::now();
+    aggregators
+        .iter()
+        .map(|a| a.next.saturating_duration_since(now))
+        .min()
+        .unwrap_or(MAX_IDLE)
+        .min(MAX_IDLE)
+}

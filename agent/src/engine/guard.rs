@@ -1,0 +1,73 @@
+//! Calling plugin code: every call is wrapped in `catch_unwind`, and a panic is reported with
+//! the plugin's name instead of taking the pipeline down.
+
+use std::any::Any;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+/// A plugin as the engine names it in reports: `processor_rename/2 (processors[1] in
+/// pipeline.yaml)`.
+#[derive(Debug, Clone)]
+pub(crate) struct PluginLabel {
+    /// `type/id`.
+    pub type_with_id: String,
+    /// `processors[1]`.
+    pub position: String,
+    /// The config name.
+    pub config: String,
+    /// How many times it panicked (shared with the pipeline's report).
+    pub panics: Arc<AtomicU64>,
+}
+
+impl std::fmt::Display for PluginLabel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} ({})", self.type_with_id, self.position)
+    }
+}
+
+/// The message of a panic payload.
+pub(crate) fn panic_message(payload: &(dyn Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        (*s).to_owned()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "(a non-string panic payload)".to_owned()
+    }
+}
+
+/// Runs `f` (a call of `method` on the plugin `label`); a panic is reported and becomes
+/// `None`.
+///
+/// The first ten panics of a plugin are reported, then every thousandth, so that a plugin
+/// panicking on every event does not flood the log.
+pub(crate) fn call<R>(label: &PluginLabel, method: &str, f: impl FnOnce() -> R) -> Option<R> {
+    match catch_unwind(AssertUnwindSafe(f)) {
+        Ok(r) => Some(r),
+        Err(payload) => {
+            let n = label.panics.fetch_add(1, Ordering::Relaxed) + 1;
+            if n <= 10 || n.is_multiple_of(1000) {
+                tracing::error!(
+                    config = %label.config,
+                    plugin = %label.type_with_id,
+                    position = %label.position,
+                    panics = n,
+                    "plugin {label} panicked in `{method}`: {}; the pipeline goes on",
+                    panic_message(&*payload)
+                );
+            }
+            None
+        }
+    }
+}
+
+/// Logs an error a plugin method returned.
+pub(crate) fn report_error(label: &PluginLabel, method: &str, error: &dyn std::fmt::Display) {
+    tracing::error!(
+        config = %label.config,
+        plugin = %label.type_with_id,
+        position = %label.position,
+        "plugin {label}: `{method}` failed: {error}"
+    );
+}

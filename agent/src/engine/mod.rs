@@ -1,0 +1,512 @@
+//! The pipeline engine: iLogtail's plugin runner (reference §3), with its pain points fixed.
+//!
+//! # Threads and queues (per pipeline)
+//!
+//! ```text
+//! metric input ─┐ (one thread each: collect/read every interval, first after a random delay)
+//! service input ┤ (one thread each: start/start_service, then stop when the pipeline stops)
+//!               ▼
+//!   input queue: bounded, DefaultLogQueueSize logs (V1) or groups (V2); a full queue blocks
+//!               │ the input (back-pressure)
+//!               ▼
+//!   processing thread: processors in series → every aggregator (add/record); aggregators
+//!               │ flushed (flush/get_result) on their interval
+//!               ▼ fan-out: each batch to every flusher
+//!   flusher queue: one per flusher, bounded, DefaultLogGroupQueueSize batches
+//!               ▼
+//!   flusher thread: one per flusher: wait for is_ready, then flush/export
+//! ```
+//!
+//! A slow flusher slows the pipeline down (the fan-out waits for room in its queue). A
+//! flusher that stays unready longer than the *stall grace* (1 s by default) no longer holds
+//! the others back: batches for it are dropped while its queue is full, counted in the
+//! [`StopReport`], and reported. iLogtail instead waits for every flusher before flushing to
+//! any (reference §9.9).
+//!
+//! # Stop (iLogtail's order, every step bounded in time: [`StopTimeouts`])
+//!
+//! 1. every flusher is told `set_urgent(true)` (between its calls);
+//! 2. `Context::stopping` fires: metric inputs stop their loop; each service input's blocking
+//!    `start` returns, then its `stop` is called; the input queue then refuses new data;
+//! 3. the processing thread drains the input queue through processors and aggregators, and
+//!    flushes every aggregator a last time (`flush`/`get_result`);
+//! 4. each flusher thread flushes what is queued for it (waiting for `is_ready` until the
+//!    flush step's time is up) and calls `stop`;
+//! 5. extensions are stopped.
+//!
+//! A clean stop loses nothing: every event accepted from an input is flushed. A plugin that
+//! overstays a step is named in the report and left behind.
+//!
+//! # Panics
+//!
+//! Every plugin call is wrapped in `catch_unwind`: a panic is reported (tracing, error level)
+//! with the plugin's `type/id`, position and config, counted, and the pipeline goes on; the
+//! data of the panicking call is lost (counted in the report).
+
+mod build;
+mod checkpoint;
+mod common;
+mod flush;
+mod guard;
+mod passthrough;
+mod sink;
+mod stop;
+mod threads;
+mod v1;
+mod v2;
+
+pub use build::Pipeline;
+pub use checkpoint::{OpenError, RedbCheckpoints, CHECKPOINT_FILE};
+pub use stop::StopTimeouts;
+
+use crate::config::StructureType;
+use common::{ProcessCounters, StartEnv, Threads};
+use crossbeam_channel::Sender;
+use flush::{FlusherState, Ident};
+use guard::PluginLabel;
+use pipeplug::{CheckpointStore, Context, ExtensionHandle};
+use sink::InputSink;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// How the engine runs pipelines.
+#[derive(Debug, Clone)]
+pub struct EngineOptions {
+    /// Where checkpoints are kept (`<data_dir>/checkpoints.redb`).
+    pub data_dir: PathBuf,
+    /// Time limits of the stop steps.
+    pub timeouts: StopTimeouts,
+    /// How long a flusher may stay unready, with a full queue, before the others stop
+    /// waiting for it.
+    pub stall_grace: Duration,
+}
+
+impl Default for EngineOptions {
+    fn default() -> Self {
+        Self {
+            data_dir: PathBuf::from("data"),
+            timeouts: StopTimeouts::default(),
+            stall_grace: Duration::from_secs(1),
+        }
+    }
+}
+
+/// A pipeline that could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// A plugin's `init` failed or panicked.
+    #[error("plugin {plugin}: init failed: {reason}")]
+    Init {
+        /// `type/id (position)`.
+        plugin: String,
+        /// Why.
+        reason: String,
+    },
+    /// A thread could not be started.
+    #[error("cannot start a thread for {plugin}: {reason}")]
+    Thread {
+        /// What it was for.
+        plugin: String,
+        /// The OS's reason.
+        reason: String,
+    },
+    /// Another pipeline has the same config name (they would share checkpoints).
+    #[error("two pipelines are named `{0}` (config names come from file names; rename one)")]
+    DuplicateName(String),
+}
+
+/// What happened to a flusher's data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FlusherReport {
+    /// `type/id (position)`.
+    pub plugin: String,
+    /// Events flushed (its `flush`/`export` returned `Ok`).
+    pub flushed: u64,
+    /// Events lost for this flusher: dropped while it was stalled, or at stop while it was
+    /// still unready, or in calls that failed or panicked.
+    pub dropped: u64,
+}
+
+/// What a pipeline did, reported when it stops.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StopReport {
+    /// The config name.
+    pub config: String,
+    /// Events accepted from inputs.
+    pub events_in: u64,
+    /// Per flusher.
+    pub flushers: Vec<FlusherReport>,
+    /// Events an input sent after the inputs were stopped (refused).
+    pub refused_after_stop: u64,
+    /// Events lost in plugin calls that panicked (processors, aggregators).
+    pub lost_in_panics: u64,
+    /// Events refused by aggregators.
+    pub refused_by_aggregators: u64,
+    /// Plugin panics caught.
+    pub panics: u64,
+    /// Threads that did not finish their stop step in time (left behind).
+    pub overstayed: Vec<String>,
+}
+
+impl StopReport {
+    /// Whether nothing was lost: every flusher flushed every event accepted from the inputs
+    /// (meaningful for pipelines whose processors neither drop nor add events), nothing
+    /// panicked or overstayed.
+    #[must_use]
+    pub fn is_lossless(&self) -> bool {
+        self.refused_after_stop == 0
+            && self.lost_in_panics == 0
+            && self.refused_by_aggregators == 0
+            && self.overstayed.is_empty()
+            && self
+                .flushers
+                .iter()
+                .all(|f| f.dropped == 0 && f.flushed == self.events_in)
+    }
+}
+
+/// Input-queue counters, whatever the version.
+trait InputControl: Send + Sync {
+    fn close(&self);
+    fn accepted(&self) -> u64;
+    fn dropped(&self) -> u64;
+}
+
+impl<T: Send> InputControl for InputSink<T> {
+    fn close(&self) {
+        InputSink::close(self);
+    }
+    fn accepted(&self) -> u64 {
+        self.accepted.load(Ordering::Relaxed)
+    }
+    fn dropped(&self) -> u64 {
+        self.dropped.load(Ordering::Relaxed)
+    }
+}
+
+/// A running pipeline.
+pub struct RunningPipeline {
+    name: String,
+    ctx: Context,
+    stop: Arc<stop::StopState>,
+    threads: Threads,
+    finish: Sender<()>,
+    input: Arc<dyn InputControl>,
+    flushers: Vec<Arc<FlusherState>>,
+    extensions: Vec<(PluginLabel, ExtensionHandle)>,
+    counters: Arc<ProcessCounters>,
+    panics: Arc<AtomicU64>,
+    timeouts: StopTimeouts,
+}
+
+impl std::fmt::Debug for RunningPipeline {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RunningPipeline")
+            .field("name", &self.name)
+            .finish_non_exhaustive()
+    }
+}
+
+fn logstore_key(name: &str) -> i64 {
+    // FNV-1a: stable across runs and platforms.
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in name.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    i64::from_ne_bytes(h.to_ne_bytes())
+}
+
+impl RunningPipeline {
+    /// Initialises the plugins of `pipeline` (extensions first) and starts its threads.
+    ///
+    /// # Errors
+    /// A plugin's `init` failed or panicked, or a thread could not start; the extensions
+    /// already initialised are stopped again.
+    pub fn start(
+        pipeline: Pipeline,
+        checkpoints: Arc<dyn CheckpointStore>,
+        options: &EngineOptions,
+    ) -> Result<Self, StartError> {
+        let Pipeline {
+            config,
+            extensions,
+            plugins,
+            panics,
+        } = pipeline;
+        let ctx = Context::builder()
+            .config_name(config.name.clone())
+            .global(config.global.clone())
+            .checkpoints(checkpoints)
+            .build();
+        // Extensions first: other plugins look them up in their `init`.
+        let mut handles: Vec<(PluginLabel, ExtensionHandle)> = Vec::new();
+        for mut e in extensions {
+            let pctx = ctx.for_plugin(e.meta.clone());
+            if let Err(err) = common::init(&e.label, || e.plugin.init(&pctx)) {
+                stop_extensions(&handles, Instant::now() + options.timeouts.stop);
+                return Err(err);
+            }
+            let handle: ExtensionHandle = Arc::new(std::sync::Mutex::new(e.plugin));
+            let type_with_id = e.meta.type_with_id();
+            ctx.add_extension(type_with_id, Arc::clone(&handle));
+            if !e.explicit_id {
+                // Declared as a bare `Type: ext_x`: plugins find it as `ext_x` too (iLogtail
+                // would create a second, unconfigured one).
+                ctx.add_extension(e.meta.plugin_type.clone(), Arc::clone(&handle));
+            }
+            handles.push((e.label, handle));
+        }
+        let stop_state = Arc::new(stop::StopState::default());
+        let counters = Arc::new(ProcessCounters::default());
+        let env = StartEnv {
+            ctx: ctx.clone(),
+            global: config.global.clone(),
+            stop: Arc::clone(&stop_state),
+            ident: Ident {
+                project: String::new(),
+                logstore: String::new(),
+                config_name: config.name.clone(),
+                logstore_key: logstore_key(&config.name),
+            },
+            stall_grace: options.stall_grace,
+            counters: Arc::clone(&counters),
+        };
+        let mut threads = Threads::new();
+        let (finish_tx, finish_rx) = crossbeam_channel::bounded(1);
+        let started = match plugins {
+            build::Plugins::V1(p) => v1::start(p, &env, &mut threads, finish_rx)
+                .map(|s| (Arc::clone(&s.sink) as Arc<dyn InputControl>, s.flushers)),
+            build::Plugins::V2(p) => v2::start(p, &env, &mut threads, finish_rx)
+                .map(|s| (Arc::clone(&s.sink) as Arc<dyn InputControl>, s.flushers)),
+        };
+        let (input, flushers) = match started {
+            Ok(x) => x,
+            Err(e) => {
+                // Whatever started stops: the finish channel is gone, so the processing
+                // thread drains and ends, and flusher threads follow.
+                ctx.stopping().signal();
+                stop_extensions(&handles, Instant::now() + options.timeouts.stop);
+                return Err(e);
+            }
+        };
+        tracing::info!(
+            config = %config.name,
+            "pipeline `{}` started ({}, {} input(s), {} processor(s), {} flusher(s))",
+            config.name,
+            match config.structure {
+                StructureType::V1 => "v1",
+                StructureType::V2 => "v2",
+            },
+            config.inputs.len(),
+            config.processors.len(),
+            config.flushers.len()
+        );
+        Ok(Self {
+            name: config.name,
+            ctx,
+            stop: stop_state,
+            threads,
+            finish: finish_tx,
+            input,
+            flushers,
+            extensions: handles,
+            counters,
+            panics,
+            timeouts: options.timeouts,
+        })
+    }
+
+    /// The config name.
+    #[must_use]
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The pipeline's context (as its plugins see it, without a plugin).
+    #[must_use]
+    pub fn context(&self) -> &Context {
+        &self.ctx
+    }
+
+    /// Events accepted from inputs so far.
+    #[must_use]
+    pub fn events_in(&self) -> u64 {
+        self.input.accepted()
+    }
+
+    /// Events flushed so far, per flusher.
+    #[must_use]
+    pub fn flushed(&self) -> Vec<u64> {
+        self.flushers
+            .iter()
+            .map(|f| f.flushed.load(Ordering::Relaxed))
+            .collect()
+    }
+
+    /// Stops the pipeline in iLogtail's order, each step bounded in time (see the module
+    /// docs), and reports what happened.
+    pub fn stop(mut self) -> StopReport {
+        let t = self.timeouts;
+        let name = self.name.clone();
+        // 1. urgent
+        self.stop.set_urgent();
+        // 2. inputs
+        self.ctx.stopping().signal();
+        let mut overstayed = self.threads.inputs.wait(Instant::now() + t.inputs);
+        self.input.close();
+        tracing::debug!(config = %name, "inputs stopped");
+        // 3. drain processors and aggregators
+        let drain_deadline = Instant::now() + t.drain;
+        self.stop.set_drain_deadline(drain_deadline);
+        let _ = self.finish.send(());
+        overstayed.extend(self.threads.process.wait(drain_deadline));
+        tracing::debug!(config = %name, "processors and aggregators drained");
+        // 4. flush, then flushers stop
+        let flush_deadline = Instant::now() + t.flush;
+        self.stop.set_flush_deadline(flush_deadline);
+        overstayed.extend(self.threads.flushers.wait(flush_deadline + t.stop));
+        tracing::debug!(config = %name, "flushers stopped");
+        // 5. extensions
+        overstayed.extend(stop_extensions(&self.extensions, Instant::now() + t.stop));
+        let report = StopReport {
+            config: name.clone(),
+            events_in: self.input.accepted(),
+            flushers: self
+                .flushers
+                .iter()
+                .map(|f| FlusherReport {
+                    plugin: f.label.to_string(),
+                    flushed: f.flushed.load(Ordering::Relaxed),
+                    dropped: f.dropped.load(Ordering::Relaxed),
+                })
+                .collect(),
+            refused_after_stop: self.input.dropped(),
+            lost_in_panics: self.counters.panicked.load(Ordering::Relaxed),
+            refused_by_aggregators: self.counters.refused.load(Ordering::Relaxed),
+            panics: self.panics.load(Ordering::Relaxed),
+            overstayed,
+        };
+        for o in &report.overstayed {
+            tracing::error!(config = %name, "{o} did not stop in time; left behind");
+        }
+        tracing::info!(
+            config = %name,
+            "pipeline `{name}` stopped: {} event(s) in, flushed {}",
+            report.events_in,
+            report
+                .flushers
+                .iter()
+                .map(|f| format!("{} to {} ({} dropped)", f.flushed, f.plugin, f.dropped))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        report
+    }
+}
+
+/// Stops every extension, giving up on one whose lock is held past `deadline`; returns those
+/// given up on.
+fn stop_extensions(handles: &[(PluginLabel, ExtensionHandle)], deadline: Instant) -> Vec<String> {
+    let mut overstayed = Vec::new();
+    for (label, handle) in handles {
+        let guard = loop {
+            match handle.try_lock() {
+                Ok(g) => break Some(g),
+                Err(std::sync::TryLockError::Poisoned(p)) => break Some(p.into_inner()),
+                Err(std::sync::TryLockError::WouldBlock) => {
+                    if Instant::now() >= deadline {
+                        break None;
+                    }
+                    std::thread::sleep(Duration::from_millis(10));
+                }
+            }
+        };
+        let Some(mut ext) = guard else {
+            overstayed.push(format!("extension {label} (in use by a plugin)"));
+            continue;
+        };
+        if let Some(Err(e)) = guard::call(label, "stop", || ext.stop()) {
+            guard::report_error(label, "stop", &e);
+        }
+    }
+    overstayed
+}
+
+/// Runs pipelines, sharing one checkpoint store.
+pub struct Engine {
+    checkpoints: Arc<dyn CheckpointStore>,
+    options: EngineOptions,
+    running: Vec<RunningPipeline>,
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine")
+            .field("options", &self.options)
+            .field("running", &self.running)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The engine could not open.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    /// The checkpoint database.
+    #[error(transparent)]
+    Checkpoints(#[from] OpenError),
+}
+
+impl Engine {
+    /// An engine keeping checkpoints in `options.data_dir`.
+    ///
+    /// # Errors
+    /// The checkpoint database cannot be opened.
+    pub fn open(options: EngineOptions) -> Result<Self, EngineError> {
+        let store = RedbCheckpoints::open(&options.data_dir)?;
+        Ok(Self::with_checkpoints(Arc::new(store), options))
+    }
+
+    /// An engine keeping checkpoints in `store`.
+    #[must_use]
+    pub fn with_checkpoints(store: Arc<dyn CheckpointStore>, options: EngineOptions) -> Self {
+        Self {
+            checkpoints: store,
+            options,
+            running: Vec::new(),
+        }
+    }
+
+    /// Starts `pipeline`.
+    ///
+    /// # Errors
+    /// See [`RunningPipeline::start`]; also a second pipeline of the same name.
+    pub fn start(&mut self, pipeline: Pipeline) -> Result<(), StartError> {
+        let name = &pipeline.config().name;
+        if self.running.iter().any(|r| r.name() == name) {
+            return Err(StartError::DuplicateName(name.clone()));
+        }
+        let running =
+            RunningPipeline::start(pipeline, Arc::clone(&self.checkpoints), &self.options)?;
+        self.running.push(running);
+        Ok(())
+    }
+
+    /// The running pipelines.
+    #[must_use]
+    pub fn pipelines(&self) -> &[RunningPipeline] {
+        &self.running
+    }
+
+    /// Stops every pipeline (in reverse start order) and reports on each.
+    pub fn stop(mut self) -> Vec<StopReport> {
+        let mut reports = Vec::new();
+        while let Some(p) = self.running.pop() {
+            reports.push(p.stop());
+        }
+        reports.reverse();
+        reports
+    }
+}

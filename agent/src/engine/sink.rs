@@ -1,0 +1,71 @@
+//! Where inputs put data: a bounded queue that blocks a fast input (back-pressure) and, once
+//! the inputs are stopped, drops (and counts) what a stray input thread still sends.
+
+use crossbeam_channel::{SendTimeoutError, Sender};
+use pipeplug::models::PipelineGroupEvents;
+use pipeplug::{GroupSink, LogSink, LogWithContext};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::Duration;
+
+/// How often a blocked input looks at whether the inputs were stopped.
+const CLOSED_POLL: Duration = Duration::from_millis(50);
+
+/// The input end of a pipeline's input queue.
+#[derive(Debug)]
+pub(crate) struct InputSink<T> {
+    tx: Sender<T>,
+    closed: AtomicBool,
+    /// Events that entered the queue.
+    pub accepted: AtomicU64,
+    /// Events refused because the inputs were stopped.
+    pub dropped: AtomicU64,
+}
+
+impl<T> InputSink<T> {
+    pub(crate) fn new(tx: Sender<T>) -> Self {
+        Self {
+            tx,
+            closed: AtomicBool::new(false),
+            accepted: AtomicU64::new(0),
+            dropped: AtomicU64::new(0),
+        }
+    }
+
+    /// Refuses everything from now on.
+    pub(crate) fn close(&self) {
+        self.closed.store(true, Ordering::SeqCst);
+    }
+
+    fn push(&self, mut item: T, events: u64) {
+        loop {
+            if self.closed.load(Ordering::SeqCst) {
+                self.dropped.fetch_add(events, Ordering::Relaxed);
+                return;
+            }
+            match self.tx.send_timeout(item, CLOSED_POLL) {
+                Ok(()) => {
+                    self.accepted.fetch_add(events, Ordering::Relaxed);
+                    return;
+                }
+                Err(SendTimeoutError::Timeout(back)) => item = back,
+                Err(SendTimeoutError::Disconnected(_)) => {
+                    self.dropped.fetch_add(events, Ordering::Relaxed);
+                    return;
+                }
+            }
+        }
+    }
+}
+
+impl LogSink for InputSink<LogWithContext> {
+    fn send(&self, log: LogWithContext) {
+        self.push(log, 1);
+    }
+}
+
+impl GroupSink for InputSink<PipelineGroupEvents> {
+    fn send(&self, group: PipelineGroupEvents) {
+        let n = group.events.len() as u64;
+        self.push(group, n);
+    }
+}

@@ -1,0 +1,65 @@
+//! The stop sequence's shared state and time limits.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+/// How long each step of a pipeline's stop may take before the engine moves on (and
+/// reports what overstayed).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StopTimeouts {
+    /// Inputs: service inputs' `start` returning and `stop`, metric inputs' last `collect`.
+    pub inputs: Duration,
+    /// Draining the input queue through processors and aggregators (final flush).
+    pub drain: Duration,
+    /// Flushing what is queued for flushers, waiting for `is_ready` (iLogtail: about 5 s).
+    pub flush: Duration,
+    /// Flushers' and extensions' `stop`.
+    pub stop: Duration,
+}
+
+impl Default for StopTimeouts {
+    fn default() -> Self {
+        Self {
+            inputs: Duration::from_secs(5),
+            drain: Duration::from_secs(10),
+            flush: Duration::from_secs(5),
+            stop: Duration::from_secs(5),
+        }
+    }
+}
+
+/// What the stopping thread tells the pipeline's threads.
+#[derive(Debug, Default)]
+pub(crate) struct StopState {
+    urgent: AtomicBool,
+    drain_deadline: OnceLock<Instant>,
+    flush_deadline: OnceLock<Instant>,
+}
+
+impl StopState {
+    pub(crate) fn set_urgent(&self) {
+        self.urgent.store(true, Ordering::SeqCst);
+    }
+    pub(crate) fn is_urgent(&self) -> bool {
+        self.urgent.load(Ordering::SeqCst)
+    }
+    pub(crate) fn set_drain_deadline(&self, at: Instant) {
+        let _ = self.drain_deadline.set(at);
+    }
+    pub(crate) fn set_flush_deadline(&self, at: Instant) {
+        let _ = self.flush_deadline.set(at);
+    }
+    /// The drain step's time is up.
+    pub(crate) fn drain_overdue(&self) -> bool {
+        self.drain_deadline
+            .get()
+            .is_some_and(|d| Instant::now() >= *d)
+    }
+    /// The flush step's time is up: unready flushers give up.
+    pub(crate) fn flush_overdue(&self) -> bool {
+        self.flush_deadline
+            .get()
+            .is_some_and(|d| Instant::now() >= *d)
+    }
+}

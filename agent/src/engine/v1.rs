@@ -1,0 +1,346 @@
+//! The V1 runner: `protocol` logs through processors and aggregators to log-group flushers.
+//!
+//! Inputs → bounded queue of logs (`DefaultLogQueueSize`) → one processing thread (processors
+//! in series, then every aggregator, which are flushed on their interval) → one bounded queue
+//! and thread per flusher.
+
+use super::build::{Built, V1Plugins};
+use super::common::{self, ProcessCounters, StartEnv, Threads, Timed, ADD_RETRY, MAX_ROUND_LOGS};
+use super::flush::{FanOut, FlusherState, V1Target};
+use super::guard;
+use super::sink::InputSink;
+use super::stop::StopState;
+use super::StartError;
+use crossbeam_channel::{select, Receiver};
+use pipeplug::plugin::{AggregatorV1, ProcessorV1};
+use pipeplug::protocol::{Log, LogGroup, LogTag};
+use pipeplug::{Collector, LogContext, LogGroupQueue, LogWithContext};
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::{Instant, SystemTime};
+
+/// What a started V1 pipeline hands back to the engine.
+pub(crate) struct Started {
+    pub sink: Arc<InputSink<LogWithContext>>,
+    pub flushers: Vec<Arc<FlusherState>>,
+}
+
+/// Initialises every plugin (inputs, processors, aggregators, flushers, in that order) and
+/// starts the threads: flushers, then processing, then inputs.
+pub(crate) fn start(
+    p: V1Plugins,
+    env: &StartEnv,
+    threads: &mut Threads,
+    finish: Receiver<()>,
+) -> Result<Started, StartError> {
+    let V1Plugins {
+        mut metric,
+        mut service,
+        mut processors,
+        aggregators,
+        mut flushers,
+    } = p;
+    let plugin_ctx = |meta: &pipeplug::PluginMeta| env.ctx.for_plugin(meta.clone());
+    let mut intervals = Vec::new();
+    for m in &mut metric {
+        let ctx = plugin_ctx(&m.meta);
+        let d = common::init(&m.label, || m.plugin.init(&ctx))?;
+        intervals.push(common::metric_interval(d, m, &env.global));
+    }
+    for s in &mut service {
+        let ctx = plugin_ctx(&s.meta);
+        common::init(&s.label, || s.plugin.init(&ctx))?;
+    }
+    for pr in &mut processors {
+        let ctx = plugin_ctx(&pr.meta);
+        common::init(&pr.label, || pr.plugin.init(&ctx))?;
+    }
+    let queue = LogGroupQueue::new(env.global.default_log_group_queue_size);
+    let mut timed = Vec::new();
+    for mut a in aggregators {
+        let ctx = plugin_ctx(&a.meta);
+        let q = queue.clone();
+        let d = common::init(&a.label, || a.plugin.init(&ctx, q))?;
+        timed.push(Timed::new(a, common::aggregator_interval(d, &env.global)));
+    }
+    for f in &mut flushers {
+        let ctx = plugin_ctx(&f.meta);
+        common::init(&f.label, || f.plugin.init(&ctx))?;
+    }
+
+    let targets = flushers
+        .into_iter()
+        .map(|f| {
+            (
+                f.label,
+                V1Target {
+                    plugin: f.plugin,
+                    ident: env.ident.clone(),
+                },
+            )
+        })
+        .collect();
+    let (fanout, flusher_states) = common::spawn_flushers(&mut threads.flushers, targets, env)?;
+
+    let (tx, rx) = crossbeam_channel::bounded(env.global.default_log_queue_size.max(1));
+    let sink = Arc::new(InputSink::new(tx));
+    let process = Process {
+        processors,
+        aggregators: timed,
+        queue,
+        fanout,
+        tags: env
+            .global
+            .tags
+            .iter()
+            .map(|(k, v)| LogTag::new(k, v))
+            .collect(),
+        nanoseconds: env.global.enable_timestamp_nanosecond,
+        counters: Arc::clone(&env.counters),
+        stop: Arc::clone(&env.stop),
+        outbox: Vec::new(),
+    };
+    threads
+        .process
+        .spawn(format!("process {}", env.ident.config_name), move || {
+            process.run(&rx, &finish)
+        })
+        .map_err(|e| StartError::Thread {
+            plugin: "the processing thread".to_owned(),
+            reason: e.to_string(),
+        })?;
+
+    let collector = Collector::new(Arc::clone(&sink) as Arc<dyn pipeplug::LogSink>);
+    for (m, interval) in metric.into_iter().zip(intervals) {
+        let Built {
+            label, mut plugin, ..
+        } = m;
+        let c = collector.clone();
+        common::spawn_metric_loop(
+            &mut threads.inputs,
+            label,
+            interval,
+            &env.global,
+            env.ctx.stopping().clone(),
+            move || plugin.collect(&c),
+        )?;
+    }
+    for s in service {
+        let c = collector.clone();
+        common::spawn_service(
+            &mut threads.inputs,
+            s.label,
+            env.ctx.stopping().clone(),
+            s.plugin,
+            move |p| p.start(c),
+            |p| p.stop(),
+        )?;
+    }
+    Ok(Started {
+        sink,
+        flushers: flusher_states,
+    })
+}
+
+/// The processing thread's state.
+struct Process {
+    processors: Vec<Built<Box<dyn ProcessorV1>>>,
+    aggregators: Vec<Timed<Box<dyn AggregatorV1>>>,
+    queue: LogGroupQueue,
+    fanout: FanOut<LogGroup>,
+    tags: Vec<LogTag>,
+    nanoseconds: bool,
+    counters: Arc<ProcessCounters>,
+    stop: Arc<StopState>,
+    outbox: Vec<LogGroup>,
+}
+
+impl Process {
+    fn run(mut self, input: &Receiver<LogWithContext>, finish: &Receiver<()>) {
+        let mut pending: Option<LogWithContext> = None;
+        let queue_rx = self.queue.receiver().clone();
+        let mut finishing = false;
+        loop {
+            if pending.is_none() {
+                let timeout = common::until_next(&self.aggregators);
+                select! {
+                    recv(input) -> m => match m {
+                        Ok(l) => pending = Some(l),
+                        Err(_) => finishing = true,
+                    },
+                    recv(queue_rx) -> g => self.outbox.extend(g),
+                    recv(finish) -> _ => finishing = true,
+                    default(timeout) => {},
+                }
+            }
+            if let Some(first) = pending.take() {
+                let (logs, context) = gather(first, input, &mut pending);
+                self.process(logs, context.as_ref());
+            }
+            self.flush_due(false);
+            self.send();
+            if finishing {
+                break;
+            }
+        }
+        // Drain: everything queued goes through, then every aggregator flushes a last time.
+        loop {
+            let next = pending.take().or_else(|| input.try_recv().ok());
+            let Some(first) = next else { break };
+            if self.stop.drain_overdue() {
+                self.counters
+                    .refused
+                    .fetch_add(1 + input.len() as u64, Ordering::Relaxed);
+                tracing::error!(
+                    "pipeline stop overdue: logs still queued for processing are dropped"
+                );
+                break;
+            }
+            let (logs, context) = gather(first, input, &mut pending);
+            self.process(logs, context.as_ref());
+            self.send();
+        }
+        self.flush_due(true);
+        self.send();
+    }
+
+    /// Runs `logs` through the processors, then into every aggregator.
+    fn process(&mut self, mut logs: Vec<Log>, context: Option<&LogContext>) {
+        for p in &mut self.processors {
+            if logs.is_empty() {
+                return;
+            }
+            let n = logs.len() as u64;
+            match guard::call(&p.label, "process_logs", || p.plugin.process_logs(logs)) {
+                Some(out) => logs = out,
+                None => {
+                    self.counters.panicked.fetch_add(n, Ordering::Relaxed);
+                    return;
+                }
+            }
+        }
+        let now = SystemTime::now();
+        // As iLogtail: empty logs are skipped, a zero time is now, nanoseconds only when
+        // enabled.
+        logs.retain(|l| !l.contents.is_empty());
+        for l in &mut logs {
+            if l.time == 0 {
+                l.set_time(now);
+            }
+            if !self.nanoseconds {
+                l.time_ns = None;
+            }
+        }
+        let last = self.aggregators.len().saturating_sub(1);
+        for i in 0..self.aggregators.len() {
+            if i == last {
+                for log in std::mem::take(&mut logs) {
+                    self.add(i, log, context);
+                }
+            } else {
+                for log in &logs {
+                    self.add(i, log.clone(), context);
+                }
+            }
+        }
+    }
+
+    /// Adds one log to aggregator `i`, retrying every 10 ms while it refuses (as iLogtail);
+    /// meanwhile what it queues goes out and its flush runs on time. A log still refused after
+    /// two flush intervals is dropped and reported.
+    fn add(&mut self, i: usize, log: Log, context: Option<&LogContext>) {
+        let started = Instant::now();
+        let mut tries: u64 = 0;
+        loop {
+            let a = &mut self.aggregators[i];
+            // `add` takes the log by value, so a retry needs a copy of it.
+            let attempt = log.clone();
+            let label = &a.built.label;
+            let plugin = &mut a.built.plugin;
+            match guard::call(label, "add", || plugin.add(attempt, context)) {
+                Some(Ok(())) => return,
+                None => {
+                    self.counters.panicked.fetch_add(1, Ordering::Relaxed);
+                    return;
+                }
+                Some(Err(e)) => {
+                    tries += 1;
+                    if tries % 100 == 1 {
+                        tracing::warn!(
+                            config = %label.config,
+                            plugin = %label.type_with_id,
+                            alarm = "AGGREGATOR_ADD_ALARM",
+                            "aggregator {label} refused a log ({e}); retrying"
+                        );
+                    }
+                    let give_up = started.elapsed() > a.interval * 2 + ADD_RETRY * 10;
+                    if give_up || self.stop.drain_overdue() {
+                        tracing::error!(
+                            config = %label.config,
+                            plugin = %label.type_with_id,
+                            "aggregator {label} kept refusing a log ({e}); it is dropped"
+                        );
+                        self.counters.refused.fetch_add(1, Ordering::Relaxed);
+                        return;
+                    }
+                    self.flush_due(false);
+                    self.send();
+                    std::thread::sleep(ADD_RETRY);
+                }
+            }
+        }
+    }
+
+    /// Flushes the aggregators whose interval is up (all of them when `all`).
+    fn flush_due(&mut self, all: bool) {
+        let now = Instant::now();
+        for a in &mut self.aggregators {
+            if all || a.due(now) {
+                let plugin = &mut a.built.plugin;
+                if let Some(groups) = guard::call(&a.built.label, "flush", || plugin.flush()) {
+                    self.outbox.extend(groups);
+                }
+            }
+        }
+    }
+
+    /// Sends what the aggregators produced (returned or queued) to the flushers, with the
+    /// pipeline's global tags.
+    fn send(&mut self) {
+        self.outbox.extend(self.queue.drain());
+        if self.outbox.is_empty() {
+            return;
+        }
+        let mut batch = std::mem::take(&mut self.outbox);
+        batch.retain(|g| !g.logs.is_empty());
+        if !self.tags.is_empty() {
+            for g in &mut batch {
+                g.log_tags.extend(self.tags.iter().cloned());
+            }
+        }
+        self.fanout.send(batch);
+    }
+}
+
+/// `first` and the logs queued behind it that share its context, up to a round's size; the
+/// first log of another context is kept in `pending`.
+fn gather(
+    first: LogWithContext,
+    input: &Receiver<LogWithContext>,
+    pending: &mut Option<LogWithContext>,
+) -> (Vec<Log>, Option<LogContext>) {
+    let LogWithContext { log, context } = first;
+    let mut logs = Vec::with_capacity(input.len().min(MAX_ROUND_LOGS) + 1);
+    logs.push(log);
+    while logs.len() < MAX_ROUND_LOGS {
+        match input.try_recv() {
+            Ok(next) if next.context == context => logs.push(next.log),
+            Ok(next) => {
+                *pending = Some(next);
+                break;
+            }
+            Err(_) => break,
+        }
+    }
+    (logs, context)
+}

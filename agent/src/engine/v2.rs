@@ -1,0 +1,298 @@
+//! The V2 runner: `models` event groups through processors and aggregators to flushers.
+//!
+//! Inputs → bounded queue of groups (`DefaultLogQueueSize`) → one processing thread (each
+//! processor collects into a grouped collector: what it does not collect is dropped, as in
+//! iLogtail; then every aggregator records, and gives its result on its interval) → one
+//! bounded queue and thread per flusher.
+
+use super::build::{Built, V2Plugins};
+use super::common::{self, ProcessCounters, StartEnv, Threads, Timed, MAX_ROUND_GROUPS};
+use super::flush::{FanOut, FlusherState, V2Target};
+use super::guard;
+use super::sink::InputSink;
+use super::stop::StopState;
+use super::StartError;
+use crossbeam_channel::{select, Receiver};
+use pipeplug::models::PipelineGroupEvents;
+use pipeplug::plugin::{AggregatorV2, ProcessorV2};
+use pipeplug::{GroupSink, PipelineCollector, PipelineContext};
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Instant;
+
+/// What a started V2 pipeline hands back to the engine.
+pub(crate) struct Started {
+    pub sink: Arc<InputSink<PipelineGroupEvents>>,
+    pub flushers: Vec<Arc<FlusherState>>,
+}
+
+/// Initialises every plugin (inputs, processors, aggregators, flushers, in that order) and
+/// starts the threads: flushers, then processing, then inputs.
+pub(crate) fn start(
+    p: V2Plugins,
+    env: &StartEnv,
+    threads: &mut Threads,
+    finish: Receiver<()>,
+) -> Result<Started, StartError> {
+    let V2Plugins {
+        mut metric,
+        mut service,
+        mut processors,
+        aggregators,
+        mut flushers,
+    } = p;
+    let plugin_ctx = |meta: &pipeplug::PluginMeta| env.ctx.for_plugin(meta.clone());
+    let mut intervals = Vec::new();
+    for m in &mut metric {
+        let ctx = plugin_ctx(&m.meta);
+        let d = common::init(&m.label, || m.plugin.init(&ctx))?;
+        intervals.push(common::metric_interval(d, m, &env.global));
+    }
+    for s in &mut service {
+        let ctx = plugin_ctx(&s.meta);
+        common::init(&s.label, || s.plugin.init(&ctx))?;
+    }
+    for pr in &mut processors {
+        let ctx = plugin_ctx(&pr.meta);
+        common::init(&pr.label, || pr.plugin.init(&ctx))?;
+    }
+    let queue = pipeplug::LogGroupQueue::new(env.global.default_log_group_queue_size);
+    let mut timed = Vec::new();
+    for mut a in aggregators {
+        let ctx = plugin_ctx(&a.meta);
+        let q = queue.clone();
+        let d = common::init(&a.label, || a.plugin.init(&ctx, q))?;
+        timed.push(Timed::new(a, common::aggregator_interval(d, &env.global)));
+    }
+    for f in &mut flushers {
+        let ctx = plugin_ctx(&f.meta);
+        common::init(&f.label, || f.plugin.init(&ctx))?;
+    }
+
+    let targets = flushers
+        .into_iter()
+        .map(|f| (f.label, V2Target { plugin: f.plugin }))
+        .collect();
+    let (fanout, flusher_states) = common::spawn_flushers(&mut threads.flushers, targets, env)?;
+
+    let (tx, rx) = crossbeam_channel::bounded(env.global.default_log_queue_size.max(1));
+    let sink = Arc::new(InputSink::new(tx));
+    let outbox: Arc<Mutex<Vec<PipelineGroupEvents>>> = Arc::default();
+    let out = Arc::clone(&outbox);
+    let aggregate_ctx = PipelineContext::new(PipelineCollector::from_sink(Arc::new(
+        move |g: PipelineGroupEvents| {
+            out.lock().unwrap_or_else(PoisonError::into_inner).push(g);
+        },
+    )));
+    let process = Process {
+        processors: processors
+            .into_iter()
+            .map(|p| (p, PipelineContext::new(PipelineCollector::grouped())))
+            .collect(),
+        aggregators: timed,
+        aggregate_ctx,
+        outbox,
+        fanout,
+        tags: env
+            .global
+            .tags
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
+        counters: Arc::clone(&env.counters),
+        stop: Arc::clone(&env.stop),
+    };
+    threads
+        .process
+        .spawn(format!("process {}", env.ident.config_name), move || {
+            process.run(&rx, &finish)
+        })
+        .map_err(|e| StartError::Thread {
+            plugin: "the processing thread".to_owned(),
+            reason: e.to_string(),
+        })?;
+
+    let input_ctx = PipelineContext::new(PipelineCollector::from_sink(
+        Arc::clone(&sink) as Arc<dyn GroupSink>
+    ));
+    for (m, interval) in metric.into_iter().zip(intervals) {
+        let Built {
+            label, mut plugin, ..
+        } = m;
+        let c = input_ctx.clone();
+        common::spawn_metric_loop(
+            &mut threads.inputs,
+            label,
+            interval,
+            &env.global,
+            env.ctx.stopping().clone(),
+            move || plugin.read(&c),
+        )?;
+    }
+    for s in service {
+        let c = input_ctx.clone();
+        common::spawn_service(
+            &mut threads.inputs,
+            s.label,
+            env.ctx.stopping().clone(),
+            s.plugin,
+            move |p| p.start_service(c),
+            |p| p.stop(),
+        )?;
+    }
+    Ok(Started {
+        sink,
+        flushers: flusher_states,
+    })
+}
+
+/// The processing thread's state.
+struct Process {
+    processors: Vec<(Built<Box<dyn ProcessorV2>>, PipelineContext)>,
+    aggregators: Vec<Timed<Box<dyn AggregatorV2>>>,
+    aggregate_ctx: PipelineContext,
+    outbox: Arc<Mutex<Vec<PipelineGroupEvents>>>,
+    fanout: FanOut<PipelineGroupEvents>,
+    tags: Vec<(String, String)>,
+    counters: Arc<ProcessCounters>,
+    stop: Arc<StopState>,
+}
+
+impl Process {
+    fn run(mut self, input: &Receiver<PipelineGroupEvents>, finish: &Receiver<()>) {
+        let mut finishing = false;
+        loop {
+            let timeout = common::until_next(&self.aggregators);
+            let mut first = None;
+            select! {
+                recv(input) -> m => match m {
+                    Ok(g) => first = Some(g),
+                    Err(_) => finishing = true,
+                },
+                recv(finish) -> _ => finishing = true,
+                default(timeout) => {},
+            }
+            if let Some(first) = first {
+                let groups = gather(first, input);
+                self.process(groups);
+            }
+            self.result_due(false);
+            self.send();
+            if finishing {
+                break;
+            }
+        }
+        // Drain: everything queued goes through, then every aggregator gives its result.
+        while let Ok(first) = input.try_recv() {
+            if self.stop.drain_overdue() {
+                let n: usize =
+                    first.events.len() + input.try_iter().map(|g| g.events.len()).sum::<usize>();
+                self.counters.refused.fetch_add(n as u64, Ordering::Relaxed);
+                tracing::error!(
+                    "pipeline stop overdue: {n} events still queued for processing are dropped"
+                );
+                break;
+            }
+            let groups = gather(first, input);
+            self.process(groups);
+            self.send();
+        }
+        self.result_due(true);
+        self.send();
+    }
+
+    fn process(&mut self, mut groups: Vec<PipelineGroupEvents>) {
+        for (p, ctx) in &mut self.processors {
+            if groups.is_empty() {
+                return;
+            }
+            for g in groups {
+                let n = g.events.len() as u64;
+                let plugin = &mut p.plugin;
+                let c = &*ctx;
+                if guard::call(&p.label, "process", || plugin.process(g, c)).is_none() {
+                    self.counters.panicked.fetch_add(n, Ordering::Relaxed);
+                }
+            }
+            groups = ctx.collector().to_array();
+        }
+        let last = self.aggregators.len().saturating_sub(1);
+        for i in 0..self.aggregators.len() {
+            let input: Vec<PipelineGroupEvents> = if i == last {
+                std::mem::take(&mut groups)
+            } else {
+                groups.clone()
+            };
+            let a = &mut self.aggregators[i];
+            for g in input {
+                if g.events.is_empty() {
+                    continue;
+                }
+                let n = g.events.len() as u64;
+                let plugin = &mut a.built.plugin;
+                let ctx = &self.aggregate_ctx;
+                match guard::call(&a.built.label, "record", || plugin.record(g, ctx)) {
+                    Some(Ok(())) => {}
+                    Some(Err(e)) => {
+                        guard::report_error(&a.built.label, "record", &e);
+                        self.counters.refused.fetch_add(n, Ordering::Relaxed);
+                    }
+                    None => {
+                        self.counters.panicked.fetch_add(n, Ordering::Relaxed);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Asks the aggregators whose interval is up (all of them when `all`) for their result.
+    fn result_due(&mut self, all: bool) {
+        let now = Instant::now();
+        for a in &mut self.aggregators {
+            if all || a.due(now) {
+                let plugin = &mut a.built.plugin;
+                let ctx = &self.aggregate_ctx;
+                if let Some(Err(e)) =
+                    guard::call(&a.built.label, "get_result", || plugin.get_result(ctx))
+                {
+                    guard::report_error(&a.built.label, "get_result", &e);
+                }
+            }
+        }
+    }
+
+    /// Sends what the aggregators collected to the flushers, with the global tags merged
+    /// into each group's tags.
+    fn send(&mut self) {
+        let mut batch =
+            std::mem::take(&mut *self.outbox.lock().unwrap_or_else(PoisonError::into_inner));
+        if batch.is_empty() {
+            return;
+        }
+        batch.retain(|g| !g.events.is_empty());
+        if !self.tags.is_empty() {
+            for g in &mut batch {
+                for (k, v) in &self.tags {
+                    g.group.tags.add(k.clone(), v.clone());
+                }
+            }
+        }
+        self.fanout.send(batch);
+    }
+}
+
+/// `first` and the groups queued behind it, up to a round's size.
+fn gather(
+    first: PipelineGroupEvents,
+    input: &Receiver<PipelineGroupEvents>,
+) -> Vec<PipelineGroupEvents> {
+    let mut groups = Vec::with_capacity(input.len().min(MAX_ROUND_GROUPS) + 1);
+    groups.push(first);
+    while groups.len() < MAX_ROUND_GROUPS {
+        match input.try_recv() {
+            Ok(g) => groups.push(g),
+            Err(_) => break,
+        }
+    }
+    groups
+}
