@@ -2,9 +2,52 @@
 //!
 //! - [`config`] reads pipeline config files (YAML or JSON) and reports every problem at once;
 //! - [`engine`] builds pipelines from the registry and runs them with iLogtail's semantics;
-//! - [`cli`] is the `pipeplug` command line (`run`, `check`, `list`, `doc`), and
-//!   [`main_with_plugins`] its entry point for custom agent builds.
+//! - [`cli`] is the `pipeplug` command line (`run`, `check`, `list`, `doc`) and [`docs`]
+//!   the listings and docs it writes;
+//! - [`main_with_plugins`] is the whole program, for the `pipeplug` binary and for custom
+//!   agent builds.
+//!
+//! # A custom agent
+//!
+//! A binary that links the plugin crates it wants (naming each collection's `all` module
+//! registers its plugins before `main`) and hands over to the agent:
+//!
+//! ```ignore
+//! use pipeplug_plugins::all as _;
+//! use my_plugins::all as _;
+//!
+//! fn main() -> std::process::ExitCode {
+//!     // Warns at start-up if one of these is not registered (a crate that was not linked).
+//!     pipeplug_agent::main_with_plugins(&["flusher_stdout", "service_my_input"])
+//! }
+//! ```
 #![warn(missing_docs)]
 
+pub mod cli;
 pub mod config;
+pub mod docs;
 pub mod engine;
+
+use clap::Parser;
+use std::process::ExitCode;
+
+/// The `pipeplug` program: parses the command line, sets up logging (stderr, `RUST_LOG`),
+/// checks the registry, warns about each `expected` plugin that is not registered, and runs
+/// the command.
+///
+/// Exit codes: 0 on success (`run` after a clean stop), 1 on errors (bad configs, a plugin
+/// that fails to start, a broken registry), 2 on command-line errors.
+#[must_use]
+pub fn main_with_plugins(expected: &[&str]) -> ExitCode {
+    let cli = cli::Cli::parse();
+    cli::init_logging();
+    let registry = match pipeplug::registry::global() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    cli::warn_missing(expected, &registry);
+    cli::execute(cli, &registry)
+}

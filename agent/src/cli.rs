@@ -1,0 +1,271 @@
+//! The `pipeplug` command line: `run`, `check`, `list`, `doc`.
+//!
+//! Data (the events flushers print, `list`, `check`'s verdicts) goes to stdout; logs and
+//! errors go to stderr (tracing, filtered by `RUST_LOG`, `info` by default).
+
+use crate::config::{self, ConfigErrors, PipelineConfig};
+use crate::docs;
+use crate::engine::{Engine, EngineOptions, Pipeline};
+use clap::{Parser, Subcommand, ValueEnum};
+use pipeplug::registry::Registry;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Runs iLogtail-format pipelines of pipeplug plugins.
+#[derive(Debug, Parser)]
+#[command(name = "pipeplug", version, about, long_about = None)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run pipelines until Ctrl-C / SIGTERM (or `--for`), then stop them cleanly.
+    Run {
+        /// Stop after this long (`10s`, `1m 30s`).
+        #[arg(long = "for", value_name = "DURATION", value_parser = parse_duration)]
+        duration: Option<Duration>,
+        /// Where checkpoints are kept.
+        #[arg(long, value_name = "DIR", default_value = "data")]
+        data_dir: PathBuf,
+        /// Pipeline config files (YAML or JSON), one pipeline each.
+        #[arg(required = true, value_name = "CONFIG")]
+        configs: Vec<PathBuf>,
+    },
+    /// Check config files without running them; reports every error at once.
+    Check {
+        /// Pipeline config files (YAML or JSON).
+        #[arg(required = true, value_name = "CONFIG")]
+        configs: Vec<PathBuf>,
+    },
+    /// List the plugins in this binary.
+    List {
+        /// As JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write documentation of every plugin in this binary.
+    Doc {
+        /// The folder to write into (created if needed).
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        /// Markdown pages or JSON descriptions.
+        #[arg(long, value_enum, default_value_t = DocFormat::Md)]
+        format: DocFormat,
+    },
+}
+
+/// The format of `pipeplug doc`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DocFormat {
+    /// A Markdown page per plugin and `plugin-list.md`.
+    Md,
+    /// A JSON description per plugin and `plugins.json`.
+    Json,
+}
+
+fn parse_duration(s: &str) -> Result<Duration, String> {
+    humantime::parse_duration(s)
+        .map_err(|e| format!("`{s}` is not a duration such as `10s` or `1m 30s`: {e}"))
+}
+
+/// Sets up logging to stderr (`RUST_LOG`, `info` by default). Does nothing if a subscriber
+/// is already installed.
+pub fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(filter)
+        .try_init();
+}
+
+/// Runs a parsed command line against the plugin registry.
+#[must_use]
+pub fn execute(cli: Cli, registry: &Registry) -> ExitCode {
+    match cli.command {
+        Command::Run {
+            duration,
+            data_dir,
+            configs,
+        } => run(&configs, duration, data_dir, registry),
+        Command::Check { configs } => check(&configs, registry),
+        Command::List { json } => {
+            let out = if json {
+                docs::list_json(registry)
+            } else {
+                docs::list_table(registry)
+            };
+            print!("{out}");
+            ExitCode::SUCCESS
+        }
+        Command::Doc { out, format } => match docs::write(registry, &out, format) {
+            Ok(n) => {
+                println!("wrote the docs of {n} plugin(s) to {}", out.display());
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("error: cannot write docs to {}: {e}", out.display());
+                ExitCode::FAILURE
+            }
+        },
+    }
+}
+
+/// Loads and builds every config; the enabled pipelines, or every error.
+fn load_all(
+    paths: &[PathBuf],
+    registry: &Registry,
+) -> (Vec<Pipeline>, Vec<PipelineConfig>, ConfigErrors) {
+    let mut errors = ConfigErrors::default();
+    let mut pipelines = Vec::new();
+    let mut disabled = Vec::new();
+    let mut names: Vec<(String, String)> = Vec::new();
+    for path in paths {
+        let cfg = match config::load_file(path, registry) {
+            Ok(c) => c,
+            Err(e) => {
+                errors.errors.extend(e.errors);
+                continue;
+            }
+        };
+        for w in &cfg.warnings {
+            tracing::warn!("{w}");
+        }
+        if !cfg.enable {
+            disabled.push(cfg);
+            continue;
+        }
+        if let Some((_, other)) = names.iter().find(|(n, _)| *n == cfg.name) {
+            errors.push(config::ConfigDiagnostic::file(
+                &cfg.file,
+                config::Problem::Pipeline(format!(
+                    "config name `{}` is also the name of {other} (names come from file names and key checkpoints)",
+                    cfg.name
+                )),
+            ));
+        }
+        names.push((cfg.name.clone(), cfg.file.clone()));
+        match Pipeline::build(cfg) {
+            Ok(p) => pipelines.push(p),
+            Err(e) => errors.errors.extend(e.errors),
+        }
+    }
+    (pipelines, disabled, errors)
+}
+
+fn print_errors(errors: &ConfigErrors) {
+    for e in &errors.errors {
+        eprintln!("error: {e}");
+    }
+    eprintln!("{} error(s)", errors.errors.len());
+}
+
+fn check(paths: &[PathBuf], registry: &Registry) -> ExitCode {
+    let (pipelines, disabled, errors) = load_all(paths, registry);
+    for p in &pipelines {
+        let c = p.config();
+        println!(
+            "ok: {} ({}, {} plugin(s))",
+            c.file,
+            c.structure,
+            c.plugins().count()
+        );
+    }
+    for c in &disabled {
+        println!("skipped: {} (enable: false)", c.file);
+    }
+    if errors.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        print_errors(&errors);
+        ExitCode::FAILURE
+    }
+}
+
+fn run(
+    paths: &[PathBuf],
+    duration: Option<Duration>,
+    data_dir: PathBuf,
+    registry: &Registry,
+) -> ExitCode {
+    let (pipelines, disabled, errors) = load_all(paths, registry);
+    for c in &disabled {
+        tracing::info!("{}: skipped (enable: false)", c.file);
+    }
+    if !errors.is_empty() {
+        print_errors(&errors);
+        return ExitCode::FAILURE;
+    }
+    if pipelines.is_empty() {
+        tracing::warn!("no enabled pipeline to run");
+        return ExitCode::SUCCESS;
+    }
+    let options = EngineOptions {
+        data_dir,
+        ..EngineOptions::default()
+    };
+    let mut engine = match Engine::open(options) {
+        Ok(e) => e,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let (stop_tx, stop_rx) = crossbeam_channel::bounded::<()>(1);
+    let signals = Arc::new(AtomicUsize::new(0));
+    let s = Arc::clone(&signals);
+    if let Err(e) = ctrlc::set_handler(move || {
+        if s.fetch_add(1, Ordering::SeqCst) == 0 {
+            let _ = stop_tx.try_send(());
+        } else {
+            // A second Ctrl-C: the user does not want to wait for a clean stop.
+            eprintln!("pipeplug: second signal, exiting without a clean stop");
+            std::process::exit(130);
+        }
+    }) {
+        tracing::warn!("cannot install the Ctrl-C / SIGTERM handler ({e}); use --for to stop");
+    }
+    for p in pipelines {
+        if let Err(e) = engine.start(p) {
+            eprintln!("error: {e}");
+            let _ = engine.stop();
+            return ExitCode::FAILURE;
+        }
+    }
+    match duration {
+        Some(d) => {
+            let _ = stop_rx.recv_timeout(d);
+        }
+        None => {
+            let _ = stop_rx.recv();
+        }
+    }
+    tracing::info!("stopping");
+    let reports = engine.stop();
+    if reports.iter().any(|r| !r.overstayed.is_empty()) {
+        tracing::warn!("some plugins did not stop in time (see above)");
+    }
+    ExitCode::SUCCESS
+}
+
+/// Warns about each of `expected` that no plugin in the registry is called.
+pub fn warn_missing(expected: &[&str], registry: &Registry) -> Vec<String> {
+    let missing: Vec<String> = expected
+        .iter()
+        .filter(|n| registry.kinds_of(n).is_empty())
+        .map(|n| (*n).to_owned())
+        .collect();
+    for m in &missing {
+        tracing::warn!(
+            "plugin `{m}` was meant to be in this binary but is not registered; is its crate named (`use the_crate::all as _;`) in the binary?"
+        );
+    }
+    missing
+}

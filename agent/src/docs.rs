@@ -1,0 +1,319 @@
+//! Plugin listings and documentation, generated from the registry (iLogtail's `--doc`).
+
+use crate::cli::DocFormat;
+use crate::config::Section;
+use pipeplug::registry::{PluginDescriptor, PluginKind, Registry};
+use serde_json::{json, Value};
+use std::fmt::Write as _;
+use std::path::Path;
+
+/// `pipeplug list`: one line per plugin, aligned columns.
+#[must_use]
+pub fn list_table(registry: &Registry) -> String {
+    let header = ["NAME", "KIND", "NATIVE", "CRATE", "DESCRIPTION"];
+    let rows: Vec<[String; 5]> = registry
+        .iter()
+        .map(|d| {
+            [
+                d.name.to_owned(),
+                d.kind().to_string(),
+                d.native.to_string(),
+                d.source.crate_name.to_owned(),
+                d.description.to_owned(),
+            ]
+        })
+        .collect();
+    let mut widths = header.map(str::len);
+    for r in &rows {
+        for (w, c) in widths.iter_mut().zip(r) {
+            *w = (*w).max(c.chars().count());
+        }
+    }
+    let mut out = String::new();
+    let mut line = |cells: [&str; 5]| {
+        let mut l = String::new();
+        for (i, c) in cells.iter().enumerate() {
+            if i + 1 == cells.len() {
+                l.push_str(c);
+            } else {
+                let _ = write!(l, "{c:<w$}  ", w = widths[i]);
+            }
+        }
+        out.push_str(l.trim_end());
+        out.push('\n');
+    };
+    line(header);
+    for r in &rows {
+        line([&r[0], &r[1], &r[2], &r[3], &r[4]]);
+    }
+    if rows.is_empty() {
+        out.push_str("(no plugins registered)\n");
+    }
+    out
+}
+
+fn summary(d: &PluginDescriptor) -> Value {
+    json!({
+        "name": d.name,
+        "kind": d.kind(),
+        "native": { "v1": d.native.v1, "v2": d.native.v2 },
+        "crate": d.source.crate_name,
+        "description": d.description,
+    })
+}
+
+/// `pipeplug list --json`: an array of `{name, kind, native: {v1, v2}, crate, description}`.
+#[must_use]
+pub fn list_json(registry: &Registry) -> String {
+    let all: Vec<Value> = registry.iter().map(summary).collect();
+    let mut s = serde_json::to_string_pretty(&all).unwrap_or_else(|_| "[]".to_owned());
+    s.push('\n');
+    s
+}
+
+/// The plugin's defaults as a JSON map (empty when it has none or they fail).
+fn defaults(d: &PluginDescriptor) -> serde_json::Map<String, Value> {
+    match std::panic::catch_unwind(d.defaults) {
+        Ok(Ok(Value::Object(m))) => m,
+        _ => serde_json::Map::new(),
+    }
+}
+
+/// The default of `key`, as shown in docs: the source text, else the decoded default.
+fn default_text(
+    field: &pipeplug::registry::ConfigField,
+    defaults: &serde_json::Map<String, Value>,
+) -> String {
+    if let Some(d) = field.default {
+        return d.to_owned();
+    }
+    match defaults.get(field.key) {
+        None => String::new(),
+        Some(Value::String(s)) => format!("{s:?}"),
+        Some(v) => v.to_string(),
+    }
+}
+
+/// A JSON-schema type for a Rust type name (best effort).
+fn schema_type(rust: &str) -> &'static str {
+    let t = rust.trim();
+    let inner = t
+        .strip_prefix("Option<")
+        .and_then(|s| s.strip_suffix('>'))
+        .unwrap_or(t);
+    let base = inner.rsplit("::").next().unwrap_or(inner);
+    match base {
+        "bool" => "boolean",
+        "u8" | "u16" | "u32" | "u64" | "usize" | "i8" | "i16" | "i32" | "i64" | "isize" => {
+            "integer"
+        }
+        "f32" | "f64" => "number",
+        "String" | "&str" | "PathBuf" | "Duration" => "string",
+        _ if base.starts_with("Vec<")
+            || base.starts_with("HashSet<")
+            || base.starts_with("BTreeSet<") =>
+        {
+            "array"
+        }
+        _ if base.starts_with("HashMap<")
+            || base.starts_with("BTreeMap<")
+            || base.starts_with("IndexMap<") =>
+        {
+            "object"
+        }
+        _ => "any",
+    }
+}
+
+/// A JSON-schema-like description of a plugin and its config.
+#[must_use]
+pub fn describe(d: &PluginDescriptor) -> Value {
+    let defaults = defaults(d);
+    let mut properties = serde_json::Map::new();
+    for f in d.config_fields {
+        let mut p = serde_json::Map::new();
+        let ty = schema_type(f.type_name);
+        if ty != "any" {
+            p.insert("type".to_owned(), json!(ty));
+        }
+        if f.type_name.contains("Duration") {
+            p.insert(
+                "format".to_owned(),
+                json!("duration: a humantime string (\"5s\", \"1m 30s\") or an integer in the field's unit"),
+            );
+        }
+        p.insert("x-rust-type".to_owned(), json!(f.type_name));
+        if let Some(v) = defaults.get(f.key) {
+            p.insert("default".to_owned(), v.clone());
+        } else if let Some(text) = f.default {
+            p.insert("default".to_owned(), json!(text));
+        }
+        if !f.doc.is_empty() {
+            p.insert("description".to_owned(), json!(f.doc));
+        }
+        properties.insert(f.key.to_owned(), Value::Object(p));
+    }
+    let mut v = summary(d);
+    if let Value::Object(m) = &mut v {
+        m.insert(
+            "config".to_owned(),
+            json!({
+                "type": "object",
+                "properties": properties,
+                "additionalProperties": false,
+            }),
+        );
+    }
+    v
+}
+
+fn escape_cell(s: &str) -> String {
+    s.replace('|', "\\|").replace('\n', " ")
+}
+
+/// File name for a plugin page (registered names are identifiers; anything else is replaced).
+fn file_stem(name: &str) -> String {
+    name.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+/// The Markdown page of a plugin.
+#[must_use]
+pub fn page(d: &PluginDescriptor) -> String {
+    let defaults = defaults(d);
+    let mut s = String::new();
+    let _ = writeln!(s, "# {}\n", d.name);
+    let _ = writeln!(
+        s,
+        "{} · native {} · crate `{}`\n",
+        d.kind(),
+        d.native,
+        d.source.crate_name
+    );
+    let _ = writeln!(s, "{}\n", d.description);
+    s.push_str("## Config\n\n");
+    if d.config_fields.is_empty() {
+        s.push_str("No parameters.\n\n");
+    } else {
+        s.push_str("| key | type | default | description |\n|---|---|---|---|\n");
+        for f in d.config_fields {
+            let def = default_text(f, &defaults);
+            let _ = writeln!(
+                s,
+                "| `{}` | `{}` | {} | {} |",
+                f.key,
+                escape_cell(f.type_name),
+                if def.is_empty() {
+                    "—".to_owned()
+                } else {
+                    format!("`{}`", escape_cell(&def))
+                },
+                escape_cell(f.doc)
+            );
+        }
+        s.push('\n');
+    }
+    s.push_str("## Example\n\n```yaml\n");
+    let _ = writeln!(s, "{}:", Section::of_kind(d.kind()));
+    let _ = writeln!(s, "  - Type: {}", d.name);
+    for f in d.config_fields {
+        let def = default_text(f, &defaults);
+        if !def.is_empty() {
+            let _ = writeln!(s, "    {}: {}", f.key, def);
+        }
+    }
+    s.push_str("```\n");
+    s
+}
+
+/// The plugin list page, by kind.
+#[must_use]
+pub fn list_page(registry: &Registry) -> String {
+    let mut s = String::from("# Plugins\n\n");
+    for kind in PluginKind::ALL {
+        let of_kind: Vec<&PluginDescriptor> =
+            registry.iter().filter(|d| d.kind() == kind).collect();
+        if of_kind.is_empty() {
+            continue;
+        }
+        let _ = writeln!(
+            s,
+            "## {}s\n\n| name | native | crate | description |\n|---|---|---|---|",
+            capitalise(kind.as_str())
+        );
+        for d in of_kind {
+            let _ = writeln!(
+                s,
+                "| [{}]({}.md) | {} | `{}` | {} |",
+                d.name,
+                file_stem(d.name),
+                d.native,
+                d.source.crate_name,
+                escape_cell(d.description)
+            );
+        }
+        s.push('\n');
+    }
+    s
+}
+
+fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
+}
+
+/// Writes the docs of every plugin into `out`; returns how many plugins.
+///
+/// # Errors
+/// The folder or a file cannot be written.
+pub fn write(registry: &Registry, out: &Path, format: DocFormat) -> std::io::Result<usize> {
+    std::fs::create_dir_all(out)?;
+    for d in registry.iter() {
+        match format {
+            DocFormat::Md => {
+                std::fs::write(out.join(format!("{}.md", file_stem(d.name))), page(d))?
+            }
+            DocFormat::Json => std::fs::write(
+                out.join(format!("{}.json", file_stem(d.name))),
+                serde_json::to_string_pretty(&describe(d)).map_err(std::io::Error::other)? + "\n",
+            )?,
+        }
+    }
+    match format {
+        DocFormat::Md => std::fs::write(out.join("plugin-list.md"), list_page(registry))?,
+        DocFormat::Json => {
+            let all: Vec<Value> = registry.iter().map(describe).collect();
+            std::fs::write(
+                out.join("plugins.json"),
+                serde_json::to_string_pretty(&all).map_err(std::io::Error::other)? + "\n",
+            )?;
+        }
+    }
+    Ok(registry.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::schema_type;
+
+    #[test]
+    fn schema_types_of_common_rust_types() {
+        assert_eq!(schema_type("Duration"), "string");
+        assert_eq!(schema_type("Option<u64>"), "integer");
+        assert_eq!(schema_type("Vec<String>"), "array");
+        assert_eq!(
+            schema_type("std::collections::BTreeMap<String, String>"),
+            "object"
+        );
+        assert_eq!(schema_type("MyEnum"), "any");
+    }
+}
