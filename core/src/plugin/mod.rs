@@ -17,7 +17,9 @@ mod processor;
 pub use aggregator::{Aggregator, AggregatorV1, AggregatorV2};
 pub use extension::Extension;
 pub use flusher::{Flusher, FlusherV1, FlusherV2};
-pub use input::{MetricInput, MetricInputV1, MetricInputV2, ServiceInput, ServiceInputV1, ServiceInputV2};
+pub use input::{
+    MetricInput, MetricInputV1, MetricInputV2, ServiceInput, ServiceInputV1, ServiceInputV2,
+};
 pub use processor::{Processor, ProcessorV1, ProcessorV2};
 
 use std::time::Duration;
@@ -34,3 +36,32 @@ pub trait Plugin: Send + std::any::Any {
 
 /// `init`'s answer meaning "use the pipeline's default interval" (Go's `0`).
 pub const DEFAULT_INTERVAL: Duration = Duration::ZERO;
+
+/// `Debug` for boxed plugins (`Box<dyn ServiceInputV1>`, an extension handle, ...), so that
+/// results holding them can be unwrapped and printed: the interface and the description.
+macro_rules! debug_dyn {
+    ($($t:ident),*) => {$(
+        impl std::fmt::Debug for dyn $t {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.debug_struct(stringify!($t))
+                    .field("description", &self.description())
+                    .finish_non_exhaustive()
+            }
+        }
+    )*};
+}
+
+debug_dyn!(
+    Plugin,
+    MetricInputV1,
+    MetricInputV2,
+    ServiceInputV1,
+    ServiceInputV2,
+    ProcessorV1,
+    ProcessorV2,
+    AggregatorV1,
+    AggregatorV2,
+    FlusherV1,
+    FlusherV2,
+    Extension
+);
