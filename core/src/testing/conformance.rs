@@ -1,17 +1,506 @@
 //! The conformance checks the attribute macros generate for every plugin (under
-//! `cfg(test)`, no code from the author).
+//! `cfg(test)`, no code from the author; `conformance = false` in the attribute turns them
+//! off for one plugin).
+//!
+//! [`run`] finds the plugin in the registry and checks, through its descriptor only:
+//!
+//! | check | rule |
+//! |---|---|
+//! | `registry` | the registry has no duplicate names; the plugin is registered under its name and kind |
+//! | `defaults` | `(descriptor.defaults)()` decodes the empty config; every documented default ([`ConfigField::default`]) that is a literal (`"5s"`, `5`, `true`, `"text"`, JSON) equals the decoded value: durations compare as durations (`"90s"` = `"1m 30s"`), numbers as numbers. Defaults written as Rust expressions (`Vec::new()`) are not compared |
+//! | `docs` | the description and every config field have a doc comment |
+//! | `create` | the V1 and the V2 factory (or the extension's) build the plugin from a `null` config |
+//! | `v1` / `v2` | each instance inits with a [`MockContext`], then, per kind: |
+//! | | *service input*: starts (`start` / `start_service` on a thread of its own) and stops cleanly: `start` returns within 2 s of `ctx.stopping()` firing, `stop` within 2 s, and no [`Worker`](crate::Worker) thread is left |
+//! | | *metric input*: no thread is left after `init` (a metric input has no `stop` to end one) |
+//! | | *processor*: an empty batch gives an empty batch (V1 `process_logs(vec![])`, V2 `process` of an empty group) |
+//! | | *aggregator*: `flush` / `get_result` and `reset` run; no thread is left (no `stop` either) |
+//! | | *flusher*: `is_ready`, `set_urgent(true)` and `stop` run; no thread is left |
+//! | `extension` | inits and stops; no thread is left |
+//! | `v2 pass-through` | a processor's V2 `process` does not silently drop event kinds (below) |
+//!
+//! # The pass-through rule (processors, V2)
+//!
+//! iLogtail drops whatever a V2 processor does not collect, so a processor written for logs
+//! silently loses metrics and spans (reference §9, PR #2618). The check feeds one group
+//! holding a [`Log`](crate::models::Log), a [`Metric`](crate::models::Metric), a
+//! [`Span`](crate::models::Span) and a [`ByteArray`](crate::models::ByteArray) and requires:
+//!
+//! **every kind other than logs comes out (at least one event of it), unless the plugin
+//! said why it did not, with a warning, an error or an alarm through its context's logger
+//! while processing.**
+//!
+//! Logs are exempt: dropping logs, or keys of logs, is what many processors are for
+//! (`processor_drop` removes keys, filters remove logs). A processor that only touches logs'
+//! contents (`processor_drop`, `processor_rename`) passes other events on unchanged and
+//! passes; so does a V1 processor run in V2 through its adapter, which routes only log
+//! events through the plugin. A processor that consumes or converts another kind on
+//! purpose logs it, or opts out of conformance.
+//!
+//! Every check runs, and [`run`] panics once with every failure, naming the plugin, where it
+//! is defined, and each failed check. [`check`] returns them instead.
 
-use crate::registry::{self, PluginKind};
+use super::base::DEFAULT_TIMEOUT;
+use super::{
+    AggregatorHarness, ExtensionHarness, FlusherHarness, MetricInputHarness, MockContext,
+    ProcessorHarness, ServiceInputHarness,
+};
+use crate::models::{
+    self, new_byte_array, new_metadata_with_key_values, new_single_value_metric, new_span,
+    new_tags_with_key_values, EventType, GroupInfo, MetricType, PipelineEvent, PipelineGroupEvents,
+    SpanKind,
+};
+use crate::plugin::{Extension, Flusher, MetricInput, ProcessorV2};
+use crate::registry::{self, ConfigField, Factories, PluginDescriptor, PluginKind};
+use crate::Level;
+use std::fmt;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+/// One failed check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    /// The check (`registry`, `defaults`, `docs`, `create`, `v1`, `v2`, `extension`,
+    /// `v2 pass-through`).
+    pub check: &'static str,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.check, self.message)
+    }
+}
 
 /// Runs every conformance check of the plugin `name` of `kind`; panics with a message naming
-/// the plugin and the failed check.
+/// the plugin and every failed check.
+///
+/// The attribute macros call it from a generated `#[test]`; call it yourself for a plugin
+/// registered by hand:
+///
+/// ```
+/// use pipeplug::plugin::{Plugin, Processor, ProcessorV1};
+/// use pipeplug::protocol::Log;
+/// use pipeplug::registry::{add_processor_creator, PluginKind, V1Only};
+/// use pipeplug::testing::conformance;
+///
+/// struct Upper;
+/// impl Plugin for Upper { fn description(&self) -> &str { "upper-cases values" } }
+/// impl Processor for Upper {}
+/// impl ProcessorV1 for Upper {
+///     fn process_logs(&mut self, mut logs: Vec<Log>) -> Vec<Log> {
+///         for c in logs.iter_mut().flat_map(|l| &mut l.contents) {
+///             c.value = c.value.to_uppercase();
+///         }
+///         logs
+///     }
+/// }
+///
+/// add_processor_creator("processor_doc_upper", "upper-cases values", |_| Ok(V1Only(Upper)));
+/// conformance::run(PluginKind::Processor, "processor_doc_upper");
+/// ```
 ///
 /// # Panics
 /// When a check fails (this is a test helper).
 pub fn run(kind: PluginKind, name: &str) {
-    let reg = registry::global().unwrap_or_else(|e| panic!("{e}"));
-    assert!(
-        reg.get(kind, name).is_some(),
-        "{kind} plugin `{name}` is not in the registry"
+    if let Err(failures) = check(kind, name) {
+        panic!("{}", report(kind, name, &failures));
+    }
+}
+
+/// Runs every conformance check of the plugin `name` of `kind`; returns the failures.
+///
+/// # Errors
+/// Every failed check, in order.
+pub fn check(kind: PluginKind, name: &str) -> Result<(), Vec<Failure>> {
+    let mut c = Checker::default();
+    let d = match registry::global() {
+        Err(e) => {
+            c.fail("registry", format!("the registry has duplicates: {e}"));
+            return Err(c.failures);
+        }
+        Ok(reg) => match reg.lookup(kind, name) {
+            Ok((d, _)) => d,
+            Err(e) => {
+                let elsewhere = reg.kinds_of(name);
+                let also = if elsewhere.is_empty() {
+                    String::new()
+                } else {
+                    let kinds: Vec<_> = elsewhere.iter().map(|k| k.as_str()).collect();
+                    format!(" (it is registered as a {})", kinds.join(", "))
+                };
+                c.fail("registry", format!("{e}{also}"));
+                return Err(c.failures);
+            }
+        },
+    };
+    c.guard("defaults", || check_defaults(d));
+    c.guard("docs", || check_docs(d));
+    match d.factories {
+        Factories::ServiceInput { v1, v2 } => {
+            if let (Some(p1), Some(p2)) = (c.create(v1, 1), c.create(v2, 2)) {
+                c.guard("v1", || {
+                    let mut h = ServiceInputHarness::new(p1).named(name);
+                    let started = h.start_v1();
+                    let stopped = h.stop();
+                    started.and(stopped).map_err(|e| e.to_string())
+                });
+                c.guard("v2", || {
+                    let mut h = ServiceInputHarness::new(p2).named(name);
+                    let started = h.start_v2();
+                    let stopped = h.stop();
+                    started.and(stopped).map_err(|e| e.to_string())
+                });
+            }
+        }
+        Factories::MetricInput { v1, v2 } => {
+            if let (Some(p1), Some(p2)) = (c.create(v1, 1), c.create(v2, 2)) {
+                c.guard("v1", || metric_input(p1, name));
+                c.guard("v2", || metric_input(p2, name));
+            }
+        }
+        Factories::Processor { v1, v2 } => {
+            if let (Some(p1), Some(p2)) = (c.create(v1, 1), c.create(v2, 2)) {
+                c.guard("v1", || {
+                    let out = ProcessorHarness::new(p1)
+                        .named(name)
+                        .process_v1(Vec::new())
+                        .map_err(|e| e.to_string())?;
+                    expect_empty(out.len(), "`process_logs(vec![])`")
+                });
+                c.guard("v2", || {
+                    let out = ProcessorHarness::new(p2)
+                        .named(name)
+                        .process_v2(PipelineGroupEvents::default())
+                        .map_err(|e| e.to_string())?;
+                    let n = out.iter().map(|g| g.events.len()).sum();
+                    expect_empty(n, "`process` of an empty group")
+                });
+                if let Some(p3) = c.create(v2, 2) {
+                    c.guard("v2 pass-through", || pass_through(p3, name));
+                }
+            }
+        }
+        Factories::Aggregator { v1, v2 } => {
+            if let (Some(p1), Some(p2)) = (c.create(v1, 1), c.create(v2, 2)) {
+                c.guard("v1", || {
+                    let mut h = AggregatorHarness::new(p1).named(name);
+                    h.flush_v1().map_err(|e| e.to_string())?;
+                    h.reset().map_err(|e| e.to_string())?;
+                    no_threads(h.mock(), "an aggregator has no `stop`")
+                });
+                c.guard("v2", || {
+                    let mut h = AggregatorHarness::new(p2).named(name);
+                    h.get_result_v2().map_err(|e| e.to_string())?;
+                    h.reset().map_err(|e| e.to_string())?;
+                    no_threads(h.mock(), "an aggregator has no `stop`")
+                });
+            }
+        }
+        Factories::Flusher { v1, v2 } => {
+            if let (Some(p1), Some(p2)) = (c.create(v1, 1), c.create(v2, 2)) {
+                c.guard("v1", || flusher(p1, name));
+                c.guard("v2", || flusher(p2, name));
+            }
+        }
+        Factories::Extension { new } => {
+            if let Some(ext) = c.create(new, 0) {
+                c.guard("extension", || {
+                    let mut h = ExtensionHarness::<dyn Extension>::from_boxed(ext).named(name);
+                    h.init().and_then(|()| h.stop()).map_err(|e| e.to_string())
+                });
+            }
+        }
+    }
+    if c.failures.is_empty() {
+        Ok(())
+    } else {
+        for f in &mut c.failures {
+            f.message = format!("{} [defined in {}]", f.message, d.source);
+        }
+        Err(c.failures)
+    }
+}
+
+/// Runs the conformance checks of every registered plugin; panics with every failure of
+/// every plugin. For a test of a plugin collection written without the macros.
+///
+/// # Panics
+/// When a check of any plugin fails.
+pub fn run_all() {
+    let reg = registry::global().unwrap_or_else(|e| panic!("conformance: registry: {e}"));
+    let reports: Vec<String> = reg
+        .iter()
+        .filter_map(|d| {
+            check(d.kind(), d.name)
+                .err()
+                .map(|f| report(d.kind(), d.name, &f))
+        })
+        .collect();
+    assert!(reports.is_empty(), "{}", reports.join("\n"));
+}
+
+fn report(kind: PluginKind, name: &str, failures: &[Failure]) -> String {
+    let mut s = format!("conformance of {kind} `{name}` failed:");
+    for f in failures {
+        s.push_str("\n  - ");
+        s.push_str(&f.to_string());
+    }
+    s
+}
+
+#[derive(Default)]
+struct Checker {
+    failures: Vec<Failure>,
+}
+
+impl Checker {
+    fn fail(&mut self, check: &'static str, message: String) {
+        self.failures.push(Failure { check, message });
+    }
+
+    /// Runs `f` as the check `check`; a panic in it (in the plugin) is a failure too.
+    fn guard(&mut self, check: &'static str, f: impl FnOnce() -> Result<(), String>) {
+        match catch_unwind(AssertUnwindSafe(f)) {
+            Ok(Ok(())) => {}
+            Ok(Err(message)) => self.fail(check, message),
+            Err(p) => self.fail(
+                check,
+                format!("panicked: {}", super::error::panic_message(&*p)),
+            ),
+        }
+    }
+
+    /// Builds the plugin through `factory` from a `null` config.
+    fn create<T>(&mut self, factory: registry::Factory<T>, version: u8) -> Option<T> {
+        let which = match version {
+            1 => "the V1 factory",
+            2 => "the V2 factory",
+            _ => "the factory",
+        };
+        match catch_unwind(AssertUnwindSafe(|| factory(&serde_json::Value::Null))) {
+            Ok(Ok(p)) => Some(p),
+            Ok(Err(e)) => {
+                self.fail("create", format!("{which} fails on a `null` config: {e}"));
+                None
+            }
+            Err(p) => {
+                let message = super::error::panic_message(&*p);
+                self.fail(
+                    "create",
+                    format!("{which} panicked on a `null` config: {message}"),
+                );
+                None
+            }
+        }
+    }
+}
+
+fn expect_empty(n: usize, what: &str) -> Result<(), String> {
+    if n == 0 {
+        Ok(())
+    } else {
+        Err(format!(
+            "{what} gave {n} event(s); an empty batch must give an empty batch"
+        ))
+    }
+}
+
+fn no_threads(mock: &MockContext, why: &str) -> Result<(), String> {
+    match mock.context().live_threads() {
+        0 => Ok(()),
+        n => Err(format!(
+            "{n} thread(s) running after init; {why} to end them"
+        )),
+    }
+}
+
+fn metric_input<P: MetricInput>(plugin: P, name: &str) -> Result<(), String> {
+    let mut h = MetricInputHarness::new(plugin).named(name);
+    h.init().map_err(|e| e.to_string())?;
+    no_threads(h.mock(), "a metric input has no `stop`")
+}
+
+fn flusher<P: Flusher>(plugin: P, name: &str) -> Result<(), String> {
+    let mut h = FlusherHarness::new(plugin)
+        .named(name)
+        .with_timeout(DEFAULT_TIMEOUT);
+    h.is_ready().map_err(|e| e.to_string())?;
+    h.set_urgent(true).map_err(|e| e.to_string())?;
+    h.stop().map_err(|e| e.to_string())
+}
+
+/// The group of the pass-through check: one event of every kind.
+fn every_kind() -> PipelineGroupEvents {
+    let mut log = models::new_simple_log(
+        "conformance log",
+        new_tags_with_key_values(&["conformance", "log"]),
+        1_700_000_000_000_000_000,
     );
+    log.contents.add("level", "info");
+    let metric = new_single_value_metric(
+        "conformance_metric",
+        MetricType::Counter,
+        new_tags_with_key_values(&["conformance", "metric"]),
+        1_700_000_000_000_000_000,
+        1.0,
+    );
+    let span = new_span(
+        "conformance_span",
+        "0af7651916cd43dd8448eb211c80319c",
+        "b7ad6b7169203331",
+        SpanKind::Server,
+        1_700_000_000_000_000_000,
+        1_700_000_000_500_000_000,
+        new_tags_with_key_values(&["conformance", "span"]),
+        Vec::new(),
+        Vec::new(),
+    );
+    PipelineGroupEvents::new(
+        GroupInfo {
+            metadata: new_metadata_with_key_values(&["source", "conformance"]),
+            tags: new_tags_with_key_values(&["conformance", "group"]),
+        },
+        vec![
+            PipelineEvent::Log(log),
+            PipelineEvent::Metric(metric),
+            PipelineEvent::Span(span),
+            PipelineEvent::ByteArray(new_byte_array(b"conformance bytes".to_vec())),
+        ],
+    )
+}
+
+/// The V2 pass-through rule (see the module docs).
+fn pass_through<P: ProcessorV2>(plugin: P, name: &str) -> Result<(), String> {
+    let mut h = ProcessorHarness::new(plugin).named(name);
+    h.init().map_err(|e| e.to_string())?;
+    let said_before = h.mock().log_records_at_least(Level::Warn).len();
+    let out = h.process_v2(every_kind()).map_err(|e| e.to_string())?;
+    let said = h.mock().log_records_at_least(Level::Warn).len() > said_before;
+    let present = |t: EventType| {
+        out.iter()
+            .flat_map(|g| &g.events)
+            .any(|e| e.event_type() == t)
+    };
+    let missing: Vec<&str> = [
+        (EventType::Metric, "metric"),
+        (EventType::Span, "span"),
+        (EventType::ByteArray, "byte array"),
+    ]
+    .into_iter()
+    .filter(|(t, _)| !present(*t))
+    .map(|(_, what)| what)
+    .collect();
+    if missing.is_empty() || said {
+        Ok(())
+    } else {
+        Err(format!(
+            "V2 `process` silently dropped the {} of a group holding a log, a metric, a span \
+             and a byte array; collect the events it does not handle unchanged \
+             (`ctx.collector().collect(group.group, others)`), or log a warning saying why \
+             they are dropped",
+            missing.join(", ")
+        ))
+    }
+}
+
+/// `(descriptor.defaults)()` decodes, and documented literal defaults match it.
+fn check_defaults(d: &PluginDescriptor) -> Result<(), String> {
+    let decoded = (d.defaults)().map_err(|e| format!("the empty config does not decode: {e}"))?;
+    let mut problems = Vec::new();
+    for field in d.config_fields {
+        let Some(text) = field.default else { continue };
+        let Some(expected) = literal(text) else {
+            continue;
+        };
+        match decoded.get(field.key) {
+            None => problems.push(format!(
+                "key `{}` documents the default `{text}` but the decoded defaults have no such key",
+                field.key
+            )),
+            Some(actual) if !agrees(&expected, actual) => problems.push(format!(
+                "key `{}` documents the default `{text}` but decodes to `{actual}`",
+                field.key
+            )),
+            Some(_) => {}
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(problems.join("; "))
+    }
+}
+
+/// A documented default read as a value: JSON (`"5s"`, `5`, `true`, `[1, 2]`) or a number
+/// written the Rust way (`5_000`, `- 1`). `None` for Rust expressions.
+fn literal(text: &str) -> Option<serde_json::Value> {
+    let text = text.trim();
+    if let Ok(v) = serde_json::from_str(text) {
+        return Some(v);
+    }
+    let number: String = text
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '_')
+        .collect();
+    serde_json::from_str::<serde_json::Number>(strip_suffix(&number))
+        .ok()
+        .map(serde_json::Value::Number)
+}
+
+/// `5u64` → `5`, `1.5f32` → `1.5`.
+fn strip_suffix(s: &str) -> &str {
+    for suffix in [
+        "u8", "u16", "u32", "u64", "u128", "usize", "i8", "i16", "i32", "i64", "i128", "isize",
+        "f32", "f64",
+    ] {
+        if let Some(n) = s.strip_suffix(suffix) {
+            return n;
+        }
+    }
+    s
+}
+
+/// Whether a documented default and a decoded value are the same value.
+fn agrees(expected: &serde_json::Value, actual: &serde_json::Value) -> bool {
+    use serde_json::Value;
+    match (expected, actual) {
+        (Value::String(e), Value::String(a)) => {
+            e == a
+                || matches!(
+                    (humantime::parse_duration(e), humantime::parse_duration(a)),
+                    (Ok(x), Ok(y)) if x == y
+                )
+        }
+        (Value::Number(e), Value::Number(a)) => e.as_f64() == a.as_f64(),
+        // `default = "5s"` on an `Option<Duration>` decodes to `"5s"`, and so on: a string
+        // default for a number field is compared as text.
+        (Value::String(e), Value::Number(a)) => e == &a.to_string(),
+        (e, a) => e == a,
+    }
+}
+
+/// The description and every config field are documented.
+fn check_docs(d: &PluginDescriptor) -> Result<(), String> {
+    let mut missing = Vec::new();
+    if d.description.trim().is_empty() {
+        missing.push("the plugin has no description (its doc comment)".to_owned());
+    }
+    let undocumented: Vec<String> = d
+        .config_fields
+        .iter()
+        .filter(|f: &&ConfigField| f.doc.trim().is_empty())
+        .map(|f| format!("`{}`", f.key))
+        .collect();
+    if !undocumented.is_empty() {
+        missing.push(format!(
+            "config field(s) without a doc comment: {}",
+            undocumented.join(", ")
+        ));
+    }
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(missing.join("; "))
+    }
 }

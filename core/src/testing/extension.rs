@@ -134,12 +134,20 @@ impl ExtensionHarness<dyn Extension> {
         let Factories::Extension { new } = d.factories else {
             return Err(HarnessError::misuse(name, "registered under another kind"));
         };
-        let ext = new(&config)?;
-        Ok(Self {
-            base: Base::new(d.name.to_owned(), config),
+        let mut h = Self::from_boxed(new(&config)?).named(d.name);
+        h.base.config = config;
+        Ok(h)
+    }
+
+    /// A harness for a boxed extension (what the registry's factories build), named
+    /// `extension` until [`named`](Self::named).
+    #[must_use]
+    pub fn from_boxed(ext: Box<dyn Extension>) -> Self {
+        Self {
+            base: Base::new("extension".to_owned(), serde_json::Value::Null),
             handle: Arc::new(Mutex::new(ext)),
             plugin: PhantomData,
-        })
+        }
     }
 }
 
