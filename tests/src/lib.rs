@@ -1,1 +1,2 @@
 //! Test support for the pipeplug workspace.
+pub mod testkit;

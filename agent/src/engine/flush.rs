@@ -145,9 +145,18 @@ impl FlusherState {
             .max(1)
     }
 
+    /// Marks the start (keeping the first one) or the end of a wait for `is_ready`.
     fn set_waiting(&self, waiting: bool) {
-        let v = if waiting { self.now_ms() } else { 0 };
-        self.waiting_since_ms.store(v, Ordering::SeqCst);
+        if waiting {
+            let _ = self.waiting_since_ms.compare_exchange(
+                0,
+                self.now_ms(),
+                Ordering::SeqCst,
+                Ordering::SeqCst,
+            );
+        } else {
+            self.waiting_since_ms.store(0, Ordering::SeqCst);
+        }
     }
 
     /// Whether it has been waiting for `is_ready` for longer than `grace`.
