@@ -1,4 +1,5 @@
 //! The seed plugin's behaviour, checked through the harness in virtual time: a 5 s interval
+#![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 //! is tested in milliseconds.
 
 use example_plugin::MyServiceInput;
