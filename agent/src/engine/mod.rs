@@ -337,6 +337,12 @@ impl RunningPipeline {
         self.input.accepted()
     }
 
+    /// Plugin panics caught so far.
+    #[must_use]
+    pub fn panics(&self) -> u64 {
+        self.panics.load(Ordering::Relaxed)
+    }
+
     /// Events flushed so far, per flusher.
     #[must_use]
     pub fn flushed(&self) -> Vec<u64> {
