@@ -1,6 +1,6 @@
 //! The seed plugin's behaviour, checked through the harness in virtual time: a 5 s interval
-#![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 //! is tested in milliseconds.
+#![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 
 use example_plugin::MyServiceInput;
 use pipeplug::models::{MetricType, PipelineEvent};
