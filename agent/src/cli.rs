@@ -5,7 +5,7 @@
 
 use crate::config::{self, ConfigErrors, PipelineConfig};
 use crate::docs;
-use crate::engine::{Engine, EngineOptions, Pipeline};
+use crate::engine::{self, Engine, EngineOptions, Loaded, Pipeline};
 use clap::{Parser, Subcommand, ValueEnum};
 use pipeplug::registry::Registry;
 use std::path::PathBuf;
@@ -128,19 +128,20 @@ fn load_all(
     let mut disabled = Vec::new();
     let mut names: Vec<(String, String)> = Vec::new();
     for path in paths {
-        let cfg = match config::load_file(path, registry) {
-            Ok(c) => c,
+        let pipeline = match engine::load_file(path, registry) {
+            Ok(Loaded::Pipeline(p)) => p,
+            Ok(Loaded::Disabled(cfg)) => {
+                disabled.push(cfg);
+                continue;
+            }
             Err(e) => {
                 errors.errors.extend(e.errors);
                 continue;
             }
         };
+        let cfg = pipeline.config();
         for w in &cfg.warnings {
             tracing::warn!("{w}");
-        }
-        if !cfg.enable {
-            disabled.push(cfg);
-            continue;
         }
         if let Some((_, other)) = names.iter().find(|(n, _)| *n == cfg.name) {
             errors.push(config::ConfigDiagnostic::file(
@@ -152,10 +153,7 @@ fn load_all(
             ));
         }
         names.push((cfg.name.clone(), cfg.file.clone()));
-        match Pipeline::build(cfg) {
-            Ok(p) => pipelines.push(p),
-            Err(e) => errors.errors.extend(e.errors),
-        }
+        pipelines.push(pipeline);
     }
     (pipelines, disabled, errors)
 }

@@ -176,15 +176,37 @@ const TOP_KEYS: [&str; 7] = [
 /// # Errors
 /// Every problem of the file, each naming the file, the plugin and the key.
 pub fn load_file(path: &Path, registry: &Registry) -> Result<PipelineConfig, ConfigErrors> {
+    let (config, errors) = load_file_partial(path, registry);
+    match config {
+        Some(c) => errors.into_result(c),
+        None => Err(errors),
+    }
+}
+
+/// Like [`load_file`], but also returns what could be read when there are errors: the
+/// config with the plugins that resolved (so that their parameters can be checked too), or
+/// `None` when the file cannot be read or parsed.
+#[must_use]
+pub fn load_file_partial(
+    path: &Path,
+    registry: &Registry,
+) -> (Option<PipelineConfig>, ConfigErrors) {
     let file = path.display().to_string();
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| ConfigDiagnostic::file(&file, Problem::Io(e.to_string())))?;
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) => {
+            return (
+                None,
+                ConfigDiagnostic::file(&file, Problem::Io(e.to_string())).into(),
+            )
+        }
+    };
     let name = path
         .file_stem()
         .and_then(|s| s.to_str())
         .unwrap_or("pipeline")
         .to_owned();
-    load_str(&text, Format::from_path(path), &file, &name, registry)
+    load_str_partial(&text, Format::from_path(path), &file, &name, registry)
 }
 
 /// Reads a config text; `file` names it in messages and `name` is its config name.
@@ -198,6 +220,36 @@ pub fn load_str(
     name: &str,
     registry: &Registry,
 ) -> Result<PipelineConfig, ConfigErrors> {
+    let (config, errors) = load_str_partial(text, format, file, name, registry);
+    match config {
+        Some(c) => errors.into_result(c),
+        None => Err(errors),
+    }
+}
+
+/// Like [`load_str`], returning what could be read beside the errors (see
+/// [`load_file_partial`]).
+#[must_use]
+pub fn load_str_partial(
+    text: &str,
+    format: Format,
+    file: &str,
+    name: &str,
+    registry: &Registry,
+) -> (Option<PipelineConfig>, ConfigErrors) {
+    match read(text, format, file, name, registry) {
+        Ok((config, errors)) => (Some(config), ConfigErrors { errors }),
+        Err(errors) => (None, errors),
+    }
+}
+
+fn read(
+    text: &str,
+    format: Format,
+    file: &str,
+    name: &str,
+    registry: &Registry,
+) -> Result<(PipelineConfig, Vec<ConfigDiagnostic>), ConfigErrors> {
     let value = parse::parse(text, format, file)?;
     let serde_json::Value::Object(top) = value else {
         return Err(ConfigDiagnostic::file(
@@ -269,7 +321,7 @@ pub fn load_str(
     };
     if !enable {
         // Skipped as a whole: its plugins may not even be in this binary.
-        return ConfigErrors { errors }.into_result(config);
+        return Ok((config, errors));
     }
     for section in Section::ALL {
         let specs = plugins::read_section(
@@ -321,7 +373,7 @@ pub fn load_str(
             );
         }
     }
-    ConfigErrors { errors }.into_result(config)
+    Ok((config, errors))
 }
 
 fn is_empty_list(v: &serde_json::Value) -> bool {

@@ -268,3 +268,47 @@ impl Pipeline {
         &self.config
     }
 }
+
+/// A config file, read and built.
+#[derive(Debug)]
+pub enum Loaded {
+    /// An enabled pipeline, ready to start.
+    Pipeline(Pipeline),
+    /// A pipeline with `enable: false` (its plugins were not looked at).
+    Disabled(PipelineConfig),
+}
+
+/// Reads the config file at `path` and builds its pipeline, reporting every problem at once:
+/// those of the file and, for every plugin that resolved, those of its parameters.
+///
+/// # Errors
+/// Every problem found, each naming the file, the plugin and the key.
+pub fn load_file(
+    path: &std::path::Path,
+    registry: &pipeplug::registry::Registry,
+) -> Result<Loaded, ConfigErrors> {
+    let (config, mut errors) = crate::config::load_file_partial(path, registry);
+    let Some(config) = config else {
+        return Err(errors);
+    };
+    if !config.enable {
+        return errors.into_result(Loaded::Disabled(config));
+    }
+    match Pipeline::build(config) {
+        Ok(p) => errors.into_result(Loaded::Pipeline(p)),
+        Err(e) => {
+            errors.errors.extend(e.errors);
+            // File-level problems first, then plugins in file order.
+            errors.errors.sort_by_key(|d| {
+                d.plugin.as_ref().map(|p| {
+                    let rank = Section::ALL
+                        .iter()
+                        .position(|s| *s == p.section)
+                        .unwrap_or(0);
+                    (rank, p.index)
+                })
+            });
+            Err(errors)
+        }
+    }
+}

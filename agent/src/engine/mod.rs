@@ -55,7 +55,7 @@ mod threads;
 mod v1;
 mod v2;
 
-pub use build::Pipeline;
+pub use build::{load_file, Loaded, Pipeline};
 pub use checkpoint::{OpenError, RedbCheckpoints, CHECKPOINT_FILE};
 pub use stop::StopTimeouts;
 
