@@ -1,5 +1,6 @@
 //! The service input harness with hand-written plugins: virtual time, V1 and V2, blocking
 //! and non-blocking starts, and the failures it reports.
+#![allow(clippy::unwrap_used)] // test helpers, not only `#[test]` functions, unwrap
 
 use pipeplug::config::{Decoder, DurationUnit, Encoder};
 use pipeplug::models::{new_single_value_metric, new_tags_with_key_values, MetricValue};
