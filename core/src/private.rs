@@ -83,6 +83,13 @@ pub mod glue {
         const FLUSHER_V1: bool = false;
         /// `T: FlusherV2`.
         const FLUSHER_V2: bool = false;
+        /// `T: Extension`.
+        const EXTENSION: bool = false;
+    }
+
+    impl<T: ?Sized + Extension> Probe<T> {
+        /// Yes.
+        pub const EXTENSION: bool = true;
     }
 
     impl<T: ?Sized> NotImplemented for Probe<T> {}
@@ -97,7 +104,7 @@ pub mod glue {
         ConfigError::new(
             T::NAME,
             "",
-            ConfigProblemKind::Custom("the plugin implements neither V1 nor V2".to_owned()),
+            ConfigProblemKind::Custom("the plugin implements none of its kind's traits".to_owned()),
         )
     }
 
@@ -188,14 +195,28 @@ pub mod glue {
         FLUSHER_V1, FLUSHER_V2, FlusherV1, FlusherV2, FlusherV1AsV2, FlusherV2AsV1, flusher_v1, flusher_v2;
     }
 
-    /// The factory of an extension (one trait, no adapter).
-    ///
-    /// # Errors
-    /// The config does not decode.
-    pub fn extension<T: PluginConfig + Extension>(
-        config: &Value,
-    ) -> Result<Box<dyn Extension>, ConfigError> {
-        Ok(Box::new(T::from_config(config)?))
+    /// The factory of an extension (one trait, no adapter), given whether `T` implements
+    /// `Extension`.
+    pub struct ExtensionGlue<T, const IMPLEMENTED: bool>(PhantomData<T>);
+
+    impl<T: PluginConfig + Extension> ExtensionGlue<T, true> {
+        /// Builds the extension.
+        ///
+        /// # Errors
+        /// The config does not decode.
+        pub fn extension(config: &Value) -> Result<Box<dyn Extension>, ConfigError> {
+            Ok(Box::new(T::from_config(config)?))
+        }
+    }
+
+    impl<T: PluginConfig> ExtensionGlue<T, false> {
+        /// Never called (see `neither`).
+        ///
+        /// # Errors
+        /// Always.
+        pub fn extension(_: &Value) -> Result<Box<dyn Extension>, ConfigError> {
+            Err(neither::<T>())
+        }
     }
 
     /// The config of `T` with every default, as JSON (the descriptor's `defaults`).

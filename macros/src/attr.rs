@@ -19,6 +19,8 @@ use syn::{Expr, ExprLit, Lit, LitBool, LitStr, Token};
 pub(crate) struct PluginArgs {
     /// `name = "..."`.
     pub(crate) name: Option<LitStr>,
+    /// Whether a `name` key was written at all (valid or not).
+    pub(crate) name_written: bool,
     /// `crate = "..."`, parsed as a path (spanned on the string, so that a path that does
     /// not resolve is reported there).
     pub(crate) krate: Option<syn::Path>,
@@ -132,10 +134,12 @@ impl PluginArgs {
         let mut conformance = Once::new(cx, symbol::CONFORMANCE, &context);
         let mut rename_all = Once::new(cx, symbol::RENAME_ALL, &context);
         let example_name = format!("\"{}my_plugin\"", kind.prefix());
+        let mut name_written = false;
 
         let parser = syn::meta::parser(|meta| {
             let key = &meta.path;
             if key.is_ident(symbol::NAME) {
+                name_written = true;
                 if let Some(s) = string_value(cx, &meta, symbol::NAME, &example_name)? {
                     name.set(key, s);
                 }
@@ -179,8 +183,9 @@ impl PluginArgs {
                 cx.error_spanned_by(
                     key,
                     format!(
-                        "unknown key `{}` in `{context}`; accepted keys: {}",
+                        "unknown key `{}` in `{context}`{}; accepted keys: {}",
                         key_text(&meta),
+                        symbol::did_you_mean(&key_text(&meta), symbol::PLUGIN_KEYS),
                         symbol::list(symbol::PLUGIN_KEYS)
                     ),
                 );
@@ -194,6 +199,7 @@ impl PluginArgs {
 
         Self {
             name: name.value,
+            name_written,
             krate: krate.value,
             lenient: lenient.value.unwrap_or(false),
             conformance: conformance.value.unwrap_or(true),
@@ -280,8 +286,9 @@ impl<'a> FieldAttrs<'a> {
                     cx.error_spanned_by(
                         key,
                         format!(
-                            "unknown key `{}` in `#[config(...)]`; accepted keys: {}",
+                            "unknown key `{}` in `#[config(...)]`{}; accepted keys: {}",
                             key_text(&meta),
+                            symbol::did_you_mean(&key_text(&meta), symbol::CONFIG_KEYS),
                             symbol::list(symbol::CONFIG_KEYS)
                         ),
                     );

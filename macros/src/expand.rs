@@ -63,10 +63,7 @@ fn expand(plugin: &Plugin<'_>) -> TokenStream {
     let config_impl = impl_plugin_config(plugin, &private);
     let registration = registration(plugin, &private);
     let conformance = conformance(plugin, &krate);
-    let probe_scope = plugin
-        .kind
-        .interfaces()
-        .map(|_| quote!(use #private::glue::NotImplemented as _;));
+    let probe_scope = quote!(use #private::glue::NotImplemented as _;);
     quote! {
         #item
 
@@ -276,7 +273,15 @@ fn default_value(f: &Field<'_>) -> TokenStream {
             lit: syn::Lit::Str(lit),
             ..
         })) => quote_spanned!(lit.span()=> ::core::convert::From::from(#lit)),
-        Default::Expr(expr) => expr.to_token_stream(),
+        // Bound to the field's type, so that a default of the wrong type is reported as
+        // "expected `u32`, found ..." at the default.
+        Default::Expr(expr) => {
+            let ty = f.ty;
+            quote! {{
+                let __pipeplug_default: #ty = #expr;
+                __pipeplug_default
+            }}
+        }
     }
 }
 
@@ -297,9 +302,9 @@ fn registration(plugin: &Plugin<'_>, private: &TokenStream) -> TokenStream {
             let f1 = Ident::new(interfaces.factory_v1, Span::call_site());
             let f2 = Ident::new(interfaces.factory_v2, Span::call_site());
             let message = format!(
-                "`{ident}` is a {} but implements neither `{}` nor `{}`: implement one of \
+                "`{ident}` is {} but implements neither `{}` nor `{}`: implement one of \
                  them, or both (the other one is adapted)",
-                plugin.kind.label(),
+                plugin.kind.with_article(),
                 interfaces.v1,
                 interfaces.v2,
             );
@@ -311,13 +316,26 @@ fn registration(plugin: &Plugin<'_>, private: &TokenStream) -> TokenStream {
                 },
             )
         }
-        None => (
-            quote!(#private::Native { v1: true, v2: true }),
-            quote_spanned! {ident.span()=>
-                #private::Factories::Extension { new: &#private::glue::extension::<#ident> }
-            },
-            quote!(),
-        ),
+        None => {
+            let probe = quote!(#private::glue::Probe::<#ident>::EXTENSION);
+            let message = format!(
+                "`{ident}` is an extension but does not implement `Extension`: add `impl \
+                 Extension for {ident} {{}}` (its methods have defaults)"
+            );
+            // `{{`/`}}` would be format arguments in `assert!`'s message.
+            let message = message.replace('{', "{{").replace('}', "}}");
+            (
+                quote!(#private::Native { v1: true, v2: true }),
+                quote! {
+                    #private::Factories::Extension {
+                        new: &#private::glue::ExtensionGlue::<#ident, { #probe }>::extension,
+                    }
+                },
+                quote_spanned! {ident.span()=>
+                    const _: () = ::core::assert!(#probe, #message);
+                },
+            )
+        }
     };
     let line = quote_spanned!(ident.span()=> ::core::line!());
     let file = quote_spanned!(ident.span()=> ::core::file!());

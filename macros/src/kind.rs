@@ -64,6 +64,13 @@ impl Kind {
         }
     }
 
+    /// The kind with its article (`a service input`, `an aggregator`).
+    pub(crate) fn with_article(self) -> String {
+        let label = self.label();
+        let article = if label.starts_with(['a', 'e']) { "an" } else { "a" };
+        format!("{article} {label}")
+    }
+
     /// The variant of the runtime's `PluginKind` and `Factories` (`ServiceInput`).
     pub(crate) fn variant(self) -> &'static str {
         match self {

@@ -49,3 +49,52 @@ pub(crate) fn list(keys: &[&str]) -> String {
         .collect::<Vec<_>>()
         .join(", ")
 }
+
+/// The accepted key closest to a mistyped one, if it is close: a prefix of it or the other
+/// way round, or at most a third of its letters away.
+pub(crate) fn closest<'a>(typo: &str, accepted: &[&'a str]) -> Option<&'a str> {
+    let within = (typo.chars().count() / 3).max(1);
+    let prefix = |k: &str| k.starts_with(typo) || typo.starts_with(k);
+    accepted
+        .iter()
+        .map(|k| (distance(typo, k), *k))
+        .filter(|(d, k)| *d <= within || prefix(k))
+        .min_by_key(|(d, k)| (!prefix(k), *d))
+        .map(|(_, k)| k)
+}
+
+/// Levenshtein distance.
+fn distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != *cb);
+            let next = (row[j] + 1).min(row[j + 1] + 1).min(prev + cost);
+            prev = row[j + 1];
+            row[j + 1] = next;
+        }
+    }
+    row[b.len()]
+}
+
+/// `; did you mean `x`?` when a key is close to `typo`, else nothing.
+pub(crate) fn did_you_mean(typo: &str, accepted: &[&str]) -> String {
+    closest(typo, accepted).map_or_else(String::new, |k| format!("; did you mean `{k}`?"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{closest, CONFIG_KEYS, PLUGIN_KEYS};
+
+    #[test]
+    fn suggests_close_keys_only() {
+        assert_eq!(closest("lenent", PLUGIN_KEYS), Some("lenient"));
+        assert_eq!(closest("rename", PLUGIN_KEYS), Some("rename_all"));
+        assert_eq!(closest("defualt", CONFIG_KEYS), Some("default"));
+        assert_eq!(closest("units", CONFIG_KEYS), Some("unit"));
+        assert_eq!(closest("colour", PLUGIN_KEYS), None);
+    }
+}

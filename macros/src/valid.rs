@@ -57,6 +57,9 @@ fn check_name(cx: &Ctxt, plugin: &Plugin<'_>) {
     let kind = plugin.kind;
     let (attr, prefix) = (kind.attr(), kind.prefix());
     let Some(lit) = &plugin.args.name else {
+        if plugin.args.name_written {
+            return; // written, but not as a string: reported by `attr`
+        }
         cx.error_at(
             attr::attribute_span(),
             format!("missing `name`: write `#[{attr}(name = \"{prefix}my_plugin\")]`"),
@@ -67,7 +70,7 @@ fn check_name(cx: &Ctxt, plugin: &Plugin<'_>) {
     if name.is_empty() {
         cx.error_spanned_by(
             lit,
-            format!("`name` is empty: a {} is named like \"{prefix}my_plugin\"", kind.label()),
+            format!("`name` is empty: {} is named like \"{prefix}my_plugin\"", kind.with_article()),
         );
         return;
     }
@@ -82,10 +85,11 @@ fn check_name(cx: &Ctxt, plugin: &Plugin<'_>) {
             .map(|c| format!("`{c}`"))
             .collect::<Vec<_>>()
             .join(", ");
+        let noun = if bad.len() == 1 { "character" } else { "characters" };
         cx.error_spanned_by(
             lit,
             format!(
-                "invalid character {shown} in plugin name \"{name}\": names use only lowercase \
+                "invalid {noun} {shown} in plugin name \"{name}\": names use only lowercase \
                  letters, digits and `_`"
             ),
         );
@@ -104,9 +108,9 @@ fn check_name(cx: &Ctxt, plugin: &Plugin<'_>) {
         .find(|k| name.starts_with(k.prefix()));
         let hint = match other {
             Some(k) => format!(
-                "; `{}` names a {}: use `#[{}]` for that",
+                "; `{}` names {}: use `#[{}]` for that",
                 k.prefix(),
-                k.label(),
+                k.with_article(),
                 k.attr()
             ),
             None => format!(", as in \"{prefix}{name}\""),
@@ -114,8 +118,8 @@ fn check_name(cx: &Ctxt, plugin: &Plugin<'_>) {
         cx.error_spanned_by(
             lit,
             format!(
-                "the name of a {} must start with `{prefix}`{hint}",
-                kind.label()
+                "the name of {} must start with `{prefix}`{hint}",
+                kind.with_article()
             ),
         );
     } else if name.len() == prefix.len() {

@@ -110,7 +110,7 @@ impl Extension for Helper {}
 
 fn descriptor(kind: PluginKind, name: &str) -> &'static PluginDescriptor {
     registry::global()
-        .unwrap()
+        .expect("the registry has no duplicates")
         .get(kind, name)
         .unwrap_or_else(|| panic!("{name} is not registered"))
 }
