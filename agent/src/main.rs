@@ -1,7 +1,16 @@
 //! The `pipeplug` binary: the agent with the plugin collections linked in.
+//!
+//! Naming a collection's `all` module links the crate, and with it the constructors that
+//! register its plugins before `main` (rustc does not link a crate that nothing names). Each
+//! `all` module lists its plugins in `PLUGINS`: naming that list both links the crate and
+//! tells the agent what to expect, so that a missing plugin is reported at start-up.
+//!
+//! TODO(built-ins): add `pipeplug_plugins::all::PLUGINS` once `pipeplug-plugins` has its
+//! `all` module.
 
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    pipeplug_agent::main_with_plugins(&[])
+    let expected: Vec<&str> = [example_plugin::all::PLUGINS].concat();
+    pipeplug_agent::main_with_plugins(&expected)
 }

@@ -1,0 +1,129 @@
+//! The `pipeplug` binary as built, with the plugin collections it links.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn pipeplug() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_pipeplug"));
+    c.env("RUST_BACKTRACE", "0");
+    c
+}
+
+fn repo_file(path: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(path)
+}
+
+fn check_text(text: &str) -> (Output, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("pipeline.yaml");
+    std::fs::write(&file, text).unwrap();
+    let out = pipeplug().arg("check").arg(&file).output().unwrap();
+    let stderr =
+        String::from_utf8_lossy(&out.stderr).replace(&*file.to_string_lossy(), "pipeline.yaml");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    (out, stderr)
+}
+
+#[test]
+fn the_binary_links_the_example_plugin() {
+    let out = pipeplug().arg("list").output().unwrap();
+    assert!(out.status.success());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout
+            .lines()
+            .any(|l| l.starts_with("service_example_plugin") && l.contains("example_plugin")),
+        "{stdout}"
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !stderr.contains("not registered"),
+        "nothing expected is missing: {stderr}"
+    );
+}
+
+#[test]
+fn check_names_the_misspelt_key_of_a_real_plugin() {
+    let (out, stderr) = check_text("inputs:\n  - Type: service_example_plugin\n    intervl: 1s\nflushers:\n  - Type: flusher_x\n");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr.contains("pipeline.yaml: inputs[0] (service_example_plugin): key `intervl`: unknown key, did you mean `interval`?"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn check_rejects_a_bad_duration_of_a_real_plugin() {
+    let (out, stderr) =
+        check_text("inputs:\n  - Type: service_example_plugin\n    interval: 5 parsecs\nflushers:\n  - Type: flusher_x\n");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr.contains("inputs[0] (service_example_plugin): key `interval`: expected"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("parsecs"),
+        "the duration parser's reason is kept: {stderr}"
+    );
+}
+
+#[test]
+fn check_suggests_the_closest_input() {
+    let (out, stderr) =
+        check_text("inputs:\n  - Type: service_exampel_plugin\nflushers:\n  - Type: flusher_x\n");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr.contains(
+            "unknown input `service_exampel_plugin`; did you mean `service_example_plugin`?"
+        ),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn check_rejects_empty_files_malformed_yaml_and_unknown_structure_types() {
+    let (out, stderr) = check_text("\n# later\n");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr.contains("pipeline.yaml: the file is empty"),
+        "{stderr}"
+    );
+    let (out, stderr) = check_text("inputs:\n  - Type: a\n   b: [\n");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr.contains("pipeline.yaml:3:"), "{stderr}");
+    let (out, stderr) = check_text("global: {StructureType: v3}\n");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr.contains("unknown StructureType `v3`"), "{stderr}");
+}
+
+#[test]
+fn a_bad_duration_on_the_command_line_is_a_usage_error() {
+    let out = pipeplug()
+        .args(["run", "--for", "soon", "x.yaml"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("`soon` is not a duration"));
+}
+
+#[test]
+#[ignore = "waits for the built-in plugins (flusher_stdout, processor_add_fields, processor_rename, processor_drop, aggregator_default)"]
+fn the_examples_check_clean() {
+    let out = pipeplug()
+        .arg("check")
+        .args(
+            [
+                "examples/example.yaml",
+                "examples/example_v2.yaml",
+                "examples/processors.yaml",
+            ]
+            .map(repo_file),
+        )
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
