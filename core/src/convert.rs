@@ -72,7 +72,7 @@ pub const TAG_PREFIX: &str = "__tag__:";
 /// nanoseconds. Nothing is interpreted (see [`v1_log_to_v2_with_tags`]).
 #[must_use]
 pub fn v1_log_to_v2(log: &Log) -> models::Log {
-    let mut contents = KeyValues::new();
+    let mut contents = KeyValues::with_capacity(log.contents.len());
     for c in &log.contents {
         contents.add(c.key.clone(), LogValue::String(c.value.clone()));
     }
@@ -87,7 +87,7 @@ pub fn v1_log_to_v2(log: &Log) -> models::Log {
 /// (the inverse of how [`v2_log_to_v1`] writes tags).
 #[must_use]
 pub fn v1_log_to_v2_with_tags(log: &Log) -> models::Log {
-    let mut contents = KeyValues::new();
+    let mut contents = KeyValues::with_capacity(log.contents.len());
     let mut tags = Tags::new();
     for c in &log.contents {
         match c.key.strip_prefix(TAG_PREFIX) {

@@ -524,6 +524,19 @@ pub struct Registry {
 }
 
 impl Registry {
+    /// A checked registry of `descriptors` alone, as [`global`] builds one from every
+    /// registered plugin (for a host that wants a subset, and for benchmarks of that
+    /// build).
+    ///
+    /// # Errors
+    /// [`RegistryError::Duplicate`] when two descriptors of one kind share a name (the
+    /// earlier one is `first`).
+    pub fn from_descriptors(
+        descriptors: impl IntoIterator<Item = &'static PluginDescriptor>,
+    ) -> Result<Self, RegistryError> {
+        Self::build(descriptors.into_iter().collect())
+    }
+
     fn build(list: Vec<&'static PluginDescriptor>) -> Result<Self, RegistryError> {
         let mut by_kind: HashMap<PluginKind, HashMap<&'static str, &'static PluginDescriptor>> =
             HashMap::new();

@@ -2,14 +2,18 @@
 
 /// The candidate closest to `input`, if it is close enough to be a likely typo: a
 /// case-insensitive match, or a Jaro-Winkler similarity of at least 0.8.
-pub(crate) fn closest<'a>(input: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub(crate) fn closest<'a>(
+    input: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     let lower = input.to_lowercase();
     let mut best: Option<(f64, &'a str)> = None;
     for c in candidates {
-        let score = if c.to_lowercase() == lower {
+        let candidate = c.to_lowercase();
+        let score = if candidate == lower {
             2.0
         } else {
-            strsim::jaro_winkler(&lower, &c.to_lowercase())
+            strsim::jaro_winkler(&lower, &candidate)
         };
         if best.is_none_or(|(b, _)| score > b) {
             best = Some((score, c));

@@ -33,6 +33,14 @@ impl<T> KeyValues<T> {
         Self::default()
     }
 
+    /// An empty map with room for `capacity` pairs.
+    #[must_use]
+    pub fn with_capacity(capacity: usize) -> Self {
+        Self {
+            map: IndexMap::with_capacity(capacity),
+        }
+    }
+
     /// Adds or replaces `key` (`Add`).
     pub fn add(&mut self, key: impl Into<String>, value: impl Into<T>) {
         self.map.insert(key.into(), value.into());

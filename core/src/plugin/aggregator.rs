@@ -44,7 +44,8 @@ pub trait AggregatorV2: Aggregator {
     ///
     /// # Errors
     /// Logged with the plugin's name; the group is dropped.
-    fn record(&mut self, group: PipelineGroupEvents, ctx: &PipelineContext) -> Result<(), BoxError>;
+    fn record(&mut self, group: PipelineGroupEvents, ctx: &PipelineContext)
+        -> Result<(), BoxError>;
 
     /// Collects everything kept into `ctx.collector()`. Called every flush interval and once
     /// at stop.

@@ -56,5 +56,9 @@ pub trait FlusherV2: Flusher {
     ///
     /// # Errors
     /// Logged with the plugin's name; the groups are dropped.
-    fn export(&mut self, groups: Vec<PipelineGroupEvents>, ctx: &PipelineContext) -> Result<(), BoxError>;
+    fn export(
+        &mut self,
+        groups: Vec<PipelineGroupEvents>,
+        ctx: &PipelineContext,
+    ) -> Result<(), BoxError>;
 }
