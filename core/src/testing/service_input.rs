@@ -46,6 +46,11 @@ enum Slot<P> {
 /// Any plugin method not yet called is called in order on first need: `init` runs on
 /// `start_*` unless [`init`](Self::init) ran. One start/stop cycle per harness.
 ///
+/// A `start` that blocks on something other than the clock or the stop signal (a socket)
+/// makes `start_*` wait up to a second before going on without it; call
+/// [`Clock::detach_current_thread`](crate::Clock::detach_current_thread) before such a call
+/// to skip the wait (see [`VirtualClock`](crate::VirtualClock)).
+///
 /// ```
 /// use pipeplug::prelude::*;
 /// use pipeplug::testing::ServiceInputHarness;
