@@ -2,11 +2,11 @@
 //!
 //! The attribute macros register one of these as the factory of the interface a plugin does
 //! not implement; [`registry::add_service_creator`](crate::registry::add_service_creator)
-//! and its siblings do the same. Events are converted with [`convert`](crate::convert):
+//! and its siblings do the same. Events are converted with [`convert`]:
 //! V1 logs reach V2 plugins with their `__tag__:key` contents as event tags
-//! ([`v1_log_to_v2_with_tags`](convert::v1_log_to_v2_with_tags)), and V2 groups reach V1
+//! ([`convert::v1_log_to_v2_with_tags`]), and V2 groups reach V1
 //! plugins that take bare logs with the group tags as `__tag__:key` contents
-//! ([`group_to_v1_logs`](convert::group_to_v1_logs)).
+//! ([`convert::group_to_v1_logs`]).
 //!
 //! In V2 pipelines, a V1 processor sees only the log events of a group: metrics, spans and
 //! byte arrays pass it unchanged, ahead of the processed logs (iLogtail drops what a

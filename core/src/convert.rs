@@ -5,11 +5,11 @@
 //! | V2 | V1 |
 //! |---|---|
 //! | [`Log`](models::Log) | a log with the same contents, in order (values as text, see [`LogValue`]'s `Display`), then each event tag as a `__tag__:key` content; time from `timestamp` |
-//! | [`Metric`](models::Metric) | a log with `__name__`, `__time_nano__`, `__labels__` (`k#$#v\|k#$#v`, sorted by key), `__value__` (Go's number format: `1`, `1.5`, `1e+06`, `NaN`, `+Inf`), in that order, as iLogtail's `helper.NewMetricLog` writes it |
-//! | multi-value [`Metric`](models::Metric) | one such log per value, named `name_field`, sorted by field; then one per typed value (`name_field`, the value as text); a metric with no value at all still gives one log, with an empty `__value__` |
-//! | [`Span`](models::Span) | a log with `traceID`, `spanID`, `parentSpanID`, `name`, `kind`, `status`, `startTime`, `endTime`, `duration` (ns), `traceState`, `attributes`, `links` and `events` (JSON); time from `start_time` |
-//! | [`ByteArray`](models::ByteArray) | a log with one content `content`, the bytes as UTF-8 (invalid sequences replaced); time 0 (a collector sets it to now) |
-//! | [`GroupInfo`](models::GroupInfo) | [`group_to_v1`]: `LogGroup` tags from group tags; `category`, `topic`, `source`, `machine_uuid` from the metadata keys of those names (other metadata is dropped). [`group_to_v1_logs`], for V1 plugins that take logs without a group: each log gets the group tags as `__tag__:key` contents |
+//! | [`Metric`] | a log with `__name__`, `__time_nano__`, `__labels__` (`k#$#v\|k#$#v`, sorted by key), `__value__` (Go's number format: `1`, `1.5`, `1e+06`, `NaN`, `+Inf`), in that order, as iLogtail's `helper.NewMetricLog` writes it |
+//! | multi-value [`Metric`] | one such log per value, named `name_field`, sorted by field; then one per typed value (`name_field`, the value as text); a metric with no value at all still gives one log, with an empty `__value__` |
+//! | [`Span`] | a log with `traceID`, `spanID`, `parentSpanID`, `name`, `kind`, `status`, `startTime`, `endTime`, `duration` (ns), `traceState`, `attributes`, `links` and `events` (JSON); time from `start_time` |
+//! | [`ByteArray`] | a log with one content `content`, the bytes as UTF-8 (invalid sequences replaced); time 0 (a collector sets it to now) |
+//! | [`GroupInfo`] | [`group_to_v1`]: `LogGroup` tags from group tags; `category`, `topic`, `source`, `machine_uuid` from the metadata keys of those names (other metadata is dropped). [`group_to_v1_logs`], for V1 plugins that take logs without a group: each log gets the group tags as `__tag__:key` contents |
 //!
 //! A V2 log's `name`, `level`, `span_id`, `trace_id`, `observed_timestamp`, `offset` and
 //! `raw_size` have no place in a V1 log and are dropped; so are a metric's `metric_type`,

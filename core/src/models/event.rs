@@ -17,6 +17,9 @@ pub enum EventType {
 }
 
 /// One event of a V2 pipeline (Go's `PipelineEvent` interface, as an enum).
+///
+/// Serialized as the event's own fields plus `"eventType"`: `"log"`, `"metric"`, `"span"`,
+/// or `"byteArray"` (whose bytes are under `"bytes"`, as a list of numbers).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "eventType", rename_all = "camelCase")]
 pub enum PipelineEvent {
@@ -27,7 +30,33 @@ pub enum PipelineEvent {
     /// A span.
     Span(Span),
     /// Raw bytes.
+    // An internally tagged enum cannot hold a bare sequence: the bytes get a field.
+    #[serde(with = "byte_array_fields")]
     ByteArray(ByteArray),
+}
+
+/// `{"bytes": [...]}`, the serde form of a byte array inside a [`PipelineEvent`].
+mod byte_array_fields {
+    use super::ByteArray;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    #[derive(Serialize)]
+    struct Out<'a> {
+        bytes: &'a [u8],
+    }
+
+    #[derive(Deserialize)]
+    struct In {
+        bytes: Vec<u8>,
+    }
+
+    pub(super) fn serialize<S: Serializer>(b: &ByteArray, s: S) -> Result<S::Ok, S::Error> {
+        Out { bytes: &b.0 }.serialize(s)
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<ByteArray, D::Error> {
+        In::deserialize(d).map(|i| ByteArray(i.bytes))
+    }
 }
 
 static EMPTY_TAGS: std::sync::LazyLock<Tags> = std::sync::LazyLock::new(Tags::new);
@@ -171,5 +200,42 @@ impl PipelineGroupEvents {
     #[must_use]
     pub fn new(group: GroupInfo, events: Vec<PipelineEvent>) -> Self {
         Self { group, events }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::models::{
+        new_byte_array, new_simple_log, new_single_value_metric, new_span,
+        new_tags_with_key_values, MetricType, SpanKind,
+    };
+
+    #[test]
+    fn every_event_kind_serializes_and_reads_back() {
+        let tags = new_tags_with_key_values(&["k", "v"]);
+        let group = PipelineGroupEvents::new(
+            new_group(Metadata::new(), tags.clone()),
+            vec![
+                new_simple_log("body", tags.clone(), 1).into(),
+                new_single_value_metric("m", MetricType::Gauge, tags.clone(), 2, 0.5).into(),
+                new_span("s", "t", "i", SpanKind::Client, 3, 4, tags, vec![], vec![]).into(),
+                new_byte_array(b"\x00raw".to_vec()).into(),
+            ],
+        );
+        let json = serde_json::to_value(&group).unwrap();
+        let types: Vec<_> = json["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["eventType"].as_str().unwrap())
+            .collect();
+        assert_eq!(types, ["log", "metric", "span", "byteArray"]);
+        assert_eq!(
+            json["events"][3]["bytes"],
+            serde_json::json!([0, 114, 97, 119])
+        );
+        let back: PipelineGroupEvents = serde_json::from_value(json).unwrap();
+        assert_eq!(back, group);
     }
 }
