@@ -296,9 +296,7 @@ fn hand_written_service_input_runs_through_its_v2_factory() {
 #[test]
 fn a_creator_rejecting_its_config_gives_a_typed_error() {
     let (v1, v2) = service_factories();
-    let err = v1(&json!({ "Message": 5 }))
-        .err()
-        .expect("a number is not a message");
+    let err = v1(&json!({ "Message": 5 })).expect_err("a number is not a message");
     assert_eq!(err.plugin, "service_hand_tick");
     assert_eq!(err.problems[0].path, "Message");
     assert!(err.to_string().contains("expected a string"), "{err}");
