@@ -237,6 +237,12 @@ impl<P: ServiceInput> ServiceInputHarness<P> {
         self.capture.emitted().events()
     }
 
+    /// The V2 metric events emitted so far.
+    #[must_use]
+    pub fn metrics(&self) -> Vec<crate::models::Metric> {
+        self.capture.emitted().metrics()
+    }
+
     /// Waits until the plugin is idle: every thread it started through a
     /// [`Worker`](crate::Worker) is blocked on the clock or its stop signal (bounded in real
     /// time). `start_*` and `advance` do this by themselves.
