@@ -11,9 +11,9 @@ pub use ::serde_json;
 
 pub use crate::config::{Decoder, DurationUnit, Encoder, PluginConfig};
 pub use crate::plugin::{
-    Aggregator, AggregatorV1, AggregatorV2, Extension, Flusher, FlusherV1, FlusherV2,
-    MetricInput, MetricInputV1, MetricInputV2, Plugin, Processor, ProcessorV1, ProcessorV2,
-    ServiceInput, ServiceInputV1, ServiceInputV2,
+    Aggregator, AggregatorV1, AggregatorV2, Extension, Flusher, FlusherV1, FlusherV2, MetricInput,
+    MetricInputV1, MetricInputV2, Plugin, Processor, ProcessorV1, ProcessorV2, ServiceInput,
+    ServiceInputV1, ServiceInputV2,
 };
 pub use crate::registry::{
     ConfigField, Factories, Native, Node, PluginDescriptor, PluginKind, SourceLocation,
@@ -52,8 +52,8 @@ pub mod glue {
         MetricV2AsV1, ProcessorV1AsV2, ProcessorV2AsV1, ServiceV1AsV2, ServiceV2AsV1,
     };
     use crate::plugin::{
-        AggregatorV1, AggregatorV2, Extension, FlusherV1, FlusherV2, MetricInputV1,
-        MetricInputV2, ProcessorV1, ProcessorV2, ServiceInputV1, ServiceInputV2,
+        AggregatorV1, AggregatorV2, Extension, FlusherV1, FlusherV2, MetricInputV1, MetricInputV2,
+        ProcessorV1, ProcessorV2, ServiceInputV1, ServiceInputV2,
     };
     use crate::ConfigProblemKind;
     use std::marker::PhantomData;

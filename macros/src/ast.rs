@@ -269,7 +269,10 @@ mod tests {
     fn tidy_type_names() {
         let t = |s: &str| type_name(&syn::parse_str(s).unwrap());
         assert_eq!(t("Vec<String>"), "Vec<String>");
-        assert_eq!(t("std::collections::HashMap<String, Vec<u8>>"), "std::collections::HashMap<String, Vec<u8>>");
+        assert_eq!(
+            t("std::collections::HashMap<String, Vec<u8>>"),
+            "std::collections::HashMap<String, Vec<u8>>"
+        );
         assert_eq!(t("Option<Duration>"), "Option<Duration>");
         assert_eq!(t("[u8; 4]"), "[u8; 4]");
         assert_eq!(t("(u8, bool)"), "(u8, bool)");

@@ -118,10 +118,7 @@ fn flag_value(cx: &Ctxt, meta: &ParseNestedMeta<'_>, key: &str) -> syn::Result<O
 
 /// The key as the user wrote it, for messages.
 fn key_text(meta: &ParseNestedMeta<'_>) -> String {
-    meta.path
-        .to_token_stream()
-        .to_string()
-        .replace(' ', "")
+    meta.path.to_token_stream().to_string().replace(' ', "")
 }
 
 impl PluginArgs {

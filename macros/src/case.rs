@@ -52,7 +52,10 @@ mod tests {
     fn rules() {
         assert_eq!(RenameRule::Pascal.apply("ignore_if_exist"), "IgnoreIfExist");
         assert_eq!(RenameRule::Camel.apply("ignore_if_exist"), "ignoreIfExist");
-        assert_eq!(RenameRule::Snake.apply("ignore_if_exist"), "ignore_if_exist");
+        assert_eq!(
+            RenameRule::Snake.apply("ignore_if_exist"),
+            "ignore_if_exist"
+        );
         assert_eq!(RenameRule::Pascal.apply("interval_ms"), "IntervalMs");
         assert_eq!(RenameRule::Pascal.apply("x"), "X");
     }

@@ -139,10 +139,41 @@ mod tests {
     #[test]
     fn agrees_with_humantime() {
         let inputs = [
-            "5s", "1m 30s", "1m30s", "10 s", "1.5s", "250ms", "2h", "1h 30m", "3d", "1w",
-            "1M", "1y", "100ns", "7us", "7µs", "1.5h", "0.5m", "1.25ms", "2 hours", "5 mins",
-            "1sec", "0s", " 5s ", "", "5", "5 parsecs", "5S", "-1s", "1.s", "s", "1.5ns",
-            "0.0001h", "1.000000001s", "99999999999999999999999s", "1m,30s",
+            "5s",
+            "1m 30s",
+            "1m30s",
+            "10 s",
+            "1.5s",
+            "250ms",
+            "2h",
+            "1h 30m",
+            "3d",
+            "1w",
+            "1M",
+            "1y",
+            "100ns",
+            "7us",
+            "7µs",
+            "1.5h",
+            "0.5m",
+            "1.25ms",
+            "2 hours",
+            "5 mins",
+            "1sec",
+            "0s",
+            " 5s ",
+            "",
+            "5",
+            "5 parsecs",
+            "5S",
+            "-1s",
+            "1.s",
+            "s",
+            "1.5ns",
+            "0.0001h",
+            "1.000000001s",
+            "99999999999999999999999s",
+            "1m,30s",
         ];
         for s in inputs {
             let ours = parse(s).ok();
@@ -155,8 +186,13 @@ mod tests {
 
     #[test]
     fn reasons() {
-        assert_eq!(parse("5").unwrap_err(), "a time unit is needed, as in `5s` or `5ms`");
-        assert!(parse("5 parsecs").unwrap_err().starts_with("unknown time unit `parsecs`"));
+        assert_eq!(
+            parse("5").unwrap_err(),
+            "a time unit is needed, as in `5s` or `5ms`"
+        );
+        assert!(parse("5 parsecs")
+            .unwrap_err()
+            .starts_with("unknown time unit `parsecs`"));
         assert_eq!(parse("").unwrap_err(), "the value is empty");
         assert_eq!(parse("x").unwrap_err(), "expected a number at 0");
     }

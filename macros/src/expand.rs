@@ -164,7 +164,10 @@ fn impl_plugin_config(plugin: &Plugin<'_>, private: &TokenStream) -> TokenStream
                     quote!(optional_duration)
                 };
                 let unit = Ident::new(
-                    f.attrs.unit.as_ref().map_or("Nanos", |(_, variant)| variant),
+                    f.attrs
+                        .unit
+                        .as_ref()
+                        .map_or("Nanos", |(_, variant)| variant),
                     Span::call_site(),
                 );
                 quote_spanned! {ty.span()=>
@@ -259,7 +262,10 @@ fn default_value(f: &Field<'_>) -> TokenStream {
         Default::Duration { lit, parsed } => {
             // `valid` rejected unparsable defaults before expansion.
             let (secs, nanos) = parsed.as_ref().map_or((0, 0), |d| *d);
-            let (secs, nanos) = (Literal::u64_unsuffixed(secs), Literal::u32_unsuffixed(nanos));
+            let (secs, nanos) = (
+                Literal::u64_unsuffixed(secs),
+                Literal::u32_unsuffixed(nanos),
+            );
             let duration = quote_spanned!(lit.span()=> ::core::time::Duration::new(#secs, #nanos));
             if f.shape == Shape::OptionDuration {
                 quote!(::core::option::Option::Some(#duration))

@@ -67,7 +67,11 @@ impl Kind {
     /// The kind with its article (`a service input`, `an aggregator`).
     pub(crate) fn with_article(self) -> String {
         let label = self.label();
-        let article = if label.starts_with(['a', 'e']) { "an" } else { "a" };
+        let article = if label.starts_with(['a', 'e']) {
+            "an"
+        } else {
+            "a"
+        };
         format!("{article} {label}")
     }
 

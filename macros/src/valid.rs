@@ -70,7 +70,10 @@ fn check_name(cx: &Ctxt, plugin: &Plugin<'_>) {
     if name.is_empty() {
         cx.error_spanned_by(
             lit,
-            format!("`name` is empty: {} is named like \"{prefix}my_plugin\"", kind.with_article()),
+            format!(
+                "`name` is empty: {} is named like \"{prefix}my_plugin\"",
+                kind.with_article()
+            ),
         );
         return;
     }
@@ -85,7 +88,11 @@ fn check_name(cx: &Ctxt, plugin: &Plugin<'_>) {
             .map(|c| format!("`{c}`"))
             .collect::<Vec<_>>()
             .join(", ");
-        let noun = if bad.len() == 1 { "character" } else { "characters" };
+        let noun = if bad.len() == 1 {
+            "character"
+        } else {
+            "characters"
+        };
         cx.error_spanned_by(
             lit,
             format!(

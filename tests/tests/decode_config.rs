@@ -83,21 +83,45 @@ fn null_empty_and_absent_keys_keep_the_defaults() {
     assert_eq!((s.interval, s.count), (Duration::from_secs(5), 10));
     // Given keys are laid over the defaults; the others stay.
     let s = json(r#"{"count": 3}"#);
-    assert_eq!((s.interval, s.count, s.source.as_str()), (Duration::from_secs(5), 3, "sample"));
+    assert_eq!(
+        (s.interval, s.count, s.source.as_str()),
+        (Duration::from_secs(5), 3, "sample")
+    );
 }
 
 #[test]
 fn durations_take_humantime_strings_and_integers_in_the_field_unit() {
-    assert_eq!(json(r#"{"interval": "5s"}"#).interval, Duration::from_secs(5));
-    assert_eq!(json(r#"{"interval": "1m 30s"}"#).interval, Duration::from_secs(90));
-    assert_eq!(json(r#"{"interval": 5000000000}"#).interval, Duration::from_secs(5));
-    assert_eq!(json(r#"{"IntervalMs": 250}"#).poll, Duration::from_millis(250));
+    assert_eq!(
+        json(r#"{"interval": "5s"}"#).interval,
+        Duration::from_secs(5)
+    );
+    assert_eq!(
+        json(r#"{"interval": "1m 30s"}"#).interval,
+        Duration::from_secs(90)
+    );
+    assert_eq!(
+        json(r#"{"interval": 5000000000}"#).interval,
+        Duration::from_secs(5)
+    );
+    assert_eq!(
+        json(r#"{"IntervalMs": 250}"#).poll,
+        Duration::from_millis(250)
+    );
     assert_eq!(json(r#"{"IntervalMs": "2s"}"#).poll, Duration::from_secs(2));
-    assert_eq!(json(r#"{"timeout": "3s"}"#).timeout, Some(Duration::from_secs(3)));
-    assert_eq!(json(r#"{"timeout": 7}"#).timeout, Some(Duration::from_nanos(7)));
+    assert_eq!(
+        json(r#"{"timeout": "3s"}"#).timeout,
+        Some(Duration::from_secs(3))
+    );
+    assert_eq!(
+        json(r#"{"timeout": 7}"#).timeout,
+        Some(Duration::from_nanos(7))
+    );
     assert_eq!(json(r#"{"timeout": null}"#).timeout, None);
     // `null` on a field that takes none keeps its default, as Go's json.Unmarshal does.
-    assert_eq!(json(r#"{"interval": null}"#).interval, Duration::from_secs(5));
+    assert_eq!(
+        json(r#"{"interval": null}"#).interval,
+        Duration::from_secs(5)
+    );
 }
 
 #[test]
@@ -121,9 +145,16 @@ fn yaml_decodes_like_json() {
     assert_eq!(s.timeout, Some(Duration::from_secs(2)));
     assert_eq!(s.fields.get("a").map(String::as_str), Some("b"));
     assert_eq!(s.ports, [80, 443]);
-    assert_eq!(Sample::from_yaml_str("interval: 5000000000").unwrap().interval, Duration::from_secs(5));
     assert_eq!(
-        Sample::from_yaml_str("interval: 5 parsecs").unwrap_err().to_string(),
+        Sample::from_yaml_str("interval: 5000000000")
+            .unwrap()
+            .interval,
+        Duration::from_secs(5)
+    );
+    assert_eq!(
+        Sample::from_yaml_str("interval: 5 parsecs")
+            .unwrap_err()
+            .to_string(),
         "plugin `metric_decode_sample`: key `interval`: expected a duration such as \"5s\" or an \
          integer of nanoseconds: unknown time unit \"parsecs\", supported units: ns, us/µs, ms, \
          sec, min, hours, days, weeks, months, years (and few variations)"
@@ -212,8 +243,8 @@ fn not_a_map_and_duplicate_spellings() {
 
 #[test]
 fn every_problem_is_reported_at_once() {
-    let err = Sample::from_json_str(r#"{"intervl": 1, "count": "x", "timeout": "soon"}"#)
-        .unwrap_err();
+    let err =
+        Sample::from_json_str(r#"{"intervl": 1, "count": "x", "timeout": "soon"}"#).unwrap_err();
     assert_eq!(err.plugin, "metric_decode_sample");
     let paths: Vec<&str> = err.problems.iter().map(|p| p.path.as_str()).collect();
     assert_eq!(paths, ["intervl", "count", "timeout"]);
@@ -233,7 +264,9 @@ fn lenient_plugins_ignore_unknown_keys() {
     assert_eq!(p.source_keys, ["a"]);
     // Type errors are still errors.
     assert_eq!(
-        Lenient::from_json_str(r#"{"SourceKeys": "a"}"#).unwrap_err().to_string(),
+        Lenient::from_json_str(r#"{"SourceKeys": "a"}"#)
+            .unwrap_err()
+            .to_string(),
         "plugin `processor_decode_lenient`: key `SourceKeys`: expected `Vec<String>`: invalid \
          type: string \"a\", expected a sequence"
     );
@@ -272,17 +305,37 @@ fn the_descriptor_documents_the_config() {
         }
     );
     let keys: Vec<&str> = Sample::FIELDS.iter().map(|f| f.key).collect();
-    assert_eq!(keys, ["interval", "count", "IntervalMs", "timeout", "source", "fields", "ports"]);
+    assert_eq!(
+        keys,
+        [
+            "interval",
+            "count",
+            "IntervalMs",
+            "timeout",
+            "source",
+            "fields",
+            "ports"
+        ]
+    );
     assert_eq!(Sample::FIELDS[1].default, Some("10"));
     assert_eq!(Sample::FIELDS[3].default, None);
     assert_eq!(Sample::FIELDS[5].type_name, "BTreeMap<String, String>");
 
     let reg = registry::global().unwrap();
-    let d = reg.get(PluginKind::MetricInput, "metric_decode_sample").unwrap();
-    assert_eq!(d.description, "A metric input with one config field of each sort.");
+    let d = reg
+        .get(PluginKind::MetricInput, "metric_decode_sample")
+        .unwrap();
+    assert_eq!(
+        d.description,
+        "A metric input with one config field of each sort."
+    );
     assert_eq!(d.config_fields, Sample::FIELDS);
     assert_eq!(d.source.crate_name, "pipeplug-tests");
-    assert!(d.source.file.ends_with("decode_config.rs"), "{}", d.source.file);
+    assert!(
+        d.source.file.ends_with("decode_config.rs"),
+        "{}",
+        d.source.file
+    );
     assert_eq!((d.native.v1, d.native.v2), (true, false));
     assert_eq!((d.defaults)().unwrap()["interval"], "5s");
 }

@@ -127,13 +127,23 @@ fn a_v1_processor_runs_in_a_v2_pipeline() {
         panic!("{:?}", d.factories)
     };
     let mut plugin = v2(&null()).unwrap();
-    assert_eq!(plugin.description(), "Upper-cases the `content` of every log (V1 only).");
+    assert_eq!(
+        plugin.description(),
+        "Upper-cases the `content` of every log (V1 only)."
+    );
 
-    let log = new_simple_log("hello", new_tags_with_key_values(&["t", "1"]), 5_000_000_000);
+    let log = new_simple_log(
+        "hello",
+        new_tags_with_key_values(&["t", "1"]),
+        5_000_000_000,
+    );
     let metric = new_single_value_metric("m", MetricType::Counter, Tags::new(), 1, 2.0);
     let group = PipelineGroupEvents::new(
         GroupInfo::default(),
-        vec![PipelineEvent::Log(log), PipelineEvent::Metric(metric.clone())],
+        vec![
+            PipelineEvent::Log(log),
+            PipelineEvent::Metric(metric.clone()),
+        ],
     );
     let ctx = PipelineContext::new(PipelineCollector::grouped());
     plugin.process(group, &ctx);
@@ -194,7 +204,10 @@ fn a_v1_metric_input_runs_in_a_v2_pipeline() {
     let PipelineEvent::Log(log) = events[0] else {
         panic!("{events:?}")
     };
-    assert_eq!(log.contents.get("content"), Some(&LogValue::from("from v1")));
+    assert_eq!(
+        log.contents.get("content"),
+        Some(&LogValue::from("from v1"))
+    );
     assert_eq!(log.contents.get("host"), Some(&LogValue::from("h1")));
 }
 

@@ -84,7 +84,11 @@ mod private {
 
     impl ::pp::plugin::Processor for Renamed {}
     impl ::pp::plugin::ProcessorV2 for Renamed {
-        fn process(&mut self, group: ::pp::models::PipelineGroupEvents, ctx: &::pp::PipelineContext) {
+        fn process(
+            &mut self,
+            group: ::pp::models::PipelineGroupEvents,
+            ctx: &::pp::PipelineContext,
+        ) {
             ctx.collector().collect(group.group, group.events);
         }
     }
@@ -100,7 +104,11 @@ pub struct Relative {
 
 impl ::pipeplug::plugin::Aggregator for Relative {}
 impl ::pipeplug::plugin::AggregatorV1 for Relative {
-    fn add(&mut self, log: ::pipeplug::protocol::Log, _: ::core::option::Option<&::pipeplug::LogContext>) -> Res<()> {
+    fn add(
+        &mut self,
+        log: ::pipeplug::protocol::Log,
+        _: ::core::option::Option<&::pipeplug::LogContext>,
+    ) -> Res<()> {
         self.held.push(log);
         ::core::result::Result::Ok(())
     }
@@ -118,7 +126,11 @@ pub struct Reexported {
 
 impl ::pipeplug::plugin::Flusher for Reexported {}
 impl ::pipeplug::plugin::FlusherV2 for Reexported {
-    fn export(&mut self, _: ::std::vec::Vec<::pipeplug::models::PipelineGroupEvents>, _: &::pipeplug::PipelineContext) -> Res<()> {
+    fn export(
+        &mut self,
+        _: ::std::vec::Vec<::pipeplug::models::PipelineGroupEvents>,
+        _: &::pipeplug::PipelineContext,
+    ) -> Res<()> {
         let _ = &self.path;
         ::core::result::Result::Ok(())
     }
@@ -163,16 +175,33 @@ fn every_plugin_registered_under_its_name() {
 #[::core::prelude::v1::test]
 fn the_expansions_decode() {
     use ::pipeplug::PluginConfig;
-    let full = Full::from_json_str(r#"{"Interval": "2s", "IntervalMs": 5, "Label": "y", "Keys": ["a"]}"#).unwrap();
+    let full =
+        Full::from_json_str(r#"{"Interval": "2s", "IntervalMs": 5, "Label": "y", "Keys": ["a"]}"#)
+            .unwrap();
     ::std::assert_eq!(full.interval, ::std::time::Duration::from_secs(2));
-    ::std::assert_eq!(full.interval_ms, ::core::option::Option::Some(::std::time::Duration::from_millis(5)));
-    ::std::assert_eq!((full.count, full.name.as_str(), full.keys.len()), (3, "y", 1));
+    ::std::assert_eq!(
+        full.interval_ms,
+        ::core::option::Option::Some(::std::time::Duration::from_millis(5))
+    );
+    ::std::assert_eq!(
+        (full.count, full.name.as_str(), full.keys.len()),
+        (3, "y", 1)
+    );
     ::std::assert!(!full.started);
     let defaults = Full::from_config(&::pipeplug::__private::Value::Null).unwrap();
     ::std::assert_eq!(defaults.interval, ::std::time::Duration::from_secs(90));
-    ::std::assert_eq!(defaults.interval_ms, ::core::option::Option::Some(::std::time::Duration::from_millis(250)));
-    ::std::assert!(Relative::from_json_str(r#"{"unknown": 1}"#).unwrap().held.is_empty());
-    ::std::assert!(Reexported::from_json_str(r#"{"path": "/tmp/x"}"#).unwrap().path.ends_with("x"));
+    ::std::assert_eq!(
+        defaults.interval_ms,
+        ::core::option::Option::Some(::std::time::Duration::from_millis(250))
+    );
+    ::std::assert!(Relative::from_json_str(r#"{"unknown": 1}"#)
+        .unwrap()
+        .held
+        .is_empty());
+    ::std::assert!(Reexported::from_json_str(r#"{"path": "/tmp/x"}"#)
+        .unwrap()
+        .path
+        .ends_with("x"));
     ::std::assert!(Helper::from_json_str("{}").unwrap().timeout.is_none());
     let _ = (Quiet::NAME, private::Renamed::NAME);
 }

@@ -127,11 +127,26 @@ mod tests {
     fn strings_integers_and_units() {
         let ns = DurationUnit::Nanos;
         assert_eq!(decode(&json!("1m 30s"), ns), Ok(Duration::from_secs(90)));
-        assert_eq!(decode(&json!(5_000_000_000u64), ns), Ok(Duration::from_secs(5)));
-        assert_eq!(decode(&json!(250), DurationUnit::Millis), Ok(Duration::from_millis(250)));
-        assert_eq!(decode(&json!(2), DurationUnit::Hours), Ok(Duration::from_secs(7200)));
-        assert_eq!(decode(&json!(-1), ns), Err("negative duration `-1`".to_owned()));
-        assert_eq!(decode(&json!(true), ns), Err("invalid type: boolean `true`".to_owned()));
+        assert_eq!(
+            decode(&json!(5_000_000_000u64), ns),
+            Ok(Duration::from_secs(5))
+        );
+        assert_eq!(
+            decode(&json!(250), DurationUnit::Millis),
+            Ok(Duration::from_millis(250))
+        );
+        assert_eq!(
+            decode(&json!(2), DurationUnit::Hours),
+            Ok(Duration::from_secs(7200))
+        );
+        assert_eq!(
+            decode(&json!(-1), ns),
+            Err("negative duration `-1`".to_owned())
+        );
+        assert_eq!(
+            decode(&json!(true), ns),
+            Err("invalid type: boolean `true`".to_owned())
+        );
         assert_eq!(
             decode(&json!(u64::MAX), DurationUnit::Hours),
             Err(format!("{} hours is too long a duration", u64::MAX))
