@@ -12,12 +12,14 @@
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use pipeplug::models::{GroupInfo, PipelineEvent, PipelineGroupEvents};
 use pipeplug::plugin::{
-    Flusher, FlusherV1, FlusherV2, Plugin, Processor, ProcessorV1, ProcessorV2, ServiceInput, ServiceInputV1,
-    ServiceInputV2,
+    Flusher, FlusherV1, FlusherV2, Plugin, Processor, ProcessorV1, ProcessorV2, ServiceInput,
+    ServiceInputV1, ServiceInputV2,
 };
 use pipeplug::protocol::{Log, LogGroup};
 use pipeplug::registry::{self, Both};
-use pipeplug::{BoxError, Collector, Context, MemoryCheckpoints, PipelineContext, StopSignal, Worker};
+use pipeplug::{
+    BoxError, Collector, Context, MemoryCheckpoints, PipelineContext, StopSignal, Worker,
+};
 use pipeplug_agent::config::{self, Format};
 use pipeplug_agent::engine::{Engine, EngineOptions, Pipeline};
 use std::hint::black_box;
@@ -55,7 +57,11 @@ impl ServiceInput for Input {
 fn emit(count: u64, stop: &StopSignal, mut f: impl FnMut(u64, u64)) {
     let mut n = 0;
     while (count == 0 || n < count) && !stop.is_signalled() {
-        let k = if count == 0 { GROUP } else { GROUP.min(count - n) };
+        let k = if count == 0 {
+            GROUP
+        } else {
+            GROUP.min(count - n)
+        };
         f(n, k);
         n += k;
     }
@@ -78,7 +84,8 @@ impl ServiceInputV2 for Input {
         let count = self.count;
         self.worker.spawn(&self.ctx, "bench", move |stop| {
             emit(count, &stop, |first, k| {
-                ctx.collector().collect(GroupInfo::default(), make_events(first, k));
+                ctx.collector()
+                    .collect(GroupInfo::default(), make_events(first, k));
             });
         })?;
         Ok(())
@@ -145,7 +152,11 @@ impl FlusherV1 for Null {
     }
 }
 impl FlusherV2 for Null {
-    fn export(&mut self, groups: Vec<PipelineGroupEvents>, _: &PipelineContext) -> Result<(), BoxError> {
+    fn export(
+        &mut self,
+        groups: Vec<PipelineGroupEvents>,
+        _: &PipelineContext,
+    ) -> Result<(), BoxError> {
         let n: usize = groups.iter().map(|g| g.events.len()).sum();
         FLUSHED.fetch_add(n as u64, Ordering::Relaxed);
         Ok(())
@@ -156,14 +167,21 @@ fn register() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
         registry::add_service_creator("service_bench", "bench input", |c| {
-            let count = c.get("Count").and_then(serde_json::Value::as_u64).unwrap_or(0);
+            let count = c
+                .get("Count")
+                .and_then(serde_json::Value::as_u64)
+                .unwrap_or(0);
             Ok(Both(Input {
                 count,
                 ..Input::default()
             }))
         });
-        registry::add_processor_creator("processor_bench_add", "bench add fields", |_| Ok(Both(AddFields)));
-        registry::add_flusher_creator("flusher_bench_null", "bench null flusher", |_| Ok(Both(Null { ready: true })));
+        registry::add_processor_creator("processor_bench_add", "bench add fields", |_| {
+            Ok(Both(AddFields))
+        });
+        registry::add_flusher_creator("flusher_bench_null", "bench null flusher", |_| {
+            Ok(Both(Null { ready: true }))
+        });
         registry::add_flusher_creator("flusher_bench_never_ready", "never ready", |_| {
             Ok(Both(Null { ready: false }))
         });
@@ -179,7 +197,8 @@ fn pipeline(structure: &str, count: u64, extra_flusher: &str) -> Pipeline {
          flushers: [{extra_flusher}{{ Type: flusher_bench_null }}]\n"
     );
     let registry = registry::global().expect("registry");
-    let cfg = config::load_str(&text, Format::Yaml, "bench.yaml", "bench", &registry).expect("config");
+    let cfg =
+        config::load_str(&text, Format::Yaml, "bench.yaml", "bench", &registry).expect("config");
     Pipeline::build(cfg).expect("pipeline")
 }
 
@@ -191,7 +210,9 @@ fn engine() -> Engine {
 fn run(structure: &str) {
     FLUSHED.store(0, Ordering::SeqCst);
     let mut engine = engine();
-    engine.start(pipeline(structure, EVENTS, "")).expect("starts");
+    engine
+        .start(pipeline(structure, EVENTS, ""))
+        .expect("starts");
     while FLUSHED.load(Ordering::Relaxed) < EVENTS {
         std::thread::sleep(Duration::from_micros(200));
     }
@@ -237,7 +258,11 @@ fn never_ready_memory(_c: &mut Criterion) {
         let before = rss_kib().unwrap_or(0);
         let mut engine = engine();
         engine
-            .start(pipeline(structure, 0, "{ Type: flusher_bench_never_ready }, "))
+            .start(pipeline(
+                structure,
+                0,
+                "{ Type: flusher_bench_never_ready }, ",
+            ))
             .expect("starts");
         let mut samples = Vec::new();
         let start = Instant::now();
@@ -245,7 +270,11 @@ fn never_ready_memory(_c: &mut Criterion) {
             while start.elapsed() < Duration::from_secs(secs) {
                 std::thread::sleep(Duration::from_millis(20));
             }
-            samples.push((secs, FLUSHED.load(Ordering::Relaxed), rss_kib().unwrap_or(0)));
+            samples.push((
+                secs,
+                FLUSHED.load(Ordering::Relaxed),
+                rss_kib().unwrap_or(0),
+            ));
         }
         let report = engine.stop().remove(0);
         for (secs, flushed, rss) in samples {

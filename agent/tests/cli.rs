@@ -1,5 +1,8 @@
 //! The `pipeplug` binary as built, with the plugin collections it links.
 
+// Helpers of these tests unwrap as the tests do: a failure there is a failed test.
+#![allow(clippy::unwrap_used)]
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 

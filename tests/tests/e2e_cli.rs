@@ -1,6 +1,9 @@
 //! End-to-end tests of the `pipeplug` command line, run as a user would: the agent binary
 //! with the test plugins of `pipeplug_tests::testkit` registered (`pipeplug-testkit`).
 
+// Helpers of these tests unwrap as the tests do: a failure there is a failed test.
+#![allow(clippy::unwrap_used)]
+
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};

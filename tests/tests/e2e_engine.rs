@@ -1,6 +1,9 @@
 //! End-to-end tests of the host's engine: pipelines of hand-registered test plugins
 //! (`pipeplug_tests::testkit`) built from config text and run on real threads.
 
+// Helpers of these tests unwrap as the tests do: a failure there is a failed test.
+#![allow(clippy::unwrap_used)]
+
 use pipeplug::registry;
 use pipeplug_agent::config::{self, Format};
 use pipeplug_agent::engine::{
