@@ -91,7 +91,8 @@ adapter_struct! {
     /// A V2 metric input in a V1 pipeline.
     MetricV2AsV1;
     /// A V1 service input in a V2 pipeline. Its `start_service` is the V1 `start`, so it
-    /// blocks when that does (the runner starts inputs on threads of their own).
+    /// blocks when that does, until [`Context::stopping`] fires: a runner calls it on a
+    /// thread of its own, as it does V1 `start`.
     ServiceV1AsV2;
     /// A V2 service input in a V1 pipeline.
     ServiceV2AsV1;
@@ -99,7 +100,10 @@ adapter_struct! {
     ProcessorV1AsV2;
     /// A V2 processor in a V1 pipeline.
     ProcessorV2AsV1;
-    /// A V1 aggregator in a V2 pipeline.
+    /// A V1 aggregator in a V2 pipeline. `record` adds the group's logs one by one, with
+    /// the group tags as `__tag__:key` contents and as the log context; a V1 `add` error
+    /// ("full, try again") ends the `record` with that error, and the rest of the group is
+    /// dropped, as a failed V2 `record` is.
     AggregatorV1AsV2;
     /// A V1 flusher in a V2 pipeline.
     FlusherV1AsV2;

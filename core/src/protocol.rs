@@ -32,7 +32,8 @@ pub struct Log {
     pub time: u32,
     /// Contents, in order. Keys may repeat in V1 (V2 keeps the last of each).
     pub contents: Vec<LogContent>,
-    /// Nanoseconds within the second, when known. `Some(0)` and `None` mean the same time.
+    /// Nanoseconds within the second (below 10^9), when known. `Some(0)` and `None` mean the
+    /// same time; [`set_time_nanos`](Self::set_time_nanos) writes `None` for 0.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub time_ns: Option<u32>,
 }

@@ -457,8 +457,14 @@ where
     });
 }
 
-/// A parsed plugin type string: `name`, `name/id`, `name/id#priority` (also `name/id/seq`
-/// as iLogtail's C++ core writes it; the ID is then the middle part).
+/// A parsed plugin type string: `name`, `name/id`, `name/id#priority`, as iLogtail's
+/// configs write them.
+///
+/// `name/id/seq` is accepted too: iLogtail's C++ core appends a sequence number to a type
+/// the user already gave an ID (`ext_basicauth/user1` becomes `ext_basicauth/user1/3`).
+/// The ID is then the middle part, the one other plugins refer to (`ext_basicauth/user1`);
+/// the sequence number is not kept. Unlike Go's `GetPluginPriority`, which reads a bad
+/// priority as 0, a priority that is not an `i32` is an error.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PluginType {
     /// The registered name.
