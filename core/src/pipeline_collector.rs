@@ -76,11 +76,26 @@ impl PipelineCollector {
         }
     }
 
-    /// A collector backed by a channel of `capacity` groups; `collect` blocks while it is
-    /// full. Read it with [`observe`](Self::observe) or [`to_array`](Self::to_array).
+    /// The largest capacity [`observe_with_capacity`](Self::observe_with_capacity) gives:
+    /// the channel's slots are allocated up front, so a capacity from a config must not be
+    /// taken at face value.
+    pub const MAX_CAPACITY: usize = 65_536;
+
+    /// A collector backed by a channel of `capacity` groups (at least 1, at most
+    /// [`MAX_CAPACITY`](Self::MAX_CAPACITY); a larger capacity is lowered, with a warning);
+    /// `collect` blocks while it is full. Read it with [`observe`](Self::observe) or
+    /// [`to_array`](Self::to_array).
     #[must_use]
     pub fn observe_with_capacity(capacity: usize) -> Self {
-        let (tx, rx) = crossbeam_channel::bounded(capacity.max(1));
+        if capacity > Self::MAX_CAPACITY {
+            tracing::warn!(
+                target: "pipeplug::collector",
+                capacity,
+                max = Self::MAX_CAPACITY,
+                "observe collector capacity lowered to the maximum"
+            );
+        }
+        let (tx, rx) = crossbeam_channel::bounded(capacity.clamp(1, Self::MAX_CAPACITY));
         Self::from_inner(Inner::Observe {
             tx: Mutex::new(Some(tx)),
             rx,

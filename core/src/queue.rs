@@ -14,10 +14,23 @@ pub struct LogGroupQueue {
 }
 
 impl LogGroupQueue {
-    /// A queue holding at most `capacity` groups.
+    /// The largest capacity [`new`](Self::new) gives: the queue's slots are allocated up
+    /// front, so a capacity from a config must not be taken at face value.
+    pub const MAX_CAPACITY: usize = 65_536;
+
+    /// A queue holding at most `capacity` groups (at least 1, at most
+    /// [`MAX_CAPACITY`](Self::MAX_CAPACITY); a larger capacity is lowered, with a warning).
     #[must_use]
     pub fn new(capacity: usize) -> Self {
-        let (tx, rx) = crossbeam_channel::bounded(capacity.max(1));
+        if capacity > Self::MAX_CAPACITY {
+            tracing::warn!(
+                target: "pipeplug::queue",
+                capacity,
+                max = Self::MAX_CAPACITY,
+                "log group queue capacity lowered to the maximum"
+            );
+        }
+        let (tx, rx) = crossbeam_channel::bounded(capacity.clamp(1, Self::MAX_CAPACITY));
         Self { tx, rx }
     }
 

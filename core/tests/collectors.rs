@@ -252,6 +252,21 @@ fn log_group_queue_refuses_when_full_and_hands_the_group_back() {
 }
 
 #[test]
+fn capacities_from_configs_are_bounded() {
+    // Slots are allocated up front: `usize::MAX` from a config must not abort the process.
+    let queue = LogGroupQueue::new(usize::MAX);
+    assert_eq!(
+        queue.receiver().capacity(),
+        Some(LogGroupQueue::MAX_CAPACITY)
+    );
+    let collector = PipelineCollector::observe_with_capacity(usize::MAX);
+    assert_eq!(
+        collector.observe().unwrap().capacity(),
+        Some(PipelineCollector::MAX_CAPACITY)
+    );
+}
+
+#[test]
 fn log_group_queue_add_with_wait_succeeds_once_there_is_room() {
     let queue = LogGroupQueue::new(0); // at least one
     queue.add(group("1")).unwrap();
