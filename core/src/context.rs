@@ -65,8 +65,11 @@ pub type ExtensionHandle = Arc<Mutex<Box<dyn Extension>>>;
 
 /// Creates an extension that a pipeline does not declare (Go creates it from the registry
 /// on first use). The host installs one; the default uses the global registry.
-pub type ExtensionFactory =
-    Arc<dyn Fn(&str, &serde_json::Value, &Context) -> Result<ExtensionHandle, ExtensionError> + Send + Sync>;
+pub type ExtensionFactory = Arc<
+    dyn Fn(&str, &serde_json::Value, &Context) -> Result<ExtensionHandle, ExtensionError>
+        + Send
+        + Sync,
+>;
 
 struct Shared {
     config_name: String,
@@ -324,12 +327,14 @@ impl Context {
     ) -> Result<Option<T>, CheckpointError> {
         match self.get_checkpoint(key)? {
             None => Ok(None),
-            Some(bytes) => serde_json::from_slice(&bytes)
-                .map(Some)
-                .map_err(|source| CheckpointError::Json {
-                    key: key.to_owned(),
-                    source,
-                }),
+            Some(bytes) => {
+                serde_json::from_slice(&bytes)
+                    .map(Some)
+                    .map_err(|source| CheckpointError::Json {
+                        key: key.to_owned(),
+                        source,
+                    })
+            }
         }
     }
 
@@ -403,7 +408,11 @@ impl Context {
             ("config_name".to_owned(), self.shared.config_name.clone()),
             ("plugin".to_owned(), self.plugin.type_with_id()),
         ];
-        labels.extend(extra.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
+        labels.extend(
+            extra
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+        );
         labels
     }
 
@@ -465,10 +474,16 @@ impl Logger<'_> {
         let plugin = self.ctx.plugin.type_with_id();
         let alarm_s = alarm.unwrap_or("");
         match level {
-            Level::Debug => tracing::debug!(target: "pipeplug::plugin", config, plugin, "{message}"),
+            Level::Debug => {
+                tracing::debug!(target: "pipeplug::plugin", config, plugin, "{message}")
+            }
             Level::Info => tracing::info!(target: "pipeplug::plugin", config, plugin, "{message}"),
-            Level::Warn => tracing::warn!(target: "pipeplug::plugin", config, plugin, alarm = alarm_s, "{message}"),
-            Level::Error => tracing::error!(target: "pipeplug::plugin", config, plugin, alarm = alarm_s, "{message}"),
+            Level::Warn => {
+                tracing::warn!(target: "pipeplug::plugin", config, plugin, alarm = alarm_s, "{message}")
+            }
+            Level::Error => {
+                tracing::error!(target: "pipeplug::plugin", config, plugin, alarm = alarm_s, "{message}")
+            }
         }
         if let Some(records) = &self.ctx.shared.records {
             lock(records).push(LogRecord {

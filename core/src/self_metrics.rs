@@ -116,7 +116,12 @@ pub(crate) struct MetricsRecord {
 }
 
 impl MetricsRecord {
-    fn get_or_add(&self, name: &str, labels: Vec<(String, String)>, make: impl FnOnce() -> Cell) -> Cell {
+    fn get_or_add(
+        &self,
+        name: &str,
+        labels: Vec<(String, String)>,
+        make: impl FnOnce() -> Cell,
+    ) -> Cell {
         let mut cells = self.cells.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some((_, _, cell)) = cells.iter().find(|(n, l, _)| n == name && *l == labels) {
             return cell.clone();
