@@ -1,0 +1,157 @@
+//! `service_mock`: a service input that makes up logs (iLogtail's `service_mock`).
+
+use pipeplug::models::{KeyValues, LogValue};
+use pipeplug::prelude::*;
+
+/// Mock service input: `LogsPerSecond` logs at start and then every `Interval`, each with
+/// the `Fields` and a rising `Index`, until `MaxLogCount` logs.
+///
+/// V1: logs with the `Tags` then the `Fields` and `Index` as contents. V2: log events with
+/// the `Fields` and `Index` as contents and the `Tags` as event tags, one group per round.
+#[service_input(name = "service_mock", rename_all = "PascalCase")]
+#[derive(Debug)]
+pub struct ServiceMock {
+    /// Tags of every log (V1: contents before the fields; V2: event tags).
+    tags: KeyValues<String>,
+    /// Contents of every log.
+    fields: KeyValues<String>,
+    /// A file whose text becomes the content `content` of every log (read at `init`; an
+    /// empty file adds nothing, an unreadable one fails `init`).
+    file: String,
+    /// The count before the first log; the first log carries `Index + 1`.
+    index: i64,
+    /// Logs per round. iLogtail's default is 0 (nothing is emitted); here it is 1.
+    #[config(default = 1)]
+    logs_per_second: usize,
+    /// Stop emitting after this many logs in all; 0 means never stop.
+    max_log_count: usize,
+    /// The time between rounds (not in iLogtail, where it is one second).
+    #[config(default = "1s")]
+    interval: Duration,
+    /// The context from `init`: its clock drives the rounds.
+    #[state]
+    ctx: Context,
+    /// The emitting thread; `stop` stops and joins it.
+    #[state]
+    worker: Worker,
+}
+
+/// What the emitting thread needs: the record and the counts.
+#[derive(Debug, Clone)]
+struct Rounds {
+    fields: KeyValues<String>,
+    index: i64,
+    per_round: usize,
+    /// Logs still allowed; `None` for no limit.
+    left: Option<usize>,
+}
+
+impl Rounds {
+    /// The contents of the logs of the next round (fewer when the limit is near).
+    fn next(&mut self) -> Vec<KeyValues<String>> {
+        let n = self
+            .left
+            .map_or(self.per_round, |left| left.min(self.per_round));
+        if let Some(left) = &mut self.left {
+            *left -= n;
+        }
+        (0..n)
+            .map(|_| {
+                self.index = self.index.saturating_add(1);
+                let mut contents = self.fields.clone();
+                contents.add("Index", self.index.to_string());
+                contents
+            })
+            .collect()
+    }
+
+    /// Whether the limit is reached.
+    fn done(&self) -> bool {
+        self.left == Some(0)
+    }
+}
+
+impl ServiceMock {
+    fn rounds(&self) -> Rounds {
+        Rounds {
+            fields: self.fields.clone(),
+            index: self.index,
+            per_round: self.logs_per_second,
+            left: (self.max_log_count > 0).then_some(self.max_log_count),
+        }
+    }
+
+    /// Runs `emit` once at once, then every interval, until stopped or done.
+    fn spawn(
+        &mut self,
+        mut emit: impl FnMut(Vec<KeyValues<String>>) + Send + 'static,
+    ) -> Result<(), BoxError> {
+        let ticker = self.ctx.clock().ticker(self.interval);
+        let mut rounds = self.rounds();
+        self.worker
+            .spawn(&self.ctx, "service_mock", move |stop| loop {
+                emit(rounds.next());
+                if rounds.done() || !ticker.tick(&stop) {
+                    break;
+                }
+            })?;
+        Ok(())
+    }
+}
+
+impl ServiceInput for ServiceMock {
+    fn init(&mut self, ctx: &Context) -> Result<Duration, BoxError> {
+        self.ctx = ctx.clone();
+        if !self.file.is_empty() {
+            let text = std::fs::read_to_string(&self.file)
+                .map_err(|e| format!("service_mock: cannot read `File` {:?}: {e}", self.file))?;
+            if !text.is_empty() {
+                self.fields.add("content", text);
+            }
+        }
+        Ok(DEFAULT_INTERVAL)
+    }
+
+    fn stop(&mut self) -> Result<(), BoxError> {
+        self.worker.stop()
+    }
+}
+
+impl ServiceInputV1 for ServiceMock {
+    fn start(&mut self, collector: Collector) -> Result<(), BoxError> {
+        let tags = self.tags.clone();
+        self.spawn(move |batch| {
+            for fields in batch {
+                collector.add_data(tags.iter(), fields, None);
+            }
+        })
+    }
+}
+
+impl ServiceInputV2 for ServiceMock {
+    fn start_service(&mut self, ctx: PipelineContext) -> Result<(), BoxError> {
+        let tags = self.tags.clone();
+        let clock = self.ctx.clock().clone();
+        self.spawn(move |batch| {
+            if batch.is_empty() {
+                return;
+            }
+            let now = clock.now_nanos();
+            let events = batch
+                .into_iter()
+                .map(|fields| {
+                    let mut log = pipeplug::models::Log {
+                        tags: tags.clone(),
+                        timestamp: now,
+                        ..Default::default()
+                    };
+                    for (k, v) in fields {
+                        log.contents.add(k, LogValue::String(v));
+                    }
+                    log.into()
+                })
+                .collect();
+            ctx.collector().collect(GroupInfo::default(), events);
+        })
+    }
+}
