@@ -132,7 +132,7 @@ fn interleaved_ratio() {
         build("processor_bench_macro"),
         build("processor_bench_hand"),
     ];
-    let mut best = [std::time::Duration::MAX; 2];
+    let mut best = [Duration::MAX; 2];
     for round in 0..400 {
         for i in [round % 2, 1 - round % 2] {
             let logs = v1_logs();
@@ -285,7 +285,7 @@ fn decode(c: &mut Criterion) {
 
 criterion_group! {
     name = benches;
-    config = Criterion::default().measurement_time(std::time::Duration::from_secs(3));
+    config = Criterion::default().measurement_time(Duration::from_secs(3));
     targets = emit, decode
 }
 criterion_main!(benches);
