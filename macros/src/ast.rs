@@ -255,7 +255,7 @@ pub(crate) fn type_name(ty: &syn::Type) -> String {
 /// that only the macro understands.
 pub(crate) fn without_helpers(item: &syn::ItemStruct) -> syn::ItemStruct {
     let mut item = item.clone();
-    for field in item.fields.iter_mut() {
+    for field in &mut item.fields {
         field.attrs.retain(|a| !attr::is_helper(a));
     }
     item

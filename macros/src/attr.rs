@@ -3,7 +3,7 @@
 //!
 //! Nothing here returns early on a user mistake: each bad key or value is reported to the
 //! [`Ctxt`] and parsing goes on, so that the user sees every error of the item at once
-//! (serde_derive's `attr.rs` does the same).
+//! (`serde_derive`'s `attr.rs` does the same).
 
 use crate::case::RenameRule;
 use crate::ctxt::Ctxt;

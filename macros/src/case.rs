@@ -1,4 +1,4 @@
-//! `rename_all`: field names (snake_case) to config keys.
+//! `rename_all`: field names (`snake_case`) to config keys.
 
 /// A `rename_all` rule.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]

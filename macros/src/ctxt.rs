@@ -1,4 +1,4 @@
-//! The error gatherer (serde_derive's `Ctxt`): every phase pushes spanned errors here instead
+//! The error gatherer (`serde_derive`'s `Ctxt`): every phase pushes spanned errors here instead
 //! of stopping, so one compile shows every mistake of an item.
 
 use quote::ToTokens;
@@ -51,8 +51,9 @@ impl Ctxt {
 impl Drop for Ctxt {
     fn drop(&mut self) {
         // A phase that forgets to check would silently drop the user's errors.
-        if !std::thread::panicking() && self.errors.borrow().is_some() {
-            panic!("pipeplug-macros: errors were gathered but never checked");
-        }
+        assert!(
+            std::thread::panicking() || self.errors.borrow().is_none(),
+            "pipeplug-macros: errors were gathered but never checked"
+        );
     }
 }

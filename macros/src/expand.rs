@@ -15,7 +15,7 @@ use quote::{format_ident, quote, quote_spanned, ToTokens};
 use syn::spanned::Spanned;
 
 /// Expands `#[<kind>(args)] item`.
-pub(crate) fn plugin(kind: Kind, args: TokenStream, input: TokenStream) -> TokenStream {
+pub(crate) fn plugin(kind: Kind, args: TokenStream, input: &TokenStream) -> TokenStream {
     let item: syn::Item = match syn::parse2(input.clone()) {
         Ok(item) => item,
         // Not an item at all: rustc reports the syntax error when it parses the input.
@@ -130,58 +130,12 @@ fn impl_plugin_config(plugin: &Plugin<'_>, private: &TokenStream) -> TokenStream
     let name = name_lit(plugin);
     let lenient = plugin.args.lenient;
     let config: Vec<&Field<'_>> = plugin.fields.iter().filter(|f| f.is_config()).collect();
-
-    let descriptors = config.iter().map(|f| {
-        let key = &f.key;
-        let type_name = f.type_name();
-        let default = match &f.attrs.default {
-            Some(expr) => {
-                let text = expr.to_token_stream().to_string();
-                quote!(::core::option::Option::Some(#text))
-            }
-            None => quote!(::core::option::Option::None),
-        };
-        let doc = &f.doc;
-        quote! {
-            #private::ConfigField {
-                key: #key,
-                type_name: #type_name,
-                default: #default,
-                doc: #doc,
-            }
-        }
-    });
+    let descriptors = config.iter().map(|f| field_descriptor(f, private));
     let keys = config.iter().map(|f| &f.key);
-
-    let decodes = config.iter().enumerate().map(|(index, f)| {
-        let local = local(index);
-        let ty = f.ty;
-        match f.shape {
-            Shape::Duration | Shape::OptionDuration => {
-                let method = if f.shape == Shape::Duration {
-                    quote!(duration)
-                } else {
-                    quote!(optional_duration)
-                };
-                let unit = Ident::new(
-                    f.attrs
-                        .unit
-                        .as_ref()
-                        .map_or("Nanos", |(_, variant)| variant),
-                    Span::call_site(),
-                );
-                quote_spanned! {ty.span()=>
-                    let #local = __pipeplug_decoder.#method(#index, #private::DurationUnit::#unit);
-                }
-            }
-            Shape::Serde => {
-                let type_name = f.type_name();
-                quote_spanned! {ty.span()=>
-                    let #local = __pipeplug_decoder.value::<#ty>(#index, #type_name);
-                }
-            }
-        }
-    });
+    let decodes = config
+        .iter()
+        .enumerate()
+        .map(|(index, f)| decode_field(index, f, private));
 
     let mut config_index = 0;
     let inits = plugin.fields.iter().map(|f| {
@@ -248,6 +202,60 @@ fn impl_plugin_config(plugin: &Plugin<'_>, private: &TokenStream) -> TokenStream
                 let #encoder_mut __pipeplug_encoder = #private::Encoder::new();
                 #(#encodes)*
                 __pipeplug_encoder.finish()
+            }
+        }
+    }
+}
+
+/// `ConfigField { key, type_name, default, doc }` of one config field.
+fn field_descriptor(f: &Field<'_>, private: &TokenStream) -> TokenStream {
+    let key = &f.key;
+    let type_name = f.type_name();
+    let default = match &f.attrs.default {
+        Some(expr) => {
+            let text = expr.to_token_stream().to_string();
+            quote!(::core::option::Option::Some(#text))
+        }
+        None => quote!(::core::option::Option::None),
+    };
+    let doc = &f.doc;
+    quote! {
+        #private::ConfigField {
+            key: #key,
+            type_name: #type_name,
+            default: #default,
+            doc: #doc,
+        }
+    }
+}
+
+/// `let fieldN = decoder.<method>(N, ...);`: decodes one config field, spanned at its type so
+/// that a type that is not `Deserialize` is reported there.
+fn decode_field(index: usize, f: &Field<'_>, private: &TokenStream) -> TokenStream {
+    let local = local(index);
+    let ty = f.ty;
+    match f.shape {
+        Shape::Duration | Shape::OptionDuration => {
+            let method = if f.shape == Shape::Duration {
+                quote!(duration)
+            } else {
+                quote!(optional_duration)
+            };
+            let unit = Ident::new(
+                f.attrs
+                    .unit
+                    .as_ref()
+                    .map_or("Nanos", |(_, variant)| variant),
+                Span::call_site(),
+            );
+            quote_spanned! {ty.span()=>
+                let #local = __pipeplug_decoder.#method(#index, #private::DurationUnit::#unit);
+            }
+        }
+        Shape::Serde => {
+            let type_name = f.type_name();
+            quote_spanned! {ty.span()=>
+                let #local = __pipeplug_decoder.value::<#ty>(#index, #type_name);
             }
         }
     }

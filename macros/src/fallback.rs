@@ -9,7 +9,7 @@ use proc_macro2::TokenStream;
 use quote::{quote, ToTokens};
 
 /// The output for an item that does not parse as Rust: the item as is, plus the error.
-pub(crate) fn unparsed(input: TokenStream, err: &syn::Error) -> TokenStream {
+pub(crate) fn unparsed(input: &TokenStream, err: &syn::Error) -> TokenStream {
     let err = err.to_compile_error();
     quote!(#input #err)
 }

@@ -9,6 +9,10 @@
 //! `fallback` is the output when there are errors. Every error of an item is gathered in a
 //! `Ctxt` and reported in one compile.
 
+#![warn(clippy::pedantic)]
+// A two-arm `match` on an `Option` reads as well as `if let ... else` here.
+#![allow(clippy::single_match_else)]
+
 mod ast;
 mod attr;
 mod case;
@@ -160,7 +164,7 @@ use proc_macro::TokenStream;
 #[doc = include_str!("../docs/reference.md")]
 #[proc_macro_attribute]
 pub fn service_input(args: TokenStream, item: TokenStream) -> TokenStream {
-    expand::plugin(Kind::ServiceInput, args.into(), item.into()).into()
+    expand::plugin(Kind::ServiceInput, args.into(), &item.into()).into()
 }
 
 /// Makes a struct a **metric input**: a plugin the pipeline polls on an interval
@@ -199,7 +203,7 @@ pub fn service_input(args: TokenStream, item: TokenStream) -> TokenStream {
 #[doc = include_str!("../docs/reference.md")]
 #[proc_macro_attribute]
 pub fn metric_input(args: TokenStream, item: TokenStream) -> TokenStream {
-    expand::plugin(Kind::MetricInput, args.into(), item.into()).into()
+    expand::plugin(Kind::MetricInput, args.into(), &item.into()).into()
 }
 
 /// Makes a struct a **processor**: a step that changes, drops or adds events between the
@@ -245,7 +249,7 @@ pub fn metric_input(args: TokenStream, item: TokenStream) -> TokenStream {
 #[doc = include_str!("../docs/reference.md")]
 #[proc_macro_attribute]
 pub fn processor(args: TokenStream, item: TokenStream) -> TokenStream {
-    expand::plugin(Kind::Processor, args.into(), item.into()).into()
+    expand::plugin(Kind::Processor, args.into(), &item.into()).into()
 }
 
 /// Makes a struct an **aggregator**: it batches processed events into groups for the
@@ -290,7 +294,7 @@ pub fn processor(args: TokenStream, item: TokenStream) -> TokenStream {
 #[doc = include_str!("../docs/reference.md")]
 #[proc_macro_attribute]
 pub fn aggregator(args: TokenStream, item: TokenStream) -> TokenStream {
-    expand::plugin(Kind::Aggregator, args.into(), item.into()).into()
+    expand::plugin(Kind::Aggregator, args.into(), &item.into()).into()
 }
 
 /// Makes a struct a **flusher**: it sends groups out of the agent (iLogtail's
@@ -329,7 +333,7 @@ pub fn aggregator(args: TokenStream, item: TokenStream) -> TokenStream {
 #[doc = include_str!("../docs/reference.md")]
 #[proc_macro_attribute]
 pub fn flusher(args: TokenStream, item: TokenStream) -> TokenStream {
-    expand::plugin(Kind::Flusher, args.into(), item.into()).into()
+    expand::plugin(Kind::Flusher, args.into(), &item.into()).into()
 }
 
 /// Makes a struct an **extension**: a shared helper that other plugins of the pipeline
@@ -368,5 +372,5 @@ pub fn flusher(args: TokenStream, item: TokenStream) -> TokenStream {
 #[doc = include_str!("../docs/reference.md")]
 #[proc_macro_attribute]
 pub fn extension(args: TokenStream, item: TokenStream) -> TokenStream {
-    expand::plugin(Kind::Extension, args.into(), item.into()).into()
+    expand::plugin(Kind::Extension, args.into(), &item.into()).into()
 }
