@@ -1,4 +1,4 @@
-//! The `pipeplug` command line: `run`, `check`, `list`, `doc`.
+//! The `pipeplug` command line: `run`, `check`, `list`, `doc`, `build`.
 //!
 //! Data (the events flushers print, `list`, `check`'s verdicts) goes to stdout; logs and
 //! errors go to stderr (tracing, filtered by `RUST_LOG`, `info` by default).
@@ -59,6 +59,25 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = DocFormat::Md)]
         format: DocFormat,
     },
+    /// Build an agent binary with the plugin crates of `external_plugins.yml` files.
+    Build {
+        /// An `external_plugins.yml`; repeat to merge several.
+        #[arg(long = "plugins", required = true, value_name = "FILE")]
+        plugins: Vec<PathBuf>,
+        /// Where the agent crate is generated and the binary left (`OUT/pipeplug`).
+        #[arg(long, value_name = "DIR", default_value = "agent-build")]
+        out: PathBuf,
+        /// Build an optimised binary.
+        #[arg(long)]
+        release: bool,
+        /// The `agent/` folder of the pipeplug source to build against (default: the source
+        /// this binary was built from).
+        #[arg(long, value_name = "DIR", conflicts_with = "agent_version")]
+        agent_path: Option<PathBuf>,
+        /// A crates.io version of `pipeplug-agent` to build against instead.
+        #[arg(long, value_name = "VERSION")]
+        agent_version: Option<String>,
+    },
 }
 
 /// The format of `pipeplug doc`.
@@ -115,6 +134,61 @@ pub fn execute(cli: Cli, registry: &Registry) -> ExitCode {
                 ExitCode::FAILURE
             }
         },
+        Command::Build {
+            plugins,
+            out,
+            release,
+            agent_path,
+            agent_version,
+        } => build(plugins, out, release, agent_path, agent_version),
+    }
+}
+
+fn build(
+    plugin_files: Vec<PathBuf>,
+    out: PathBuf,
+    release: bool,
+    agent_path: Option<PathBuf>,
+    agent_version: Option<String>,
+) -> ExitCode {
+    use crate::build::{AgentSource, BuildOptions};
+    let agent = match (agent_path, agent_version) {
+        (Some(p), _) => match p.canonicalize() {
+            Ok(p) if p.join("Cargo.toml").is_file() => AgentSource::Path(p),
+            _ => {
+                eprintln!(
+                    "error: --agent-path {}: no Cargo.toml there (give the `agent/` folder of a pipeplug source tree)",
+                    p.display()
+                );
+                return ExitCode::FAILURE;
+            }
+        },
+        (None, Some(v)) => AgentSource::Version(v),
+        (None, None) => match AgentSource::this_build() {
+            Some(a) => a,
+            None => {
+                eprintln!(
+                    "error: the pipeplug source this binary was built from is gone; give --agent-path DIR or --agent-version VERSION"
+                );
+                return ExitCode::FAILURE;
+            }
+        },
+    };
+    let opts = BuildOptions {
+        plugin_files,
+        out,
+        release,
+        agent,
+    };
+    match crate::build::build(&opts) {
+        Ok(exe) => {
+            println!("built {}", exe.display());
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
     }
 }
 

@@ -2,8 +2,9 @@
 //!
 //! - [`config`] reads pipeline config files (YAML or JSON) and reports every problem at once;
 //! - [`engine`] builds pipelines from the registry and runs them with iLogtail's semantics;
-//! - [`cli`] is the `pipeplug` command line (`run`, `check`, `list`, `doc`) and [`docs`]
-//!   the listings and docs it writes;
+//! - [`cli`] is the `pipeplug` command line (`run`, `check`, `list`, `doc`, `build`) and
+//!   [`docs`] the listings and docs it writes;
+//! - [`build`] makes agent binaries with external plugin crates (`external_plugins.yml`);
 //! - [`main_with_plugins`] is the whole program, for the `pipeplug` binary and for custom
 //!   agent builds.
 //!
@@ -23,6 +24,7 @@
 //! ```
 #![warn(missing_docs)]
 
+pub mod build;
 pub mod cli;
 pub mod config;
 pub mod docs;
