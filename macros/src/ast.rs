@@ -175,7 +175,13 @@ fn doc_lines(attrs: &[syn::Attribute]) -> Vec<String> {
             ..
         }) = &attr.meta
         {
-            for line in s.value().lines() {
+            let value = s.value();
+            // An empty `///` line is an empty string, which `lines()` would skip: keep it,
+            // it ends the first paragraph.
+            if value.is_empty() {
+                lines.push(String::new());
+            }
+            for line in value.lines() {
                 lines.push(line.strip_prefix(' ').unwrap_or(line).trim_end().to_owned());
             }
         }
