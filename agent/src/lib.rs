@@ -14,14 +14,16 @@
 //! registers its plugins before `main`) and hands over to the agent:
 //!
 //! ```ignore
-//! use pipeplug_plugins::all as _;
 //! use my_plugins::all as _;
 //!
 //! fn main() -> std::process::ExitCode {
 //!     // Warns at start-up if one of these is not registered (a crate that was not linked).
-//!     pipeplug_agent::main_with_plugins(&["flusher_stdout", "service_my_input"])
+//!     pipeplug_agent::main_with_plugins(&["service_my_input"])
 //! }
 //! ```
+//!
+//! The built-in plugins (`pipeplug-plugins`) are always linked: this library names them.
+//! `pipeplug build` writes such a binary from an `external_plugins.yml`.
 #![warn(missing_docs)]
 
 pub mod build;
@@ -50,6 +52,8 @@ pub fn main_with_plugins(expected: &[&str]) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    cli::warn_missing(expected, &registry);
+    // Naming the built-ins' list links them into every agent, and they are expected too.
+    let expected: Vec<&str> = [pipeplug_plugins::all::PLUGINS, expected].concat();
+    cli::warn_missing(&expected, &registry);
     cli::execute(cli, &registry)
 }

@@ -5,8 +5,8 @@
 //! `all` module lists its plugins in `PLUGINS`: naming that list both links the crate and
 //! tells the agent what to expect, so that a missing plugin is reported at start-up.
 //!
-//! TODO(built-ins): add `pipeplug_plugins::all::PLUGINS` once `pipeplug-plugins` has its
-//! `all` module.
+//! The built-in plugins come with the agent library itself; this binary adds the seed's
+//! example plugin.
 
 use std::process::ExitCode;
 
