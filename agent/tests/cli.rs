@@ -110,7 +110,6 @@ fn a_bad_duration_on_the_command_line_is_a_usage_error() {
 }
 
 #[test]
-#[ignore = "waits for the built-in plugins (flusher_stdout, processor_add_fields, processor_rename, processor_drop, aggregator_default)"]
 fn the_examples_check_clean() {
     let out = pipeplug()
         .arg("check")
@@ -129,4 +128,34 @@ fn the_examples_check_clean() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+/// The README's main command: the example plugin's events on stdout, one JSON line each.
+#[test]
+fn the_readme_main_command_prints_the_example_plugins_events() {
+    let readme = std::fs::read_to_string(repo_file("README.md")).unwrap();
+    assert!(
+        readme.contains(
+            "cargo run --release -p pipeplug-agent -- run --for 3s examples/example.yaml"
+        ),
+        "the README's main command changed; update this test"
+    );
+    let out = pipeplug()
+        .args(["run", "--for", "2500ms"])
+        .arg(repo_file("examples/example.yaml"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    // A 1 s interval for 2.5 s: two events, each flushed before the clean stop (one when a
+    // loaded machine starts the input late).
+    assert!((1..=2).contains(&lines.len()), "{lines:?}\n{stderr}");
+    for line in &lines {
+        assert_eq!(line["host"], "1.1.1.1");
+        assert!(line["__time__"].as_str().unwrap().parse::<u64>().unwrap() > 1_600_000_000);
+    }
 }
