@@ -21,9 +21,9 @@ const PACK_ID_KEY: &str = "__pack_id__";
 /// `Topic` when set.
 ///
 /// V2: each recorded group joins the held batch with the same metadata and tags; a batch
-/// that reaches `MaxLogCount` events goes on at once, and so does the oldest batch when
-/// more than `MaxLogGroupCount` are held; the rest go on at `get_result`. Events of every
-/// kind are kept, in order.
+/// that reaches `MaxLogCount` events goes on at once, and the oldest batch goes on when a
+/// new one would make more than `MaxLogGroupCount`; the rest go on at `get_result`. Events
+/// of every kind are kept, in order.
 #[aggregator(name = "aggregator_default", rename_all = "PascalCase")]
 #[derive(Debug)]
 pub struct AggregatorDefault {

@@ -1,6 +1,23 @@
 //! Every built-in plugin, in one line (Go's `all.go`).
+//!
+//! A binary (an agent, a test) writes
+//!
+//! ```
+//! use pipeplug_plugins::all as _;
+//! # fn main() {
+//! let registry = pipeplug::registry::global().unwrap();
+//! for name in pipeplug_plugins::all::PLUGINS {
+//!     assert!(!registry.kinds_of(name).is_empty(), "{name} is registered");
+//! }
+//! # }
+//! ```
+//!
+//! and every plugin of this crate is registered before `main`. Why a line is needed at all:
+//! rustc links a dependency only when the code names something in it, and a crate's
+//! registrations run only if it is linked. Naming any item would do; naming `all` says why.
 
-/// The names of the built-in plugins.
+/// The names of the built-in plugins: what a host built with this crate expects to find in
+/// its registry (it warns at start-up about any that is missing).
 pub const PLUGINS: &[&str] = &[
     "metric_mock",
     "service_mock",

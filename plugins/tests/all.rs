@@ -44,3 +44,23 @@ fn the_default_aggregator_is_there_for_the_engine() {
         .get(PluginKind::Aggregator, "aggregator_default")
         .is_some());
 }
+
+#[test]
+fn the_crate_docs_table_lists_every_option_of_every_plugin() {
+    const DOCS: &str = include_str!("../src/lib.rs");
+    let registry = registry::global().unwrap();
+    for name in PLUGINS {
+        let d = registry.get(registry.kinds_of(name)[0], name).unwrap();
+        let row = DOCS
+            .lines()
+            .find(|l| l.starts_with(&format!("//! | [`{name}`]")))
+            .unwrap_or_else(|| panic!("no row for `{name}` in the crate docs"));
+        for field in d.config_fields {
+            assert!(
+                row.contains(&format!("`{}`", field.key)),
+                "`{name}`'s row lacks `{}`: {row}",
+                field.key
+            );
+        }
+    }
+}
