@@ -41,9 +41,9 @@ pub fn suggest<'a>(input: &str, candidates: &[&'a str]) -> Option<&'a str> {
 /// implements, and build its factories from that.
 ///
 /// `Probe::<T>::SERVICE_V1` is an inherent constant bounded by `T: ServiceInputV1`; when
-/// the bound does not hold, the lookup falls back to [`NotImplemented`]'s constant, which is
+/// the bound does not hold, the lookup falls back to [`NotImplemented`](glue::NotImplemented)'s constant, which is
 /// `false` (the `impls` crate's trick; it works because `T` is a concrete type at the use
-/// site). The answers then pick an inherent impl of [`Glue`], one per combination, whose
+/// site). The answers then pick an inherent impl of [`Glue`](glue::Glue), one per combination, whose
 /// functions box the plugin natively or through its [adapter](crate::adapter).
 pub mod glue {
     use super::{ConfigError, PluginConfig, Value};
