@@ -6,13 +6,14 @@ use pipeplug::prelude::*;
 use pipeplug::{ConfigError, ConfigProblemKind};
 use std::collections::HashMap;
 
-/// Renames keys of every event: `SourceKeys[i]` becomes `DestKeys[i]`, in the contents of
-/// logs (`__tag__:name` names a tag) and the tags of metrics and spans.
+/// Renames keys of every event: `SourceKeys[i]` becomes `DestKeys[i]`.
 ///
-/// Renames are simultaneous (`a → b` with `b → a` swaps) and keep the renamed key's place.
-/// A destination key the event already has is replaced by the renamed value. V1 renames
-/// contents; V2 renames a log's contents and tags (`__tag__:name`, either side, so a content
-/// can become a tag and back) and a metric's or a span's tags; byte arrays pass unchanged.
+/// Keys are the contents of logs (`__tag__:name` names a tag) and the tags of metrics and
+/// spans. Renames are simultaneous (`a → b` with `b → a` swaps) and keep the renamed key's
+/// place. A destination key the event already has is replaced by the renamed value. V1
+/// renames contents; V2 renames a log's contents and tags (`__tag__:name`, either side, so
+/// a content can become a tag and back) and a metric's or a span's tags; byte arrays pass
+/// unchanged.
 ///
 /// `SourceKeys` and `DestKeys` must have the same length and a source key may appear once:
 /// otherwise `init` fails with an error naming both keys.

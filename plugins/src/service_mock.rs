@@ -3,11 +3,12 @@
 use pipeplug::models::{KeyValues, LogValue};
 use pipeplug::prelude::*;
 
-/// Mock service input: `LogsPerSecond` logs at start and then every `Interval`, each with
-/// the `Fields` and a rising `Index`, until `MaxLogCount` logs.
+/// Mock service input: a round of logs at start and every `Interval`.
 ///
-/// V1: logs with the `Tags` then the `Fields` and `Index` as contents. V2: log events with
-/// the `Fields` and `Index` as contents and the `Tags` as event tags, one group per round.
+/// Each round emits `LogsPerSecond` logs, each with the `Fields` and a rising `Index`,
+/// until `MaxLogCount` logs in all. V1: logs with the `Tags` then the `Fields` and `Index`
+/// as contents. V2: log events with the `Fields` and `Index` as contents and the `Tags` as
+/// event tags, one group per round.
 #[service_input(name = "service_mock", rename_all = "PascalCase")]
 #[derive(Debug)]
 pub struct ServiceMock {
