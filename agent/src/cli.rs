@@ -336,7 +336,7 @@ pub fn warn_missing(expected: &[&str], registry: &Registry) -> Vec<String> {
         .collect();
     for m in &missing {
         tracing::warn!(
-            "plugin `{m}` was meant to be in this binary but is not registered; is its crate named (`use the_crate::all as _;`) in the binary?"
+            "plugin `{m}` was meant to be in this binary but is not registered; is its crate named in the binary (`pipeplug::link!(the_crate::all);`)?"
         );
     }
     missing

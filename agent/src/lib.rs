@@ -14,7 +14,7 @@
 //! registers its plugins before `main`) and hands over to the agent:
 //!
 //! ```ignore
-//! use my_plugins::all as _;
+//! pipeplug::link!(my_plugins::all);
 //!
 //! fn main() -> std::process::ExitCode {
 //!     // Warns at start-up if one of these is not registered (a crate that was not linked).

@@ -140,8 +140,10 @@ fn the_readme_main_command_prints_the_example_plugins_events() {
         ),
         "the README's main command changed; update this test"
     );
+    let data = tempfile::tempdir().unwrap();
     let out = pipeplug()
-        .args(["run", "--for", "2500ms"])
+        .args(["run", "--for", "2500ms", "--data-dir"])
+        .arg(data.path())
         .arg(repo_file("examples/example.yaml"))
         .output()
         .unwrap();

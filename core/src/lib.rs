@@ -12,9 +12,11 @@ mod context;
 pub mod convert;
 mod error;
 mod global;
+mod link;
 pub mod models;
 mod pipeline_collector;
 pub mod plugin;
+pub mod prelude;
 pub mod protocol;
 mod queue;
 pub mod registry;
@@ -22,7 +24,6 @@ mod self_metrics;
 mod stop;
 mod suggest;
 pub mod testing;
-pub mod prelude;
 
 #[doc(hidden)]
 #[path = "private.rs"]

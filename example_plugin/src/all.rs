@@ -4,7 +4,7 @@
 //! every plugin's registration:
 //!
 //! ```
-//! use example_plugin::all as _;
+//! pipeplug::link!(example_plugin::all);
 //! # fn main() {
 //! let registry = pipeplug::registry::global().unwrap();
 //! assert!(registry.get(pipeplug::registry::PluginKind::ServiceInput, "service_example_plugin").is_some());
@@ -12,8 +12,8 @@
 //! ```
 //!
 //! Why a line is needed at all: rustc links a dependency only when the code names something
-//! in it, and a plugin crate's registrations run only if the crate is linked. Naming any item
-//! would do; naming `all` says why.
+//! in it, and a plugin crate's registrations run only if the crate is linked (see
+//! [`pipeplug::link!`]).
 
 /// The names of the plugins this crate registers: what a host built with this crate
 /// expects to find in its registry.

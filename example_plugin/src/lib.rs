@@ -10,8 +10,8 @@
 //! | `Interval: 5 * time.Second` in the creator | `#[config(default = "5s")]` |
 //! | `all.go` | [`all`] |
 //!
-//! Use it in a binary with one line, `use example_plugin::all as _;`, then run it in a
-//! pipeline:
+//! Use it in a binary with one line, `pipeplug::link!(example_plugin::all);`, then run it in
+//! a pipeline:
 //!
 //! ```yaml
 //! inputs:

@@ -3,7 +3,7 @@
 //! A binary (an agent, a test) writes
 //!
 //! ```
-//! use pipeplug_plugins::all as _;
+//! pipeplug::link!(pipeplug_plugins::all);
 //! # fn main() {
 //! let registry = pipeplug::registry::global().unwrap();
 //! for name in pipeplug_plugins::all::PLUGINS {

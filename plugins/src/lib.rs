@@ -5,7 +5,7 @@
 //! [`all`]):
 //!
 //! ```
-//! use pipeplug_plugins::all as _;
+//! pipeplug::link!(pipeplug_plugins::all);
 //! # fn main() {
 //! # let registry = pipeplug::registry::global().unwrap();
 //! # assert!(registry.get(pipeplug::registry::PluginKind::Flusher, "flusher_stdout").is_some());

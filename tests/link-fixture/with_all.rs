@@ -1,6 +1,6 @@
 //! Names the example collection's `all` module once, as an agent does; prints the registry.
 
-use example_plugin::all as _;
+pipeplug::link!(example_plugin::all);
 
 fn main() {
     let registry = pipeplug::registry::global().expect("registry without duplicates");

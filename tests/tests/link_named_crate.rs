@@ -1,6 +1,6 @@
 //! The fix for the trap shown in `link_unnamed_crate.rs`: one line names the collection.
 
-use example_plugin::all as _;
+pipeplug::link!(example_plugin::all);
 use pipeplug::registry::{self, PluginKind};
 use pipeplug::testing::ServiceInputHarness;
 

@@ -40,25 +40,50 @@ fn registered(dir: &Path, profile: &str, bin: &str) -> Vec<String> {
     let target = dir.parent().expect("fixture has a parent").join("target");
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     let status = Command::new(&cargo)
-        .args(["build", "--quiet", "--bins", "--profile", profile, "--manifest-path"])
+        .args([
+            "build",
+            "--quiet",
+            "--bins",
+            "--profile",
+            profile,
+            "--manifest-path",
+        ])
         .arg(dir.join("Cargo.toml"))
         .arg("--target-dir")
         .arg(&target)
         .status()
         .expect("run cargo");
-    assert!(status.success(), "building the fixture in profile `{profile}` failed");
+    assert!(
+        status.success(),
+        "building the fixture in profile `{profile}` failed"
+    );
     let out_dir = if profile == "dev" { "debug" } else { profile };
-    let exe = target.join(out_dir).join(format!("{bin}{}", std::env::consts::EXE_SUFFIX));
+    let exe = target
+        .join(out_dir)
+        .join(format!("{bin}{}", std::env::consts::EXE_SUFFIX));
     let out = Command::new(&exe).output().expect("run the fixture binary");
-    assert!(out.status.success(), "{} failed: {}", exe.display(), String::from_utf8_lossy(&out.stderr));
-    String::from_utf8_lossy(&out.stdout).lines().map(str::to_owned).collect()
+    assert!(
+        out.status.success(),
+        "{} failed: {}",
+        exe.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(str::to_owned)
+        .collect()
 }
 
 // One test for every profile, in order: they share the fixture folder and a cargo lock.
 #[test]
 fn the_all_module_registers_in_every_profile() {
     let dir = fixture();
-    for profile in ["dev", "release", "release-lto-fat", "release-lto-thin-cgu16"] {
+    for profile in [
+        "dev",
+        "release",
+        "release-lto-fat",
+        "release-lto-thin-cgu16",
+    ] {
         let with_all = registered(&dir, profile, "with_all");
         assert_eq!(
             with_all,

@@ -1,6 +1,6 @@
 //! The trap: this integration test depends on `example_plugin` (a dev-dependency of this
 //! package) but names nothing of it, so rustc does not link it and its plugins never
-//! register. A test of a plugin must name its crate: `use example_plugin::all as _;` (see
+//! register. A test of a plugin must name its crate: `pipeplug::link!(example_plugin::all);` (see
 //! `link_named_crate.rs`), or build a harness from the plugin's type, which names it too.
 
 use pipeplug::registry::{self, PluginKind};
