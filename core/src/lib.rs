@@ -1,6 +1,155 @@
 //! # pipeplug
 //!
-//! Write plugins for an iLogtail-style observability pipeline in Rust.
+//! Write plugins for an [iLogtail]-style observability pipeline in Rust, keep them in a crate
+//! of your own, and build them into an agent without forking it.
+//!
+//! A pipeline moves data through four stages, and a plugin is one step of one stage:
+//!
+//! | kind | attribute | what it does | traits |
+//! |---|---|---|---|
+//! | metric input | [`#[metric_input]`](metric_input) | polled every interval | [`MetricInputV1`](plugin::MetricInputV1) / [`V2`](plugin::MetricInputV2) |
+//! | service input | [`#[service_input]`](service_input) | started once, pushes data | [`ServiceInputV1`](plugin::ServiceInputV1) / [`V2`](plugin::ServiceInputV2) |
+//! | processor | [`#[processor]`](processor) | changes events, in series | [`ProcessorV1`](plugin::ProcessorV1) / [`V2`](plugin::ProcessorV2) |
+//! | aggregator | [`#[aggregator]`](aggregator) | batches events into groups | [`AggregatorV1`](plugin::AggregatorV1) / [`V2`](plugin::AggregatorV2) |
+//! | flusher | [`#[flusher]`](flusher) | sends groups out | [`FlusherV1`](plugin::FlusherV1) / [`V2`](plugin::FlusherV2) |
+//! | extension | [`#[extension]`](extension) | a shared helper others look up | [`Extension`](plugin::Extension) |
+//!
+//! Every kind has two interfaces, as in iLogtail. **V1** passes [`protocol`] logs: a time
+//! and an ordered list of text key/values ([`protocol::Log`]), grouped in
+//! [`protocol::LogGroup`]s. **V2** passes [`models`] events: logs, metrics, spans and byte
+//! arrays ([`models::PipelineEvent`]) in [`models::PipelineGroupEvents`]. A pipeline config
+//! chooses one (`global.StructureType: v1 | v2`). Implement either or both: the attribute
+//! adapts the missing one with [`convert`], so every plugin runs in both kinds of pipeline.
+//!
+//! # 1. Write a plugin
+//!
+//! A plugin crate depends on `pipeplug` alone. A struct, one attribute, the kind's traits:
+//!
+//! ```
+//! use pipeplug::prelude::*;
+//!
+//! /// Adds `host = <Host>` to every log.
+//! #[processor(name = "processor_add_host", rename_all = "PascalCase")]
+//! pub struct AddHost {
+//!     /// The value of the `host` field.
+//!     #[config(default = "localhost")]
+//!     host: String,
+//! }
+//!
+//! impl Processor for AddHost {}
+//!
+//! impl ProcessorV1 for AddHost {
+//!     fn process_logs(&mut self, mut logs: Vec<Log>) -> Vec<Log> {
+//!         for log in &mut logs {
+//!             log.push("host", self.host.clone());
+//!         }
+//!         logs
+//!     }
+//! }
+//! ```
+//!
+//! From that, the attribute derives:
+//!
+//! - **registration before `main`**, as Go's `init()` does: a constructor links a static
+//!   descriptor into the [`registry`] (name, kind, description from the doc comment, config
+//!   keys with their types, defaults and docs, source location, V1 and V2 factories);
+//! - **config decoding** ([`PluginConfig`]) from any serde format, laid over the defaults as
+//!   Go's creator-then-unmarshal does: `{"Host": "web-1"}` sets `host`; keys match exactly,
+//!   then case-insensitively; an unknown key is an error naming the accepted keys and the
+//!   closest one; durations take `"5s"`, `"1m 30s"` or integers in the field's unit;
+//! - **the V1/V2 glue**: `AddHost` implements only V1, so V2 pipelines run it through
+//!   [`adapter::ProcessorV1AsV2`], which passes metrics and spans by unchanged;
+//! - **conformance tests** under `cargo test`, with no code from you;
+//! - **compile-time checks**: the name has the kind's prefix (`processor_`), the struct has a
+//!   doc comment, defaults parse, at least one of V1 and V2 is implemented.
+//!
+//! Decoding, and its errors:
+//!
+//! ```
+//! # use pipeplug::prelude::*;
+//! # /// Adds `host = <Host>` to every log.
+//! # #[processor(name = "processor_add_host_2", rename_all = "PascalCase")]
+//! # pub struct AddHost {
+//! #     /// The value of the `host` field.
+//! #     #[config(default = "localhost")]
+//! #     host: String,
+//! # }
+//! # impl Processor for AddHost {}
+//! # impl ProcessorV1 for AddHost {
+//! #     fn process_logs(&mut self, logs: Vec<Log>) -> Vec<Log> { logs }
+//! # }
+//! let p = AddHost::from_yaml_str("host: web-1").unwrap();   // `Host` or `host`
+//! assert_eq!(p.to_config()["Host"], "web-1");
+//! let err = AddHost::from_yaml_str("Hots: web-1").err().unwrap();
+//! assert!(err.to_string().contains("did you mean `Host`?"));
+//! ```
+//!
+//! Inputs emit through a V1 [`Collector`] or a V2 [`PipelineContext`]; every plugin gets a
+//! [`Context`] in `init` (identity, checkpoints, extensions, self-metrics, a logger, the
+//! clock). Inputs that wait use the context's [`Clock`] (a [`Ticker`]) and run their loop
+//! on a [`Worker`], so that `stop` wakes them at once and tests can run on virtual time. The
+//! seed's `service_example_plugin` (crate `example_plugin`) is the model to copy.
+//!
+//! # 2. Test it
+//!
+//! [`testing`] has a typed harness per kind over a mock context and a virtual clock:
+//!
+//! ```
+//! # use pipeplug::prelude::*;
+//! # /// Adds `host = <Host>` to every log.
+//! # #[processor(name = "processor_add_host_3", rename_all = "PascalCase")]
+//! # pub struct AddHost {
+//! #     /// The value of the `host` field.
+//! #     #[config(default = "localhost")]
+//! #     host: String,
+//! # }
+//! # impl Processor for AddHost {}
+//! # impl ProcessorV1 for AddHost {
+//! #     fn process_logs(&mut self, mut logs: Vec<Log>) -> Vec<Log> {
+//! #         for log in &mut logs { log.push("host", self.host.clone()); }
+//! #         logs
+//! #     }
+//! # }
+//! use pipeplug::testing::{create_logs, ProcessorHarness};
+//!
+//! let mut h = ProcessorHarness::<AddHost>::from_yaml("Host: web-1").unwrap();
+//! let out = h.process_v1(create_logs([[("msg", "hello")]])).unwrap();
+//! assert_eq!(out[0].get("host"), Some("web-1"));
+//! ```
+//!
+//! # 3. Bring a collection into a binary
+//!
+//! A crate of plugins has an `all` module listing them (Go's `all.go`); a binary names it
+//! once with [`link!`], which links the crate and so runs its registrations:
+//!
+//! ```
+//! # mod my_plugins { pub mod all { pub const PLUGINS: &[&str] = &["processor_add_host"]; } }
+//! pipeplug::link!(my_plugins::all);
+//! # fn main() {}
+//! ```
+//!
+//! # 4. Run it
+//!
+//! The `pipeplug` binary (crate `pipeplug-agent`) runs iLogtail-format pipeline configs,
+//! checks them, lists and documents its plugins, and `pipeplug build` makes an agent with
+//! your crates from an `external_plugins.yml`. See `docs/external-plugins.md` in the
+//! repository for the whole walk from `cargo new` to a built agent.
+//!
+//! # Without the macros
+//!
+//! Every piece works by hand: implement [`plugin::Plugin`] and the traits, and register with
+//! [`registry::add_service_creator`] and its siblings (Go's `AddServiceCreator`) or
+//! [`registry::register`].
+//!
+//! # Limits
+//!
+//! - `#![forbid(unsafe_code)]` in a plugin crate rejects the registration constructor (it
+//!   needs `unsafe`, as `ctor` requires); `#![deny(unsafe_code)]` works.
+//! - Plugin structs cannot be generic: a registered factory builds one concrete type.
+//! - A Rust `staticlib` linked by a C linker loses the constructors unless it is linked
+//!   whole-archive; Rust binaries, in every profile, do not.
+//!
+//! [iLogtail]: https://github.com/alibaba/ilogtail
 #![warn(missing_docs)]
 
 pub mod adapter;
