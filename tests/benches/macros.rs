@@ -121,32 +121,45 @@ fn v2_group() -> PipelineGroupEvents {
 /// the minimum filters out the time stolen by other processes, and interleaving exposes both
 /// variants to the same machine state. Printed as a ratio; criterion's figures follow.
 fn interleaved_ratio() {
+    const ROUNDS: usize = 400;
     let null = serde_json::Value::Null;
     let build = |name: &str| {
-        let Factories::Processor { v1, .. } = factories(name) else {
+        let Factories::Processor { v1, v2 } = factories(name) else {
             unreachable!("a processor")
         };
-        v1(&null).expect("builds")
+        (v1(&null).expect("builds"), v2(&null).expect("builds"))
     };
-    let mut plugins = [
-        build("processor_bench_macro"),
-        build("processor_bench_hand"),
-    ];
-    let mut best = [Duration::MAX; 2];
-    for round in 0..400 {
+    let (mut macro_v1, mut macro_v2) = build("processor_bench_macro");
+    let (mut hand_v1, mut hand_v2) = build("processor_bench_hand");
+    let mut v1 = [&mut macro_v1, &mut hand_v1];
+    let mut v2 = [&mut macro_v2, &mut hand_v2];
+    let mut best_v1 = [Duration::MAX; 2];
+    let mut best_v2 = [Duration::MAX; 2];
+    for round in 0..ROUNDS {
         for i in [round % 2, 1 - round % 2] {
             let logs = v1_logs();
             let start = std::time::Instant::now();
-            let out = black_box(plugins[i].process_logs(logs));
-            best[i] = best[i].min(start.elapsed());
+            let out = black_box(v1[i].process_logs(logs));
+            best_v1[i] = best_v1[i].min(start.elapsed());
+            drop(out);
+
+            let group = v2_group();
+            let ctx = PipelineContext::new(PipelineCollector::grouped());
+            let start = std::time::Instant::now();
+            v2[i].process(group, &ctx);
+            let out = black_box(ctx.collector().to_array());
+            best_v2[i] = best_v2[i].min(start.elapsed());
             drop(out);
         }
     }
-    let ratio = best[0].as_secs_f64() / best[1].as_secs_f64();
-    eprintln!(
-        "emit/v1_native interleaved minimum over 400 rounds: macro {:?}, hand {:?}, macro/hand = {ratio:.4}",
-        best[0], best[1]
-    );
+    for (path, best) in [("v1_native", best_v1), ("v2_adapted", best_v2)] {
+        let ratio = best[0].as_secs_f64() / best[1].as_secs_f64();
+        eprintln!(
+            "emit/{path} interleaved minimum over {ROUNDS} rounds: macro {:?}, hand {:?}, \
+             macro/hand = {ratio:.4}",
+            best[0], best[1]
+        );
+    }
 }
 
 fn emit(c: &mut Criterion) {
