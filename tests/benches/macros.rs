@@ -131,8 +131,8 @@ fn interleaved_ratio() {
     };
     let (mut macro_v1, mut macro_v2) = build("processor_bench_macro");
     let (mut hand_v1, mut hand_v2) = build("processor_bench_hand");
-    let mut v1 = [&mut macro_v1, &mut hand_v1];
-    let mut v2 = [&mut macro_v2, &mut hand_v2];
+    let v1 = [&mut macro_v1, &mut hand_v1];
+    let v2 = [&mut macro_v2, &mut hand_v2];
     let mut best_v1 = [Duration::MAX; 2];
     let mut best_v2 = [Duration::MAX; 2];
     for round in 0..ROUNDS {
