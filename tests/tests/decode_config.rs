@@ -41,7 +41,10 @@ impl MetricInputV1 for Sample {
     }
 }
 
-/// A processor that ignores unknown keys, as Go plugins do.
+/// A processor that ignores unknown keys,
+/// as Go plugins do.
+///
+/// Only the first paragraph is the description.
 #[processor(name = "processor_decode_lenient", lenient, rename_all = "PascalCase")]
 #[derive(Debug)]
 pub struct Lenient {
@@ -256,6 +259,18 @@ fn every_problem_is_reported_at_once() {
         err.problems[1].kind,
         pipeplug::ConfigProblemKind::Invalid { .. }
     ));
+}
+
+#[test]
+fn the_description_is_the_first_paragraph_on_one_line() {
+    let reg = registry::global().unwrap();
+    let d = reg
+        .get(PluginKind::Processor, "processor_decode_lenient")
+        .unwrap();
+    assert_eq!(
+        d.description,
+        "A processor that ignores unknown keys, as Go plugins do."
+    );
 }
 
 #[test]
