@@ -57,6 +57,22 @@ pub struct ConfigProblem {
     pub kind: ConfigProblemKind,
 }
 
+impl ConfigProblem {
+    /// A problem found by a plugin's own check (`validate = "path"` in the attribute):
+    /// `path` is the key it is about (empty for the config as a whole).
+    ///
+    /// ```
+    /// let p = pipeplug::ConfigProblem::custom("DestKeys", "has 1 key, `SourceKeys` has 2");
+    /// assert_eq!(p.to_string(), "key `DestKeys`: has 1 key, `SourceKeys` has 2");
+    /// ```
+    pub fn custom(path: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            path: path.into(),
+            kind: ConfigProblemKind::Custom(message.into()),
+        }
+    }
+}
+
 impl fmt::Display for ConfigProblem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if !self.path.is_empty() {

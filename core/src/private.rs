@@ -228,3 +228,17 @@ pub mod glue {
         T::from_config(&Value::Null).map(|p| p.to_config())
     }
 }
+
+/// The result of a plugin's `validate = "path"` check, as the config error of `plugin`.
+///
+/// # Errors
+/// The check's problem, in a [`ConfigError`] naming the plugin.
+pub fn validated(
+    plugin: &'static str,
+    check: ::core::result::Result<(), crate::ConfigProblem>,
+) -> ::core::result::Result<(), ConfigError> {
+    check.map_err(|problem| ConfigError {
+        plugin: plugin.to_owned(),
+        problems: ::std::vec![problem],
+    })
+}

@@ -30,6 +30,8 @@ pub(crate) struct PluginArgs {
     pub(crate) conformance: bool,
     /// `rename_all = "..."`.
     pub(crate) rename_all: Option<RenameRule>,
+    /// `validate = "path"`, parsed as a path spanned on the string.
+    pub(crate) validate: Option<syn::ExprPath>,
 }
 
 /// A value that may be given once.
@@ -130,6 +132,7 @@ impl PluginArgs {
         let mut lenient = Once::new(cx, symbol::LENIENT, &context);
         let mut conformance = Once::new(cx, symbol::CONFORMANCE, &context);
         let mut rename_all = Once::new(cx, symbol::RENAME_ALL, &context);
+        let mut validate = Once::new(cx, symbol::VALIDATE, &context);
         let example_name = format!("\"{}my_plugin\"", kind.prefix());
         let mut name_written = false;
 
@@ -176,6 +179,21 @@ impl PluginArgs {
                         ),
                     }
                 }
+            } else if key.is_ident(symbol::VALIDATE) {
+                if let Some(s) = string_value(cx, &meta, symbol::VALIDATE, "\"Self::validate\"")? {
+                    match s.parse::<syn::ExprPath>() {
+                        Ok(path) => validate.set(key, path),
+                        Err(_) => cx.error_spanned_by(
+                            &s,
+                            format!(
+                                "`validate` takes the path of a function \
+                                 `fn(&Self) -> Result<(), ConfigProblem>`, such as \"Self::validate\"; \
+                                 `{}` is not a path",
+                                s.value()
+                            ),
+                        ),
+                    }
+                }
             } else {
                 cx.error_spanned_by(
                     key,
@@ -201,6 +219,7 @@ impl PluginArgs {
             lenient: lenient.value.unwrap_or(false),
             conformance: conformance.value.unwrap_or(true),
             rename_all: rename_all.value,
+            validate: validate.value,
         }
     }
 }

@@ -177,6 +177,22 @@ fn impl_plugin_config(plugin: &Plugin<'_>, private: &TokenStream) -> TokenStream
         quote!(mut)
     };
     let encoder_mut = decoder_mut.clone();
+    // With `validate = "path"`: the decoded plugin goes through the user's check, whose
+    // problem becomes the config error (spanned on the path, so a wrong signature is
+    // reported there).
+    let finish = match &plugin.args.validate {
+        None => quote!(::core::result::Result::Ok(#construct)),
+        Some(path) => {
+            let check = quote_spanned! {path.span()=>
+                #private::validated(#name, #path(&__pipeplug_plugin))?;
+            };
+            quote! {
+                let __pipeplug_plugin = #construct;
+                #check
+                ::core::result::Result::Ok(__pipeplug_plugin)
+            }
+        }
+    };
 
     quote! {
         #[automatically_derived]
@@ -195,7 +211,7 @@ fn impl_plugin_config(plugin: &Plugin<'_>, private: &TokenStream) -> TokenStream
                 )?;
                 #(#decodes)*
                 __pipeplug_decoder.finish()?;
-                ::core::result::Result::Ok(#construct)
+                #finish
             }
 
             fn to_config(&self) -> #private::Value {

@@ -11,8 +11,11 @@ pub(crate) const CONFORMANCE: &str = "conformance";
 /// `rename_all = "PascalCase"`: how field names become config keys.
 pub(crate) const RENAME_ALL: &str = "rename_all";
 
+/// `validate = "path"`: a check of the decoded config as a whole.
+pub(crate) const VALIDATE: &str = "validate";
+
 /// Every key of the plugin attributes, in the order messages list them.
-pub(crate) const PLUGIN_KEYS: &[&str] = &[NAME, CRATE, LENIENT, CONFORMANCE, RENAME_ALL];
+pub(crate) const PLUGIN_KEYS: &[&str] = &[NAME, CRATE, LENIENT, CONFORMANCE, RENAME_ALL, VALIDATE];
 
 /// `#[config(...)]` on a field.
 pub(crate) const CONFIG: &str = "config";
