@@ -161,3 +161,15 @@ fn the_readme_main_command_prints_the_example_plugins_events() {
         assert!(line["__time__"].as_str().unwrap().parse::<u64>().unwrap() > 1_600_000_000);
     }
 }
+
+#[test]
+fn check_rejects_a_rule_across_keys_of_a_built_in() {
+    let (out, stderr) = check_text(
+        "inputs:\n  - Type: service_example_plugin\nprocessors:\n  - Type: processor_rename\n    SourceKeys: [a, b]\n    DestKeys: [c]\nflushers:\n  - Type: flusher_stdout\n",
+    );
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("processors[0] (processor_rename): key `DestKeys`: `SourceKeys` has 2 key(s) (`a`, `b`) but `DestKeys` has 1 (`c`)"),
+        "{stderr}"
+    );
+}

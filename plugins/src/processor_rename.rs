@@ -3,7 +3,7 @@
 use crate::keys::{self, Slot};
 use pipeplug::models::{KeyValues, LogValue};
 use pipeplug::prelude::*;
-use pipeplug::{ConfigError, ConfigProblemKind};
+use pipeplug::{ConfigError, ConfigProblem};
 use std::collections::HashMap;
 
 /// Renames keys of every event: `SourceKeys[i]` becomes `DestKeys[i]`.
@@ -16,8 +16,12 @@ use std::collections::HashMap;
 /// unchanged.
 ///
 /// `SourceKeys` and `DestKeys` must have the same length and a source key may appear once:
-/// otherwise `init` fails with an error naming both keys.
-#[processor(name = "processor_rename", rename_all = "PascalCase")]
+/// otherwise the config is rejected (by `pipeplug check` too) with an error naming both keys.
+#[processor(
+    name = "processor_rename",
+    rename_all = "PascalCase",
+    validate = "Self::validate"
+)]
 #[derive(Debug)]
 pub struct ProcessorRename {
     /// The keys to rename.
@@ -45,15 +49,9 @@ pub struct ProcessorRename {
 }
 
 impl ProcessorRename {
-    /// Checks `SourceKeys` and `DestKeys` against each other.
-    fn validate(&self) -> Result<(), ConfigError> {
-        let problem = |path: &str, text: String| {
-            ConfigError::new(
-                <Self as PluginConfig>::NAME,
-                path,
-                ConfigProblemKind::Custom(text),
-            )
-        };
+    /// Checks `SourceKeys` and `DestKeys` against each other (run after decoding).
+    fn validate(&self) -> Result<(), ConfigProblem> {
+        let problem = |path: &str, text: String| ConfigProblem::custom(path, text);
         if self.source_keys.len() != self.dest_keys.len() {
             return Err(problem(
                 "DestKeys",
@@ -215,7 +213,9 @@ fn list(keys: &[String]) -> String {
 
 impl Processor for ProcessorRename {
     fn init(&mut self, ctx: &Context) -> Result<(), BoxError> {
-        self.validate()?;
+        // Decoding validated the keys already; a plugin built by hand is checked here.
+        self.validate()
+            .map_err(|p| ConfigError::new(<Self as PluginConfig>::NAME, p.path, p.kind))?;
         self.ctx = ctx.clone();
         if self.source_keys.is_empty() {
             ctx.logger()

@@ -1,4 +1,5 @@
-//! `processor_rename`: keys renamed in place, in V1 and V2; bad key lists rejected at `init`.
+//! `processor_rename`: keys renamed in place, in V1 and V2; bad key lists rejected when the
+//! config is decoded (so `pipeplug check` reports them).
 #![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 
 use pipeplug::models::{
@@ -19,14 +20,16 @@ fn pairs(log: &pipeplug::protocol::Log) -> Vec<(&str, &str)> {
         .collect()
 }
 
-fn init_error(config: &str) -> String {
-    let mut h = harness(config);
-    h.init().unwrap_err().to_string()
+/// The error decoding `config` gives (what `pipeplug check` prints for it).
+fn config_error(config: &str) -> String {
+    ProcessorHarness::<ProcessorRename>::from_yaml(config)
+        .unwrap_err()
+        .to_string()
 }
 
 #[test]
-fn mismatched_lengths_fail_init_naming_both_keys() {
-    let err = init_error("SourceKeys: [a, b]\nDestKeys: [c]");
+fn mismatched_lengths_are_a_config_error_naming_both_keys() {
+    let err = config_error("SourceKeys: [a, b]\nDestKeys: [c]");
     assert!(err.contains("processor_rename"), "{err}");
     assert!(
         err.contains("`SourceKeys` has 2 key(s) (`a`, `b`)"),
@@ -34,13 +37,13 @@ fn mismatched_lengths_fail_init_naming_both_keys() {
     );
     assert!(err.contains("`DestKeys` has 1 (`c`)"), "{err}");
     assert!(err.contains("key `DestKeys`"), "{err}");
-    let err = init_error("SourceKeys: [a]");
+    let err = config_error("SourceKeys: [a]");
     assert!(err.contains("`DestKeys` has 0 (none)"), "{err}");
 }
 
 #[test]
-fn a_source_key_given_twice_fails_init() {
-    let err = init_error("SourceKeys: [a, b, a]\nDestKeys: [x, y, z]");
+fn a_source_key_given_twice_is_a_config_error() {
+    let err = config_error("SourceKeys: [a, b, a]\nDestKeys: [x, y, z]");
     assert!(err.contains("key `SourceKeys[2]`"), "{err}");
     assert!(err.contains("`a` is also `SourceKeys[0]`"), "{err}");
 }
