@@ -153,6 +153,9 @@ pub enum TypeStringError {
     /// `a#b#c`.
     #[error("plugin type `{0}` has more than one `#`")]
     TooManyHashes(String),
+    /// A control character, such as NUL or a newline.
+    #[error("plugin type {0:?} has a control character ({1:?})")]
+    BadCharacter(String, char),
     /// `a#x`.
     #[error("plugin type `{0}`: priority `{1}` is not an integer")]
     BadPriority(String, String),

@@ -491,6 +491,11 @@ impl PluginType {
         if s.is_empty() {
             return Err(TypeStringError::Empty);
         }
+        // Names and IDs end up in logs, metric labels and thread names: no control
+        // characters (a NUL cannot even name a thread).
+        if let Some(c) = s.chars().find(|c| c.is_control()) {
+            return Err(TypeStringError::BadCharacter(s.to_owned(), c));
+        }
         let (path, priority) = match s.split_once('#') {
             None => (s, None),
             Some((_, rest)) if rest.contains('#') => {

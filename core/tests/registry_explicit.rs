@@ -484,3 +484,15 @@ fn negative_and_spaced_priorities_parse() {
     assert_eq!(t.priority, Some(-4));
     assert_eq!(PluginType::parse("p").unwrap().id, None);
 }
+
+#[test]
+fn type_string_with_a_control_character_is_an_error() {
+    assert_eq!(
+        type_string_error("service_mock/a\0b"),
+        TypeStringError::BadCharacter("service_mock/a\0b".to_owned(), '\0')
+    );
+    assert_eq!(
+        type_string_error("a\nb").to_string(),
+        "plugin type \"a\\nb\" has a control character ('\\n')"
+    );
+}
