@@ -47,12 +47,19 @@ struct Rounds {
     left: Option<usize>,
 }
 
+/// The most logs handed on at once: a round of `LogsPerSecond` logs goes out in chunks of
+/// this size, so a huge round neither allocates it all nor ignores a stop.
+const CHUNK: usize = 1024;
+
 impl Rounds {
-    /// The contents of the logs of the next round (fewer when the limit is near).
-    fn next(&mut self) -> Vec<KeyValues<String>> {
-        let n = self
-            .left
-            .map_or(self.per_round, |left| left.min(self.per_round));
+    /// How many logs the next round has (fewer when the limit is near).
+    fn round_len(&self) -> usize {
+        self.left
+            .map_or(self.per_round, |left| left.min(self.per_round))
+    }
+
+    /// The contents of the next `n` logs.
+    fn take(&mut self, n: usize) -> Vec<KeyValues<String>> {
         if let Some(left) = &mut self.left {
             *left -= n;
         }
@@ -91,7 +98,15 @@ impl ServiceMock {
         let mut rounds = self.rounds();
         self.worker
             .spawn(&self.ctx, "service_mock", move |stop| loop {
-                emit(rounds.next());
+                let mut round = rounds.round_len();
+                while round > 0 {
+                    let chunk = round.min(CHUNK);
+                    emit(rounds.take(chunk));
+                    round -= chunk;
+                    if stop.is_signalled() {
+                        return;
+                    }
+                }
                 if rounds.done() || !ticker.tick(&stop) {
                     break;
                 }
@@ -154,5 +169,43 @@ impl ServiceInputV2 for ServiceMock {
                 .collect();
             ctx.collector().collect(GroupInfo::default(), events);
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_huge_round_goes_out_in_chunks() {
+        // `LogsPerSecond: 18446744073709551615` once aborted the agent allocating the round.
+        let mut rounds = Rounds {
+            fields: KeyValues::new(),
+            index: 0,
+            per_round: usize::MAX,
+            left: None,
+        };
+        assert_eq!(rounds.round_len(), usize::MAX);
+        let chunk = rounds.take(CHUNK);
+        assert_eq!(chunk.len(), CHUNK);
+        assert_eq!(
+            chunk[CHUNK - 1].get("Index").map(String::as_str),
+            Some("1024")
+        );
+    }
+
+    #[test]
+    fn the_limit_shortens_the_last_round() {
+        let mut rounds = Rounds {
+            fields: KeyValues::new(),
+            index: 0,
+            per_round: 3,
+            left: Some(4),
+        };
+        assert_eq!(rounds.round_len(), 3);
+        let _ = rounds.take(3);
+        assert_eq!(rounds.round_len(), 1);
+        let _ = rounds.take(1);
+        assert!(rounds.done());
     }
 }
