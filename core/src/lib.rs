@@ -171,7 +171,7 @@ mod queue;
 pub mod registry;
 mod self_metrics;
 mod stop;
-mod suggest;
+pub mod suggest;
 pub mod testing;
 
 #[doc(hidden)]

@@ -43,6 +43,12 @@ pub enum BuildError {
         /// The I/O error.
         source: std::io::Error,
     },
+    /// `--out` holds files that `pipeplug build` did not write.
+    #[error("{dir} is not empty and was not made by `pipeplug build`: choose another --out folder (nothing was written)")]
+    Foreign {
+        /// The folder.
+        dir: PathBuf,
+    },
     /// cargo could not be started.
     #[error("cannot run cargo: {0}")]
     Spawn(std::io::Error),

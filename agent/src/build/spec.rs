@@ -143,18 +143,8 @@ fn yaml_kind(v: &Value) -> &'static str {
     }
 }
 
-fn closest<'a>(key: &str, accepted: &[&'a str]) -> Option<&'a str> {
-    accepted
-        .iter()
-        .copied()
-        .map(|k| (strsim::jaro_winkler(key, k), k))
-        .filter(|(s, _)| *s >= 0.8)
-        .max_by(|a, b| a.0.total_cmp(&b.0))
-        .map(|(_, k)| k)
-}
-
 fn unknown_key(key: &str, accepted: &[&str]) -> String {
-    let hint = closest(key, accepted)
+    let hint = pipeplug::suggest::closest(key, accepted.iter().copied())
         .map(|c| format!(", did you mean `{c}`?"))
         .unwrap_or_default();
     format!(
@@ -216,6 +206,11 @@ pub fn parse(text: &str, file: &Path, base: &Path) -> Result<Vec<Entry>, SpecErr
         for (section, list) in sections {
             let Some(section) = section.as_str().filter(|s| SECTIONS.contains(s)) else {
                 let name = section.as_str().unwrap_or("?");
+                if name == "debug" {
+                    return Err(shape(
+                        "plugins: iLogtail's `debug` section has no counterpart here; list debug-only crates in a file of their own and add it with a second --plugins".to_owned(),
+                    ));
+                }
                 return Err(shape(format!("plugins: {}", unknown_key(name, &SECTIONS))));
             };
             let list = match list {
@@ -498,6 +493,12 @@ mod tests {
         let e =
             err("plugins:\n  common:\n    - crate: a\n      version: '1'\n      improt: a::all\n");
         assert!(e.starts_with("external_plugins.yml: plugins.common[0]: unknown key `improt`, did you mean `import`?"), "{e}");
+    }
+
+    #[test]
+    fn the_debug_section_gets_a_hint() {
+        let e = err("plugins:\n  debug:\n    - crate: a\n      version: '1'\n");
+        assert!(e.contains("`debug` section has no counterpart"), "{e}");
     }
 
     #[test]

@@ -222,31 +222,4 @@ pub(crate) fn describe(v: &serde_json::Value) -> String {
     }
 }
 
-/// The candidate closest to `input`: a case-insensitive match, or a likely typo.
-pub(crate) fn closest<'a>(
-    input: &str,
-    candidates: impl IntoIterator<Item = &'a str>,
-) -> Option<&'a str> {
-    best_match(input, candidates).map(|(_, c)| c)
-}
-
-/// Like [`closest`], with its score (2.0 for a case-insensitive match, else Jaro-Winkler).
-pub(crate) fn best_match<'a>(
-    input: &str,
-    candidates: impl IntoIterator<Item = &'a str>,
-) -> Option<(f64, &'a str)> {
-    let lower = input.to_lowercase();
-    let mut best: Option<(f64, &'a str)> = None;
-    for c in candidates {
-        let cl = c.to_lowercase();
-        let score = if cl == lower {
-            2.0
-        } else {
-            strsim::jaro_winkler(&lower, &cl)
-        };
-        if best.is_none_or(|(b, _)| score > b) {
-            best = Some((score, c));
-        }
-    }
-    best.filter(|(score, _)| *score >= 0.8)
-}
+pub(crate) use pipeplug::suggest::{best_match, closest};
