@@ -46,7 +46,10 @@ fn build(dir: &Path) -> (Output, String) {
         ])
         .current_dir(dir)
         // Shares compiled dependencies with the guide's test.
-        .env("CARGO_TARGET_DIR", repo().join("target/doc-tests/target"))
+        .env(
+            "CARGO_TARGET_DIR",
+            Path::new(env!("CARGO_TARGET_TMPDIR")).join("doc-tests"),
+        )
         .env("RUST_BACKTRACE", "0")
         .output()
         .unwrap();

@@ -6,8 +6,8 @@
 //! A fenced block whose info string has `file=PATH` is written to `PATH` (relative to the
 //! shell's current folder); a `sh` block is run by bash with `set -eu`; other blocks are
 //! prose. The guide runs in a temporary folder outside the repository (as a user's crate
-//! would be: inside, `cargo new` would join this workspace) and builds into
-//! `target/doc-tests/target`, a target folder of its own kept between runs.
+//! would be: inside, `cargo new` would join this workspace) and builds into a target folder
+//! of its own under `CARGO_TARGET_TMPDIR`, kept between runs.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -69,7 +69,10 @@ fn the_external_plugins_guide_runs_as_written() {
         .current_dir(work)
         .env("PIPEPLUG", &repo)
         // One target folder for the plugin crate and the agent, kept between runs.
-        .env("CARGO_TARGET_DIR", repo.join("target/doc-tests/target"))
+        .env(
+            "CARGO_TARGET_DIR",
+            Path::new(env!("CARGO_TARGET_TMPDIR")).join("doc-tests"),
+        )
         .env_remove("RUSTFLAGS")
         .output()
         .expect("run bash");
@@ -87,13 +90,23 @@ fn the_external_plugins_guide_runs_as_written() {
         "{stdout}"
     );
     assert!(stdout.contains("pipeplug_conformance ... ok"), "{stdout}");
-    // `pipeplug list` of the built agent shows the external plugin and the built-ins.
-    assert!(stdout.contains("service_example_plugin"), "{stdout}");
-    assert!(stdout.contains("flusher_stdout"), "{stdout}");
+    // `pipeplug list` of the built agent shows the external plugin, from the user's crate,
+    // and the built-ins.
+    let listed = |name: &str, krate: &str| {
+        stdout
+            .lines()
+            .any(|l| l.starts_with(name) && l.split_whitespace().any(|w| w == krate))
+    };
+    assert!(listed("service_example_plugin", "my_plugins"), "{stdout}");
+    assert!(listed("flusher_stdout", "pipeplug-plugins"), "{stdout}");
     // `pipeplug run --for 3s`: the plugin's logs, printed by flusher_stdout.
     assert!(
         stdout.contains("1.1.1.1"),
         "no event printed by the built agent:\n{stdout}"
     );
-    assert!(!stderr.contains("missing from the registry"), "{stderr}");
+    // The build expects `service_example_plugin` (`expect:`), and it is there.
+    assert!(
+        !stderr.contains("was meant to be in this binary"),
+        "{stderr}"
+    );
 }

@@ -2,7 +2,7 @@
 //! binary that names only `example_plugin::all` lists `service_example_plugin` in dev,
 //! release, release with fat LTO, and release with thin LTO and 16 codegen units.
 //!
-//! The fixture (`tests/link-fixture/`) is copied into `target/link-tests/` and built there
+//! The fixture (`tests/link-fixture/`) is copied under `CARGO_TARGET_TMPDIR` and built there
 //! with a target folder of its own, reusing this workspace's `Cargo.lock`.
 
 use std::path::{Path, PathBuf};
@@ -19,7 +19,7 @@ fn repo() -> PathBuf {
 fn fixture() -> PathBuf {
     let repo = repo();
     let src = repo.join("tests/link-fixture");
-    let dir = repo.join("target/link-tests/fixture");
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("link-tests/fixture");
     std::fs::create_dir_all(&dir).expect("create fixture folder");
     let manifest = std::fs::read_to_string(src.join("Cargo.toml.in"))
         .expect("read fixture manifest")
