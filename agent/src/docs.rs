@@ -133,14 +133,25 @@ pub fn describe(d: &PluginDescriptor) -> Value {
     for f in d.config_fields {
         let mut p = serde_json::Map::new();
         let ty = schema_type(f.type_name);
-        if ty != "any" {
-            p.insert("type".to_owned(), json!(ty));
-        }
-        if f.type_name.contains("Duration") {
+        let optional = f.type_name.trim().starts_with("Option<");
+        if let Some(unit) = f.unit {
+            // A humantime string or an integer in the field's unit; `null` for an Option.
+            let mut types = vec![json!("string"), json!("integer")];
+            if optional {
+                types.push(json!("null"));
+            }
+            p.insert("type".to_owned(), Value::Array(types));
             p.insert(
                 "format".to_owned(),
-                json!("duration: a humantime string (\"5s\", \"1m 30s\") or an integer in the field's unit"),
+                json!("duration: a humantime string (\"5s\", \"1m 30s\") or an integer"),
             );
+            p.insert("x-unit".to_owned(), json!(unit));
+        } else if ty != "any" {
+            if optional {
+                p.insert("type".to_owned(), json!([ty, "null"]));
+            } else {
+                p.insert("type".to_owned(), json!(ty));
+            }
         }
         p.insert("x-rust-type".to_owned(), json!(f.type_name));
         if let Some(v) = defaults.get(f.key) {
@@ -205,11 +216,16 @@ pub fn page(d: &PluginDescriptor) -> String {
         s.push_str("| key | type | default | description |\n|---|---|---|---|\n");
         for f in d.config_fields {
             let def = default_text(f, &defaults);
+            // A duration takes "5s" or an integer in its unit: say which.
+            let ty = match f.unit {
+                Some(unit) => format!("`{}` (or integer {unit})", escape_cell(f.type_name)),
+                None => format!("`{}`", escape_cell(f.type_name)),
+            };
             let _ = writeln!(
                 s,
-                "| `{}` | `{}` | {} | {} |",
+                "| `{}` | {} | {} | {} |",
                 f.key,
-                escape_cell(f.type_name),
+                ty,
                 if def.is_empty() {
                     "—".to_owned()
                 } else {

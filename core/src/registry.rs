@@ -132,6 +132,9 @@ pub struct ConfigField {
     pub default: Option<&'static str>,
     /// The field's doc comment.
     pub doc: &'static str,
+    /// For durations, the unit of a bare integer (`ns`, the Go default, or what the field
+    /// declares, such as `ms` for iLogtail's `IntervalMs` keys); `None` for other types.
+    pub unit: Option<&'static str>,
 }
 
 /// Builds a plugin of type `T` from its config (a JSON value; `null` means "all defaults").

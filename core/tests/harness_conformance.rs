@@ -237,24 +237,28 @@ static CONFIG_FIELDS: &[ConfigField] = &[
         type_name: "Duration",
         default: Some("\"1m 30s\""),
         doc: "How often.",
+        unit: Some("ns"),
     },
     ConfigField {
         key: "limit",
         type_name: "u64",
         default: Some("5_000"),
         doc: "At most this many.",
+        unit: None,
     },
     ConfigField {
         key: "name",
         type_name: "String",
         default: Some("\"x\""),
         doc: "A name.",
+        unit: None,
     },
     ConfigField {
         key: "keys",
         type_name: "Vec<String>",
         default: Some("vec ! [\"a\" . to_owned ()]"),
         doc: "Keys.",
+        unit: None,
     },
 ];
 
@@ -348,6 +352,7 @@ fn register_all() {
                 type_name: "String",
                 default: None,
                 doc: "",
+                unit: None,
             }],
             || Ok(serde_json::json!({"endpoint": ""})),
         ));

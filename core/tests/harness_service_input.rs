@@ -32,6 +32,7 @@ impl PluginConfig for Example {
         type_name: "Duration",
         default: Some("\"5s\""),
         doc: "How often to emit.",
+        unit: Some("ns"),
     }];
 
     fn from_config(config: &serde_json::Value) -> Result<Self, ConfigError> {

@@ -47,6 +47,7 @@ static FIELDS: [ConfigField; 1] = [ConfigField {
     type_name: "bool",
     default: Some("false"),
     doc: "Fail on empty batches.",
+    unit: None,
 }];
 
 static DESCRIPTOR: PluginDescriptor = PluginDescriptor {

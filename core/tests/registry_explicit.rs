@@ -114,6 +114,7 @@ static UPPER_FIELDS: &[ConfigField] = &[ConfigField {
     type_name: "Vec<String>",
     default: None,
     doc: "Which keys to change (all when empty).",
+    unit: None,
 }];
 
 static REGISTER: Once = Once::new();

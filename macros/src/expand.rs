@@ -223,7 +223,7 @@ fn impl_plugin_config(plugin: &Plugin<'_>, private: &TokenStream) -> TokenStream
     }
 }
 
-/// `ConfigField { key, type_name, default, doc }` of one config field.
+/// `ConfigField { key, type_name, default, doc, unit }` of one config field.
 fn field_descriptor(f: &Field<'_>, private: &TokenStream) -> TokenStream {
     let key = &f.key;
     let type_name = f.type_name();
@@ -235,12 +235,24 @@ fn field_descriptor(f: &Field<'_>, private: &TokenStream) -> TokenStream {
         None => quote!(::core::option::Option::None),
     };
     let doc = &f.doc;
+    let unit = match f.shape {
+        Shape::Duration | Shape::OptionDuration => {
+            let unit = f
+                .attrs
+                .unit
+                .as_ref()
+                .map_or("ns".to_owned(), |(lit, _)| lit.value());
+            quote!(::core::option::Option::Some(#unit))
+        }
+        Shape::Serde => quote!(::core::option::Option::None),
+    };
     quote! {
         #private::ConfigField {
             key: #key,
             type_name: #type_name,
             default: #default,
             doc: #doc,
+            unit: #unit,
         }
     }
 }

@@ -100,9 +100,9 @@ impl Plugin for P$i {
 impl PluginConfig for P$i {
     const NAME: &'static str = "processor_p$i";
     const FIELDS: &'static [ConfigField] = &[
-        ConfigField { key: "interval", type_name: "Duration", default: Some("\"5s\""), doc: "How often." },
-        ConfigField { key: "count", type_name: "u32", default: Some("10"), doc: "How many." },
-        ConfigField { key: "name", type_name: "String", default: Some("\"x\""), doc: "A name." },
+        ConfigField { key: "interval", type_name: "Duration", default: Some("\"5s\""), doc: "How often.", unit: Some("ns") },
+        ConfigField { key: "count", type_name: "u32", default: Some("10"), doc: "How many.", unit: None },
+        ConfigField { key: "name", type_name: "String", default: Some("\"x\""), doc: "A name.", unit: None },
     ];
 
     fn from_config(config: &Value) -> Result<Self, ConfigError> {

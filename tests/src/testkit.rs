@@ -474,24 +474,28 @@ const COUNTER_FIELDS: &[ConfigField] = &[
         type_name: "u64",
         default: Some("10"),
         doc: "How many events to emit; 0 for no end.",
+        unit: None,
     },
     ConfigField {
         key: "Interval",
         type_name: "Duration",
         default: Some("0s"),
         doc: "Pause between batches.",
+        unit: Some("ns"),
     },
     ConfigField {
         key: "MarkEvery",
         type_name: "u64",
         default: Some("0"),
         doc: "Every n-th event also carries `boom = 1` (0: none).",
+        unit: None,
     },
     ConfigField {
         key: "Batch",
         type_name: "u64",
         default: Some("1"),
         doc: "Events per emission (V2: per group).",
+        unit: None,
     },
 ];
 

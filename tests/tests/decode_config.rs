@@ -317,6 +317,7 @@ fn the_descriptor_documents_the_config() {
             type_name: "Duration",
             default: Some("\"5s\""),
             doc: "How often to collect.",
+            unit: Some("ns"),
         }
     );
     let keys: Vec<&str> = Sample::FIELDS.iter().map(|f| f.key).collect();

@@ -224,7 +224,12 @@ fn doc_writes_a_page_per_plugin_and_json_descriptions() {
     )
     .unwrap();
     assert_eq!(desc["config"]["properties"]["Count"]["default"], 10);
-    assert_eq!(desc["config"]["properties"]["Interval"]["type"], "string");
+    // A duration: a humantime string or an integer in its unit (nanoseconds here).
+    assert_eq!(
+        desc["config"]["properties"]["Interval"]["type"],
+        serde_json::json!(["string", "integer"])
+    );
+    assert_eq!(desc["config"]["properties"]["Interval"]["x-unit"], "ns");
 }
 
 #[test]
