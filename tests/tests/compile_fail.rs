@@ -9,7 +9,10 @@
 // The `.stderr` files hold rustc's own wording (type errors, const evaluation), which
 // changes between compiler versions: they are reviewed against 1.95, the toolchain of the
 // project's machines, and the test runs there only.
-#[rustversion::attr(not(stable(1.95)), ignore = "the .stderr files are rustc 1.95's wording")]
+#[rustversion::attr(
+    not(stable(1.95)),
+    ignore = "the .stderr files are rustc 1.95's wording"
+)]
 #[test]
 fn ui() {
     let t = trybuild::TestCases::new();
