@@ -33,9 +33,10 @@
 /// }
 /// ```
 ///
-/// `link!` names `PLUGINS`; an agent passes the same lists to
-/// `pipeplug_agent::main_with_plugins`, which warns at start-up when an expected plugin is
-/// not registered.
+/// `link!` names `PLUGINS`. An agent tells `pipeplug_agent::main_with_plugins` which plugins
+/// it expects, and is warned at start-up about any that is not registered. (`pipeplug build`
+/// writes `use <import> as _;` lines instead, since an import there may be a single plugin's
+/// module without a `PLUGINS` list, and passes the `expect:` names of `external_plugins.yml`.)
 ///
 /// # Equivalent code without the macro
 ///
