@@ -1,21 +1,26 @@
-//! Events per second through a whole pipeline: service input → add-fields processor →
-//! default aggregator → null flusher, in V1 and V2, beside a hand-written loop doing the same
+//! Events per second through a whole pipeline: service input → `processor_add_fields` →
+//! `aggregator_default` → null flusher, in V1 and V2, beside hand-written loops doing the same
 //! work; and the memory a never-ready flusher can hold.
 //!
-//! Until the built-in plugins exist, the plugins here are hand-written equivalents:
-//! `service_bench` (emits numbered events, V2 in groups of 100), `processor_bench_add`
-//! (adds `service = checkout`, like `processor_add_fields`), no aggregator (the engine adds
-//! `aggregator_default`, or its pass-through stand-in), `flusher_bench_null` (counts).
+//! The processor and the aggregator are the built-ins (`pipeplug_plugins`), taken from the
+//! registry and built by the engine from a config. The input (`service_bench`: numbered
+//! events, V2 in groups of 100) and the flushers (`flusher_bench_null`, which only counts, and
+//! `flusher_bench_never_ready`) are written here.
 //!
-//! Run: `cargo bench -p pipeplug-agent --bench pipeline`.
+//! Run: `cargo bench -p pipeplug-agent --bench pipeline`. Besides criterion's figures, the
+//! bench prints the ratios of each pipeline to its loop from interleaved rounds (each round
+//! runs the four once, in turn), which a busy machine skews less than back-to-back
+//! measurements.
+//!
+//! `PIPELINE_BENCH_CRITERION_ONLY=1` skips the interleaved rounds and the memory figures
+//! (for profiling one criterion benchmark with `--profile-time`).
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use pipeplug::models::{GroupInfo, PipelineEvent, PipelineGroupEvents};
+use pipeplug::models::{GroupInfo, LogValue, PipelineEvent, PipelineGroupEvents};
 use pipeplug::plugin::{
-    Flusher, FlusherV1, FlusherV2, Plugin, Processor, ProcessorV1, ProcessorV2, ServiceInput,
-    ServiceInputV1, ServiceInputV2,
+    Flusher, FlusherV1, FlusherV2, Plugin, ServiceInput, ServiceInputV1, ServiceInputV2,
 };
-use pipeplug::protocol::{Log, LogGroup};
+use pipeplug::protocol::{Log, LogContent, LogGroup};
 use pipeplug::registry::{self, Both};
 use pipeplug::{
     BoxError, Collector, Context, MemoryCheckpoints, PipelineContext, StopSignal, Worker,
@@ -25,12 +30,16 @@ use pipeplug_agent::engine::{Engine, EngineOptions, Pipeline};
 use std::hint::black_box;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Once};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
+
+pipeplug::link!(pipeplug_plugins::all);
 
 /// Events per measured run.
 const EVENTS: u64 = 200_000;
 /// Events per V2 group the input emits.
 const GROUP: u64 = 100;
+/// Events per group `aggregator_default` makes (its `MaxLogCount` default).
+const BATCH: usize = 1024;
 
 static FLUSHED: AtomicU64 = AtomicU64::new(0);
 
@@ -92,6 +101,7 @@ impl ServiceInputV2 for Input {
     }
 }
 
+/// The V2 events the input emits: logs `source = bench, n = <i>`.
 fn make_events(first: u64, k: u64) -> Vec<PipelineEvent> {
     (first..first + k)
         .map(|n| {
@@ -103,31 +113,13 @@ fn make_events(first: u64, k: u64) -> Vec<PipelineEvent> {
         .collect()
 }
 
-struct AddFields;
-impl Plugin for AddFields {
-    fn description(&self) -> &str {
-        "bench add fields"
-    }
-}
-impl Processor for AddFields {}
-impl ProcessorV1 for AddFields {
-    fn process_logs(&mut self, mut logs: Vec<Log>) -> Vec<Log> {
-        for l in &mut logs {
-            l.push("service", "checkout");
-        }
-        logs
-    }
-}
-fn add_field(e: &mut PipelineEvent) {
-    if let PipelineEvent::Log(l) = e {
-        l.contents.add("service", "checkout");
-    }
-}
-impl ProcessorV2 for AddFields {
-    fn process(&mut self, mut group: PipelineGroupEvents, ctx: &PipelineContext) {
-        group.events.iter_mut().for_each(add_field);
-        ctx.collector().collect(group.group, group.events);
-    }
+/// The V1 log the input emits through `Collector::add_data`.
+fn make_log(n: u64) -> Log {
+    let mut log = Log::default();
+    log.contents.push(LogContent::new("source", "bench"));
+    log.contents.push(LogContent::new("n", n.to_string()));
+    log.set_time(SystemTime::now());
+    log
 }
 
 #[derive(Default)]
@@ -176,9 +168,6 @@ fn register() {
                 ..Input::default()
             }))
         });
-        registry::add_processor_creator("processor_bench_add", "bench add fields", |_| {
-            Ok(Both(AddFields))
-        });
         registry::add_flusher_creator("flusher_bench_null", "bench null flusher", |_| {
             Ok(Both(Null { ready: true }))
         });
@@ -191,9 +180,10 @@ fn register() {
 fn pipeline(structure: &str, count: u64, extra_flusher: &str) -> Pipeline {
     register();
     let text = format!(
-        "global: {{ StructureType: {structure}, AggregatIntervalMs: 20 }}\n\
+        "global: {{ StructureType: {structure} }}\n\
          inputs: [{{ Type: service_bench, Count: {count} }}]\n\
-         processors: [{{ Type: processor_bench_add }}]\n\
+         processors: [{{ Type: processor_add_fields, Fields: {{ service: checkout }} }}]\n\
+         aggregators: [{{ Type: aggregator_default }}]\n\
          flushers: [{extra_flusher}{{ Type: flusher_bench_null }}]\n"
     );
     let registry = registry::global().expect("registry");
@@ -206,42 +196,151 @@ fn engine() -> Engine {
     Engine::with_checkpoints(Arc::new(MemoryCheckpoints::new()), EngineOptions::default())
 }
 
-/// Runs `EVENTS` events through a fresh pipeline, until the null flusher has them all.
+/// Runs `EVENTS` events through a fresh pipeline: start, wait until the input has handed
+/// them all over, then a clean stop (which drains and flushes everything; checked).
 fn run(structure: &str) {
     FLUSHED.store(0, Ordering::SeqCst);
     let mut engine = engine();
     engine
         .start(pipeline(structure, EVENTS, ""))
         .expect("starts");
-    while FLUSHED.load(Ordering::Relaxed) < EVENTS {
+    while engine.pipelines()[0].events_in() < EVENTS {
         std::thread::sleep(Duration::from_micros(200));
     }
     let report = engine.stop();
     assert!(report[0].is_lossless(), "{report:?}");
+    assert_eq!(FLUSHED.load(Ordering::SeqCst), EVENTS);
 }
 
-/// The same work by hand, on one thread: make the events (V2 groups of 100), add the field,
-/// count them.
-fn hand_loop() -> u64 {
+/// The V2 pipeline's work by hand, on one thread: make the events (groups of 100), add the
+/// field, batch them into groups of 1024 as `aggregator_default` does, count them.
+fn hand_loop_v2() -> u64 {
     let mut flushed = 0;
+    let mut batch = PipelineGroupEvents::new(GroupInfo::default(), Vec::with_capacity(BATCH));
     let mut n = 0;
     while n < EVENTS {
         let mut group = PipelineGroupEvents::new(GroupInfo::default(), make_events(n, GROUP));
-        group.events.iter_mut().for_each(add_field);
-        flushed += black_box(group).events.len() as u64;
+        for e in &mut group.events {
+            if let PipelineEvent::Log(l) = e {
+                l.contents.add("service", LogValue::from("checkout"));
+            }
+        }
+        let mut events = group.events.into_iter();
+        loop {
+            let room = BATCH - batch.events.len();
+            batch.events.extend(events.by_ref().take(room));
+            if batch.events.len() < BATCH {
+                break;
+            }
+            let full = std::mem::replace(
+                &mut batch,
+                PipelineGroupEvents::new(GroupInfo::default(), Vec::with_capacity(BATCH)),
+            );
+            flushed += black_box(full).events.len() as u64;
+        }
         n += GROUP;
     }
-    flushed
+    flushed + black_box(batch).events.len() as u64
+}
+
+/// The V1 pipeline's work by hand, on one thread: make the logs as `Collector::add_data`
+/// does, add the field, batch them into log groups of 1024 as `aggregator_default` does,
+/// count them.
+fn hand_loop_v1() -> u64 {
+    let mut flushed = 0;
+    let mut group = LogGroup {
+        logs: Vec::with_capacity(BATCH),
+        ..LogGroup::default()
+    };
+    for n in 0..EVENTS {
+        let mut log = make_log(n);
+        log.push("service", "checkout");
+        group.logs.push(log);
+        if group.logs.len() >= BATCH {
+            let full = std::mem::replace(
+                &mut group,
+                LogGroup {
+                    logs: Vec::with_capacity(BATCH),
+                    ..LogGroup::default()
+                },
+            );
+            flushed += black_box(full).logs.len() as u64;
+        }
+    }
+    flushed + black_box(group).logs.len() as u64
 }
 
 fn throughput(c: &mut Criterion) {
+    if std::env::var_os(MEMORY_CHILD).is_some() {
+        return;
+    }
+    assert_eq!(hand_loop_v2(), EVENTS);
+    assert_eq!(hand_loop_v1(), EVENTS);
     let mut g = c.benchmark_group("pipeline");
     g.throughput(Throughput::Elements(EVENTS));
     g.sample_size(10);
-    g.bench_function("hand_loop", |b| b.iter(hand_loop));
+    g.bench_function("hand_loop_v2", |b| b.iter(hand_loop_v2));
     g.bench_function("v2", |b| b.iter(|| run("v2")));
+    g.bench_function("hand_loop_v1", |b| b.iter(hand_loop_v1));
     g.bench_function("v1", |b| b.iter(|| run("v1")));
     g.finish();
+}
+
+fn criterion_only() -> bool {
+    std::env::var_os("PIPELINE_BENCH_CRITERION_ONLY").is_some_and(|v| v == "1")
+}
+
+/// Rounds of the interleaved comparison.
+const ROUNDS: usize = 15;
+
+fn median(mut times: Vec<Duration>) -> Duration {
+    times.sort();
+    times[times.len() / 2]
+}
+
+/// Each round runs the loops and the pipelines once, in turn; prints the median time of each
+/// and the pipelines' rates as fractions of their loop's.
+fn interleaved(_c: &mut Criterion) {
+    if criterion_only() || std::env::var_os(MEMORY_CHILD).is_some() {
+        return;
+    }
+    let time = |f: &dyn Fn()| {
+        let t = Instant::now();
+        f();
+        t.elapsed()
+    };
+    let mut samples: [Vec<Duration>; 4] = Default::default();
+    for _ in 0..ROUNDS {
+        samples[0].push(time(&|| {
+            black_box(hand_loop_v2());
+        }));
+        samples[1].push(time(&|| run("v2")));
+        samples[2].push(time(&|| {
+            black_box(hand_loop_v1());
+        }));
+        samples[3].push(time(&|| run("v1")));
+    }
+    let [loop_v2, v2, loop_v1, v1] = samples.map(median);
+    let rate = |d: Duration| EVENTS as f64 / d.as_secs_f64() / 1e6;
+    println!("interleaved medians of {ROUNDS} rounds, {EVENTS} events each:");
+    for (name, d) in [
+        ("hand loop, V2 events", loop_v2),
+        ("V2 pipeline", v2),
+        ("hand loop, V1 logs", loop_v1),
+        ("V1 pipeline", v1),
+    ] {
+        println!(
+            "  {name:<22} {:>7.1} ms  {:>5.2} M events/s",
+            d.as_secs_f64() * 1e3,
+            rate(d)
+        );
+    }
+    println!(
+        "  V2 pipeline / V2 loop: {:.2}; V1 pipeline / V1 loop: {:.2}; V1 pipeline / V2 loop: {:.2}",
+        loop_v2.as_secs_f64() / v2.as_secs_f64(),
+        loop_v1.as_secs_f64() / v1.as_secs_f64(),
+        loop_v2.as_secs_f64() / v1.as_secs_f64(),
+    );
 }
 
 fn rss_kib() -> Option<u64> {
@@ -250,45 +349,70 @@ fn rss_kib() -> Option<u64> {
     line.split_whitespace().nth(1)?.parse().ok()
 }
 
-/// Memory with a flusher that is never ready beside a null one: the resident size after 1 s
-/// and after 5 s of an endless input must not keep growing (printed, not timed).
+/// Set in the child process that measures one never-ready pipeline.
+const MEMORY_CHILD: &str = "PIPELINE_BENCH_MEMORY_CHILD";
+
+/// Memory with a flusher that is never ready beside a null one: the resident size over 5 s
+/// of an endless input must level off. Each version runs in a fresh process (this bench
+/// again), so that what earlier runs left in the allocator does not hide the growth.
 fn never_ready_memory(_c: &mut Criterion) {
+    if let Some(structure) = std::env::var_os(MEMORY_CHILD) {
+        never_ready_child(&structure.to_string_lossy());
+        std::process::exit(0);
+    }
+    if criterion_only() {
+        return;
+    }
     for structure in ["v2", "v1"] {
-        FLUSHED.store(0, Ordering::SeqCst);
-        let before = rss_kib().unwrap_or(0);
-        let mut engine = engine();
-        engine
-            .start(pipeline(
-                structure,
-                0,
-                "{ Type: flusher_bench_never_ready }, ",
-            ))
-            .expect("starts");
-        let mut samples = Vec::new();
-        let start = Instant::now();
-        for secs in [1, 5] {
-            while start.elapsed() < Duration::from_secs(secs) {
-                std::thread::sleep(Duration::from_millis(20));
-            }
-            samples.push((
-                secs,
-                FLUSHED.load(Ordering::Relaxed),
-                rss_kib().unwrap_or(0),
-            ));
-        }
-        let report = engine.stop().remove(0);
-        for (secs, flushed, rss) in samples {
-            println!(
-                "never-ready memory {structure}: after {secs} s: {flushed} events through the null flusher, RSS {} KiB above the start",
-                rss.saturating_sub(before)
-            );
-        }
-        println!(
-            "never-ready memory {structure}: dropped for the never-ready flusher: {}",
-            report.flushers[0].dropped
+        let exe = std::env::current_exe().expect("the bench's path");
+        let out = std::process::Command::new(exe)
+            .args(["--bench", "no-criterion-benchmark-has-this-name"])
+            .env(MEMORY_CHILD, structure)
+            .output()
+            .expect("runs the memory child");
+        print!("{}", String::from_utf8_lossy(&out.stdout));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
         );
     }
 }
 
-criterion_group!(benches, throughput, never_ready_memory);
+fn never_ready_child(structure: &str) {
+    FLUSHED.store(0, Ordering::SeqCst);
+    let before = rss_kib().unwrap_or(0);
+    let mut engine = engine();
+    engine
+        .start(pipeline(
+            structure,
+            0,
+            "{ Type: flusher_bench_never_ready }, ",
+        ))
+        .expect("starts");
+    let start = Instant::now();
+    let mut peak = 0;
+    let mut at = Vec::new();
+    while start.elapsed() < Duration::from_secs(5) {
+        std::thread::sleep(Duration::from_millis(50));
+        let rss = rss_kib().unwrap_or(0).saturating_sub(before);
+        peak = peak.max(rss);
+        let secs = start.elapsed().as_secs();
+        if at.last().is_none_or(|(s, _, _)| *s < secs) && secs > 0 {
+            at.push((secs, FLUSHED.load(Ordering::Relaxed), rss));
+        }
+    }
+    let report = engine.stop().remove(0);
+    for (secs, flushed, rss) in at {
+        println!(
+            "never-ready memory {structure}: after {secs} s: {flushed} events through the null flusher, RSS +{rss} KiB"
+        );
+    }
+    println!(
+        "never-ready memory {structure}: peak RSS +{peak} KiB; dropped for the never-ready flusher: {}; flushed by the null one: {} of {} in",
+        report.flushers[0].dropped, report.flushers[1].flushed, report.events_in
+    );
+}
+
+criterion_group!(benches, throughput, interleaved, never_ready_memory);
 criterion_main!(benches);

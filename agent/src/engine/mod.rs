@@ -43,6 +43,8 @@
 //! with the plugin's `type/id`, position and config, counted, and the pipeline goes on; the
 //! data of the panicking call is lost (counted in the report).
 
+#[cfg(feature = "mimalloc")]
+mod alloc;
 mod build;
 mod checkpoint;
 mod common;

@@ -1,7 +1,7 @@
 //! Where inputs put data: a bounded queue that blocks a fast input (back-pressure) and, once
 //! the inputs are stopped, drops (and counts) what a stray input thread still sends.
 
-use crossbeam_channel::{SendTimeoutError, Sender};
+use crossbeam_channel::{SendTimeoutError, Sender, TrySendError};
 use pipeplug::models::PipelineGroupEvents;
 use pipeplug::{GroupSink, LogSink, LogWithContext};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -36,7 +36,23 @@ impl<T> InputSink<T> {
         self.closed.store(true, Ordering::SeqCst);
     }
 
-    fn push(&self, mut item: T, events: u64) {
+    fn push(&self, item: T, events: u64) {
+        if self.closed.load(Ordering::SeqCst) {
+            self.dropped.fetch_add(events, Ordering::Relaxed);
+            return;
+        }
+        // The common case first: room in the queue, so no clock read for a timeout.
+        let mut item = match self.tx.try_send(item) {
+            Ok(()) => {
+                self.accepted.fetch_add(events, Ordering::Relaxed);
+                return;
+            }
+            Err(TrySendError::Full(back)) => back,
+            Err(TrySendError::Disconnected(_)) => {
+                self.dropped.fetch_add(events, Ordering::Relaxed);
+                return;
+            }
+        };
         loop {
             if self.closed.load(Ordering::SeqCst) {
                 self.dropped.fetch_add(events, Ordering::Relaxed);

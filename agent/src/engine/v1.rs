@@ -249,7 +249,8 @@ impl Process {
     /// meanwhile what it queues goes out and its flush runs on time. A log still refused after
     /// two flush intervals is dropped and reported.
     fn add(&mut self, i: usize, log: Log, context: Option<&LogContext>) {
-        let started = Instant::now();
+        // Read the clock only once refused: most logs go in at the first try.
+        let mut refused_since: Option<Instant> = None;
         let mut tries: u64 = 0;
         loop {
             let a = &mut self.aggregators[i];
@@ -273,7 +274,8 @@ impl Process {
                             "aggregator {label} refused a log ({e}); retrying"
                         );
                     }
-                    let give_up = started.elapsed() > a.interval * 2 + ADD_RETRY * 10;
+                    let since = *refused_since.get_or_insert_with(Instant::now);
+                    let give_up = since.elapsed() > a.interval * 2 + ADD_RETRY * 10;
                     if give_up || self.stop.drain_overdue() {
                         tracing::error!(
                             config = %label.config,

@@ -4,6 +4,11 @@
 //! processor collects into a grouped collector: what it does not collect is dropped, as in
 //! iLogtail; then every aggregator records, and gives its result on its interval) → one
 //! bounded queue and thread per flusher.
+//!
+//! A processor's collector is read after each group it processes: what it collects for one
+//! group is merged (equal groups), but groups that came in separately stay apart, as
+//! iLogtail's grouped context keeps them (it groups by the group's identity). Merging
+//! separate groups would also copy every event once more.
 
 use super::build::{Built, V2Plugins};
 use super::common::{self, ProcessCounters, StartEnv, Threads, Timed, MAX_ROUND_GROUPS};
@@ -206,15 +211,23 @@ impl Process {
             if groups.is_empty() {
                 return;
             }
+            // Read after each group (see the module docs).
+            let mut out = Vec::with_capacity(groups.len());
             for g in groups {
                 let n = g.events.len() as u64;
                 let plugin = &mut p.plugin;
                 let c = &*ctx;
-                if guard::call(&p.label, "process", || plugin.process(g, c)).is_none() {
+                let done = guard::call(&p.label, "process", || plugin.process(g, c));
+                let collected = ctx.collector().to_array();
+                if done.is_some() {
+                    out.extend(collected);
+                } else {
+                    // What it collected before panicking goes with the rest of the group:
+                    // the whole group counts as lost.
                     self.counters.panicked.fetch_add(n, Ordering::Relaxed);
                 }
             }
-            groups = ctx.collector().to_array();
+            groups = out;
         }
         let last = self.aggregators.len().saturating_sub(1);
         for i in 0..self.aggregators.len() {
