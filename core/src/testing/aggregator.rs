@@ -1,12 +1,12 @@
 //! [`AggregatorHarness`]: add or record events, then flush or get the result.
 
-use super::base::{common_api, registry_api, Base, Phase};
+use super::base::{common_api, plugin_api, Base, Phase};
 use super::HarnessError;
 use crate::collector::LogContext;
 use crate::models::PipelineGroupEvents;
 use crate::plugin::{Aggregator, AggregatorV1, AggregatorV2};
 use crate::protocol::{Log, LogGroup};
-use crate::{LogGroupQueue, PipelineCollector, PipelineContext};
+use crate::{LogGroupQueue, PipelineContext};
 use std::time::Duration;
 
 /// Drives an aggregator: `init` with a [`MockContext`](super::MockContext) and a
@@ -61,10 +61,8 @@ pub struct AggregatorHarness<P> {
 
 impl<P> std::fmt::Debug for AggregatorHarness<P> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AggregatorHarness")
-            .field("name", &self.base.name)
-            .field("interval", &self.interval)
-            .finish_non_exhaustive()
+        self.base
+            .fmt_debug(f, "AggregatorHarness", &[("interval", &self.interval)])
     }
 }
 
@@ -80,28 +78,10 @@ impl<P: Aggregator> AggregatorHarness<P> {
     }
 }
 
-common_api!(AggregatorHarness, Aggregator);
-registry_api!(
-    AggregatorHarness,
-    Aggregator,
-    Aggregator,
-    from_registry_v1: AggregatorV1,
-    from_registry_v2: AggregatorV2
-);
+common_api!(AggregatorHarness, Aggregator, AggregatorV1, AggregatorV2);
+plugin_api!(AggregatorHarness, Aggregator);
 
 impl<P: Aggregator> AggregatorHarness<P> {
-    /// The plugin.
-    #[must_use]
-    pub fn plugin(&self) -> &P {
-        &self.plugin
-    }
-
-    /// The plugin, mutably.
-    #[must_use]
-    pub fn plugin_mut(&mut self) -> &mut P {
-        &mut self.plugin
-    }
-
     /// Makes the queue given to `init` hold `capacity` groups. Call before `init`.
     #[must_use]
     pub fn with_queue_capacity(mut self, capacity: usize) -> Self {
@@ -233,7 +213,7 @@ impl<P: AggregatorV2> AggregatorHarness<P> {
         group: PipelineGroupEvents,
     ) -> Result<Vec<PipelineGroupEvents>, HarnessError> {
         self.ensure_init()?;
-        let ctx = PipelineContext::new(PipelineCollector::grouped());
+        let ctx = PipelineContext::grouped();
         self.plugin
             .record(group, &ctx)
             .map_err(|e| HarnessError::plugin(&self.base.name, "record", e))?;
@@ -246,7 +226,7 @@ impl<P: AggregatorV2> AggregatorHarness<P> {
     /// `init` or `get_result` failed.
     pub fn get_result_v2(&mut self) -> Result<Vec<PipelineGroupEvents>, HarnessError> {
         self.ensure_init()?;
-        let ctx = PipelineContext::new(PipelineCollector::grouped());
+        let ctx = PipelineContext::grouped();
         self.plugin
             .get_result(&ctx)
             .map_err(|e| HarnessError::plugin(&self.base.name, "get_result", e))?;

@@ -1,11 +1,15 @@
 //! What every harness shares: the mock context, the plugin's name and config, config and
-//! registry lookups, bounded calls.
+//! registry lookups, bounded calls, and the macros that give each harness the same methods.
 
 use super::error::panic_message;
 use super::{HarnessError, MockContext};
-use crate::registry::{self, PluginDescriptor, PluginKind};
-use crate::{BoxError, Context};
+use crate::clock::ThreadHold;
+use crate::registry::{self, Factories, Factory, PluginDescriptor, PluginKind};
+use crate::{BoxError, Clock, Context};
+use crossbeam_channel::Receiver;
+use std::fmt;
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::thread::JoinHandle;
 use std::time::Duration;
 
 /// How long a harness waits, by default, for a plugin method it runs on a thread of its own
@@ -65,6 +69,101 @@ impl Base {
     pub(crate) fn misuse(&self, message: impl Into<String>) -> HarnessError {
         HarnessError::misuse(&self.name, message)
     }
+
+    /// A harness's `Debug`: its type name, the plugin's name, then `fields`.
+    pub(crate) fn fmt_debug(
+        &self,
+        f: &mut fmt::Formatter<'_>,
+        harness: &str,
+        fields: &[(&str, &dyn fmt::Debug)],
+    ) -> fmt::Result {
+        let mut d = f.debug_struct(harness);
+        d.field("name", &self.name);
+        for (name, value) in fields {
+            d.field(name, value);
+        }
+        d.finish_non_exhaustive()
+    }
+
+    /// Runs `f` on `plugin` on a thread of its own and gives both back, if it returns within
+    /// the timeout; a plugin stuck in `f` is abandoned with its thread.
+    pub(crate) fn call_bounded<P, R>(
+        &self,
+        plugin: P,
+        method: &'static str,
+        f: impl FnOnce(&mut P) -> R + Send + 'static,
+    ) -> Result<(P, R), HarnessError>
+    where
+        P: Send + 'static,
+        R: Send + 'static,
+    {
+        let thread = spawn_with_plugin(plugin, &self.name, method, None, f)?;
+        match thread.rx.recv_timeout(self.timeout) {
+            Ok(returned) => {
+                let _ = thread.handle.join();
+                returned.map_err(|message| HarnessError::panicked(&self.name, method, message))
+            }
+            Err(_) => Err(HarnessError::timeout(&self.name, method, self.timeout, "")),
+        }
+    }
+
+    /// What a stop that returned comes to, as the runner sees it: `stop`'s own error, else
+    /// an error when a [`Worker`](crate::Worker) thread started with the mock context is
+    /// still running.
+    pub(crate) fn check_stopped(&self, stopped: Result<(), BoxError>) -> Result<(), HarnessError> {
+        stopped.map_err(|e| HarnessError::plugin(&self.name, "stop", e))?;
+        match self.mock.context().live_threads() {
+            0 => Ok(()),
+            count => Err(HarnessError::ThreadsLeft {
+                plugin: self.name.clone(),
+                count,
+            }),
+        }
+    }
+}
+
+/// What a plugin thread hands back: the plugin and the method's result, or the panic's
+/// message.
+type Returned<P, R> = Result<(P, R), String>;
+
+/// A thread running a plugin method (see [`spawn_with_plugin`]).
+pub(crate) struct PluginThread<P, R> {
+    /// Where the plugin and the method's result arrive.
+    pub(crate) rx: Receiver<Returned<P, R>>,
+    pub(crate) handle: JoinHandle<()>,
+}
+
+/// Runs `f` on `plugin` on a new thread named `{name} {method}`, catching a panic; the
+/// plugin and `f`'s result (or the panic's message) arrive on its `rx`. With a clock,
+/// the thread is one of its participants until it first waits or has handed back.
+pub(crate) fn spawn_with_plugin<P, R>(
+    plugin: P,
+    name: &str,
+    method: &'static str,
+    clock: Option<&Clock>,
+    f: impl FnOnce(&mut P) -> R + Send + 'static,
+) -> Result<PluginThread<P, R>, HarnessError>
+where
+    P: Send + 'static,
+    R: Send + 'static,
+{
+    let thread_name = format!("{name} {method}");
+    let hold = clock.and_then(|c| c.hold_new_thread(&thread_name));
+    let (tx, rx) = crossbeam_channel::bounded(1);
+    let spawned = std::thread::Builder::new()
+        .name(thread_name)
+        .spawn(move || {
+            // Dropped last: the clock waits for this thread until it has handed back.
+            let _hold = hold.map(ThreadHold::enter);
+            let mut plugin = plugin;
+            let out = catch_unwind(AssertUnwindSafe(|| f(&mut plugin)));
+            let _ = tx.send(match out {
+                Ok(r) => Ok((plugin, r)),
+                Err(p) => Err(panic_message(&*p)),
+            });
+        });
+    let handle = spawned.map_err(|e| HarnessError::plugin(name, method, e.into()))?;
+    Ok(PluginThread { rx, handle })
 }
 
 /// The last path segment of `T`'s type name: the name of a harness built from a value.
@@ -90,67 +189,46 @@ pub(crate) fn parse_config_text(
     })
 }
 
+/// Reads a JSON text.
+pub(crate) fn parse_json(plugin: &str, text: &str) -> Result<serde_json::Value, HarnessError> {
+    serde_json::from_str(text).map_err(|e| HarnessError::ConfigText {
+        plugin: plugin.to_owned(),
+        format: "JSON",
+        reason: e.to_string(),
+    })
+}
+
 /// The registered plugin of `kind` called `name`.
-pub(crate) fn descriptor(
-    kind: PluginKind,
-    name: &str,
-) -> Result<&'static PluginDescriptor, HarnessError> {
+fn descriptor(kind: PluginKind, name: &str) -> Result<&'static PluginDescriptor, HarnessError> {
     let reg = registry::global().map_err(crate::LookupError::from)?;
     Ok(reg.lookup(kind, name)?.0)
 }
 
-/// Runs `f` on `plugin` on a thread of its own and gives both back, if it returns within
-/// `timeout`; a plugin stuck in `f` is abandoned with its thread.
-pub(crate) fn call_bounded<P, R>(
-    plugin: P,
+/// The registered plugin of `kind` called `name`, built from `config` (a JSON or YAML text,
+/// empty for every default) by the factory `pick` takes from its factories; and the base of
+/// its harness, named as registered, with that config.
+pub(crate) fn registered<T: 'static>(
+    kind: PluginKind,
     name: &str,
-    method: &'static str,
-    timeout: Duration,
-    f: impl FnOnce(&mut P) -> R + Send + 'static,
-) -> Result<(P, R), HarnessError>
-where
-    P: Send + 'static,
-    R: Send + 'static,
-{
-    let (tx, rx) = crossbeam_channel::bounded(1);
-    let spawned = std::thread::Builder::new()
-        .name(format!("{name} {method}"))
-        .spawn(move || {
-            let mut plugin = plugin;
-            let out = catch_unwind(AssertUnwindSafe(|| f(&mut plugin)));
-            let _ = tx.send(match out {
-                Ok(r) => Ok((plugin, r)),
-                Err(p) => Err(panic_message(&*p)),
-            });
-        });
-    let handle = spawned.map_err(|e| HarnessError::plugin(name, method, e.into()))?;
-    match rx.recv_timeout(timeout) {
-        Ok(Ok(back)) => {
-            let _ = handle.join();
-            Ok(back)
-        }
-        Ok(Err(message)) => {
-            let _ = handle.join();
-            Err(HarnessError::Panicked {
-                plugin: name.to_owned(),
-                method,
-                message,
-            })
-        }
-        Err(_) => Err(HarnessError::Timeout {
-            plugin: name.to_owned(),
-            method,
-            waited: timeout,
-            hint: "",
-        }),
-    }
+    config: &str,
+    pick: impl FnOnce(&Factories) -> Option<Factory<T>>,
+) -> Result<(Base, T), HarnessError> {
+    let d = descriptor(kind, name)?;
+    let config = parse_config_text(name, config)?;
+    let Some(factory) = pick(&d.factories) else {
+        return Err(HarnessError::misuse(name, "registered under another kind"));
+    };
+    let plugin = factory(&config)?;
+    Ok((Base::new(d.name.to_owned(), config), plugin))
 }
 
-/// The constructors and accessors every harness has. `$kind` is the registry kind, `$base`
-/// the plugin's base trait; the harness type has fields `base: Base` and implements
+/// The constructors and accessors every harness has, but an extension's (which is built
+/// around a shared handle): `base_api!`, `config_api!`, `registry_api!`, `new` and
+/// `advance`. `$base` is the plugin's base trait and the registry kind, `$v1`/`$v2` its
+/// interfaces; the harness type has a field `base: Base` and implements
 /// `fn assemble(base: Base, plugin: P) -> Self`.
 macro_rules! common_api {
-    ($harness:ident, $base:ident) => {
+    ($harness:ident, $base:ident, $v1:ident, $v2:ident) => {
         impl<P: $base> $harness<P> {
             /// A harness for `plugin`, with a fresh [`MockContext`](crate::testing::MockContext).
             /// The plugin is named after its type until [`named`](Self::named).
@@ -162,6 +240,25 @@ macro_rules! common_api {
                 )
             }
 
+            /// Moves virtual time forward by `by`, firing every ticker on the way and waiting
+            /// for what the plugin does on each tick (see
+            /// [`VirtualClock::advance`](crate::VirtualClock::advance)).
+            pub fn advance(&self, by: ::std::time::Duration) {
+                self.base.mock.advance(by);
+            }
+        }
+
+        crate::testing::base::base_api!($harness, [$base]);
+        crate::testing::base::config_api!($harness, $base);
+        crate::testing::base::registry_api!($harness, $base, $v1, $v2);
+    };
+}
+pub(crate) use common_api;
+
+/// The accessors of the harness's `Base`, for `impl<P: $bound> $harness<P>`.
+macro_rules! base_api {
+    ($harness:ident, [$($bound:tt)*]) => {
+        impl<P: $($bound)*> $harness<P> {
             /// Names the plugin (in its context's logger and in error messages).
             #[must_use]
             pub fn named(mut self, name: impl Into<String>) -> Self {
@@ -201,15 +298,15 @@ macro_rules! common_api {
             pub fn context(&self) -> crate::Context {
                 self.base.plugin_context()
             }
-
-            /// Moves virtual time forward by `by`, firing every ticker on the way and waiting
-            /// for what the plugin does on each tick (see
-            /// [`VirtualClock::advance`](crate::VirtualClock::advance)).
-            pub fn advance(&self, by: ::std::time::Duration) {
-                self.base.mock.advance(by);
-            }
         }
+    };
+}
+pub(crate) use base_api;
 
+/// The constructors from a config: `from_config`, `from_json`, `from_yaml`, for a harness
+/// with `fn new(plugin: P) -> Self`.
+macro_rules! config_api {
+    ($harness:ident, $base:ident) => {
         impl<P: $base + crate::config::PluginConfig> $harness<P> {
             /// A harness for the plugin decoded from `config` (`null` means every default).
             ///
@@ -245,60 +342,106 @@ macro_rules! common_api {
         }
     };
 }
-pub(crate) use common_api;
+pub(crate) use config_api;
 
-/// Reads a JSON text.
-pub(crate) fn parse_json(plugin: &str, text: &str) -> Result<serde_json::Value, HarnessError> {
-    serde_json::from_str(text).map_err(|e| HarnessError::ConfigText {
-        plugin: plugin.to_owned(),
-        format: "JSON",
-        reason: e.to_string(),
-    })
-}
+/// `plugin` and `plugin_mut`, for a harness that keeps the plugin in a field `plugin: P`.
+macro_rules! plugin_api {
+    ($harness:ident, $base:ident) => {
+        impl<P: $base> $harness<P> {
+            /// The plugin.
+            #[must_use]
+            pub fn plugin(&self) -> &P {
+                &self.plugin
+            }
 
-/// The registry constructors of a harness: `$v1`/`$v2` name the constructors, `$t1`/`$t2`
-/// the traits, `$variant` the [`Factories`](crate::registry::Factories) variant.
-macro_rules! registry_api {
-    ($harness:ident, $kind:ident, $variant:ident, $v1:ident: $t1:ident, $v2:ident: $t2:ident) => {
-        impl $harness<Box<dyn $t1>> {
-            /// A harness for the registered plugin `name`, built through its V1 factory from
-            /// `config`, a JSON or YAML text (empty means every default).
-            ///
-            /// # Errors
-            /// Not registered, or the config does not decode.
-            pub fn $v1(name: &str, config: &str) -> Result<Self, crate::testing::HarnessError> {
-                let d = crate::testing::base::descriptor(crate::registry::PluginKind::$kind, name)?;
-                let config = crate::testing::base::parse_config_text(name, config)?;
-                let crate::registry::Factories::$variant { v1, .. } = d.factories else {
-                    return Err(crate::testing::HarnessError::misuse(
-                        name,
-                        "registered under another kind",
-                    ));
-                };
-                let mut h = Self::new(v1(&config)?).named(d.name);
-                h.base.config = config;
-                Ok(h)
+            /// The plugin, mutably.
+            #[must_use]
+            pub fn plugin_mut(&mut self) -> &mut P {
+                &mut self.plugin
             }
         }
+    };
+}
+pub(crate) use plugin_api;
 
-        impl $harness<Box<dyn $t2>> {
-            /// A harness for the registered plugin `name`, built through its V2 factory from
-            /// `config`, a JSON or YAML text (empty means every default).
+/// What an input emitted, for a harness that records it in a field `capture: Capture`.
+macro_rules! output_api {
+    ($harness:ident, $base:ident) => {
+        impl<P: $base> $harness<P> {
+            /// Everything emitted so far.
+            #[must_use]
+            pub fn output(&self) -> crate::testing::Emitted {
+                self.capture.emitted()
+            }
+
+            /// Everything emitted so far, forgetting it (the next `output` starts empty).
+            #[must_use]
+            pub fn take_output(&mut self) -> crate::testing::Emitted {
+                self.capture.take()
+            }
+
+            /// Everything emitted so far as V1 logs (see
+            /// [`Emitted::logs`](crate::testing::Emitted::logs)).
+            #[must_use]
+            pub fn logs(&self) -> Vec<crate::protocol::Log> {
+                self.capture.emitted().logs()
+            }
+
+            /// Everything emitted so far as V2 groups (see
+            /// [`Emitted::groups`](crate::testing::Emitted::groups)).
+            #[must_use]
+            pub fn groups(&self) -> Vec<crate::models::PipelineGroupEvents> {
+                self.capture.emitted().groups()
+            }
+
+            /// Everything emitted so far as V2 events (see
+            /// [`Emitted::events`](crate::testing::Emitted::events)).
+            #[must_use]
+            pub fn events(&self) -> Vec<crate::models::PipelineEvent> {
+                self.capture.emitted().events()
+            }
+
+            /// The V2 metric events emitted so far.
+            #[must_use]
+            pub fn metrics(&self) -> Vec<crate::models::Metric> {
+                self.capture.emitted().metrics()
+            }
+        }
+    };
+}
+pub(crate) use output_api;
+
+/// The registry constructors of a harness, `from_registry_v1` and `from_registry_v2`, for
+/// boxed `$v1`/`$v2` plugins; `$kind` is the `PluginKind` and `Factories` variant. The
+/// harness implements `fn assemble(base: Base, plugin: P) -> Self`.
+macro_rules! registry_api {
+    ($harness:ident, $kind:ident, $v1:ident, $v2:ident) => {
+        crate::testing::base::registry_api!(@one $harness, $kind, from_registry_v1: $v1, v1, "V1");
+        crate::testing::base::registry_api!(@one $harness, $kind, from_registry_v2: $v2, v2, "V2");
+    };
+    (@one $harness:ident, $kind:ident, $ctor:ident: $trait:ident,
+        $factory:ident, $version:literal) => {
+        impl $harness<Box<dyn $trait>> {
+            #[doc = concat!(
+                "A harness for the registered plugin `name`, built through its ",
+                $version,
+                " factory"
+            )]
+            /// from `config`, a JSON or YAML text (empty means every default).
             ///
             /// # Errors
             /// Not registered, or the config does not decode.
-            pub fn $v2(name: &str, config: &str) -> Result<Self, crate::testing::HarnessError> {
-                let d = crate::testing::base::descriptor(crate::registry::PluginKind::$kind, name)?;
-                let config = crate::testing::base::parse_config_text(name, config)?;
-                let crate::registry::Factories::$variant { v2, .. } = d.factories else {
-                    return Err(crate::testing::HarnessError::misuse(
-                        name,
-                        "registered under another kind",
-                    ));
-                };
-                let mut h = Self::new(v2(&config)?).named(d.name);
-                h.base.config = config;
-                Ok(h)
+            pub fn $ctor(name: &str, config: &str) -> Result<Self, crate::testing::HarnessError> {
+                let (base, plugin) = crate::testing::base::registered(
+                    crate::registry::PluginKind::$kind,
+                    name,
+                    config,
+                    |factories| match factories {
+                        crate::registry::Factories::$kind { $factory, .. } => Some(*$factory),
+                        _ => None,
+                    },
+                )?;
+                Ok(Self::assemble(base, plugin))
             }
         }
     };

@@ -88,6 +88,28 @@ impl HarnessError {
         }
     }
 
+    pub(crate) fn panicked(plugin: &str, method: &'static str, message: String) -> Self {
+        Self::Panicked {
+            plugin: plugin.to_owned(),
+            method,
+            message,
+        }
+    }
+
+    pub(crate) fn timeout(
+        plugin: &str,
+        method: &'static str,
+        waited: Duration,
+        hint: &'static str,
+    ) -> Self {
+        Self::Timeout {
+            plugin: plugin.to_owned(),
+            method,
+            waited,
+            hint,
+        }
+    }
+
     pub(crate) fn misuse(plugin: &str, message: impl Into<String>) -> Self {
         Self::Misuse {
             plugin: plugin.to_owned(),

@@ -1,12 +1,12 @@
 //! [`FlusherHarness`]: feed a flusher groups, drive `is_ready` and `set_urgent`, stop it.
 
-use super::base::{call_bounded, common_api, registry_api, Base, Phase};
+use super::base::{common_api, Base, Phase};
 use super::HarnessError;
 use crate::convert;
 use crate::models::PipelineGroupEvents;
 use crate::plugin::{Flusher, FlusherV1, FlusherV2};
 use crate::protocol::LogGroup;
-use crate::{PipelineCollector, PipelineContext};
+use crate::PipelineContext;
 
 /// One batch handed to a flusher, in both forms, and how it went.
 #[derive(Debug, Clone, PartialEq)]
@@ -72,10 +72,11 @@ pub struct FlusherHarness<P> {
 
 impl<P> std::fmt::Debug for FlusherHarness<P> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("FlusherHarness")
-            .field("name", &self.base.name)
-            .field("deliveries", &self.deliveries.len())
-            .finish_non_exhaustive()
+        self.base.fmt_debug(
+            f,
+            "FlusherHarness",
+            &[("deliveries", &self.deliveries.len())],
+        )
     }
 }
 
@@ -89,14 +90,7 @@ impl<P: Flusher> FlusherHarness<P> {
     }
 }
 
-common_api!(FlusherHarness, Flusher);
-registry_api!(
-    FlusherHarness,
-    Flusher,
-    Flusher,
-    from_registry_v1: FlusherV1,
-    from_registry_v2: FlusherV2
-);
+common_api!(FlusherHarness, Flusher, FlusherV1, FlusherV2);
 
 impl<P: Flusher> FlusherHarness<P> {
     /// The plugin.
@@ -222,22 +216,9 @@ impl<P: Flusher> FlusherHarness<P> {
         let Some(plugin) = self.plugin.take() else {
             return Err(self.base.misuse(self.lost()));
         };
-        let (plugin, stopped) = call_bounded(
-            plugin,
-            &self.base.name,
-            "stop",
-            self.base.timeout,
-            Flusher::stop,
-        )?;
+        let (plugin, stopped) = self.base.call_bounded(plugin, "stop", Flusher::stop)?;
         self.plugin = Some(plugin);
-        stopped.map_err(|e| HarnessError::plugin(&self.base.name, "stop", e))?;
-        match self.base.mock.context().live_threads() {
-            0 => Ok(()),
-            count => Err(HarnessError::ThreadsLeft {
-                plugin: self.base.name.clone(),
-                count,
-            }),
-        }
+        self.base.check_stopped(stopped)
     }
 }
 
@@ -267,7 +248,7 @@ impl<P: FlusherV2> FlusherHarness<P> {
     /// `init` or `export` failed (the batch is recorded either way).
     pub fn export_v2(&mut self, groups: Vec<PipelineGroupEvents>) -> Result<(), HarnessError> {
         let v1 = groups.iter().map(convert::group_to_v1).collect();
-        let ctx = PipelineContext::new(PipelineCollector::noop());
+        let ctx = PipelineContext::noop();
         let result = self.ensure_init()?.export(groups.clone(), &ctx);
         self.record("export", v1, groups, result)
     }

@@ -1,10 +1,8 @@
 //! [`MetricInputHarness`]: run a metric input's collection rounds and read what it emitted.
 
-use super::base::{common_api, registry_api, Base, Phase};
+use super::base::{common_api, output_api, plugin_api, Base, Phase};
 use super::{Capture, Emitted, HarnessError};
-use crate::models::{Metric, PipelineEvent, PipelineGroupEvents};
 use crate::plugin::{MetricInput, MetricInputV1, MetricInputV2};
-use crate::protocol::Log;
 use std::time::Duration;
 
 /// Drives a metric input as the runner does: `init`, then a collection round every interval,
@@ -64,10 +62,8 @@ pub struct MetricInputHarness<P> {
 
 impl<P> std::fmt::Debug for MetricInputHarness<P> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("MetricInputHarness")
-            .field("name", &self.base.name)
-            .field("interval", &self.interval)
-            .finish_non_exhaustive()
+        self.base
+            .fmt_debug(f, "MetricInputHarness", &[("interval", &self.interval)])
     }
 }
 
@@ -82,14 +78,14 @@ impl<P: MetricInput> MetricInputHarness<P> {
     }
 }
 
-common_api!(MetricInputHarness, MetricInput);
-registry_api!(
+common_api!(
     MetricInputHarness,
     MetricInput,
-    MetricInput,
-    from_registry_v1: MetricInputV1,
-    from_registry_v2: MetricInputV2
+    MetricInputV1,
+    MetricInputV2
 );
+plugin_api!(MetricInputHarness, MetricInput);
+output_api!(MetricInputHarness, MetricInput);
 
 /// The config's `IntervalMs`, matched case-insensitively as the host does.
 fn config_interval_ms(config: &serde_json::Value) -> Option<u64> {
@@ -101,18 +97,6 @@ fn config_interval_ms(config: &serde_json::Value) -> Option<u64> {
 }
 
 impl<P: MetricInput> MetricInputHarness<P> {
-    /// The plugin.
-    #[must_use]
-    pub fn plugin(&self) -> &P {
-        &self.plugin
-    }
-
-    /// The plugin, mutably.
-    #[must_use]
-    pub fn plugin_mut(&mut self) -> &mut P {
-        &mut self.plugin
-    }
-
     /// Calls `init` with the mock context; returns the interval the rounds use (see the type's
     /// docs). Runs by itself on the first round when not called.
     ///
@@ -161,42 +145,6 @@ impl<P: MetricInput> MetricInputHarness<P> {
             self.base.mock.advance(interval);
         }
         Ok(self.capture.since(before))
-    }
-
-    /// Everything emitted so far.
-    #[must_use]
-    pub fn output(&self) -> Emitted {
-        self.capture.emitted()
-    }
-
-    /// Everything emitted so far, forgetting it.
-    #[must_use]
-    pub fn take_output(&mut self) -> Emitted {
-        self.capture.take()
-    }
-
-    /// Everything emitted so far as V1 logs (see [`Emitted::logs`]).
-    #[must_use]
-    pub fn logs(&self) -> Vec<Log> {
-        self.capture.emitted().logs()
-    }
-
-    /// Everything emitted so far as V2 groups (see [`Emitted::groups`]).
-    #[must_use]
-    pub fn groups(&self) -> Vec<PipelineGroupEvents> {
-        self.capture.emitted().groups()
-    }
-
-    /// Everything emitted so far as V2 events (see [`Emitted::events`]).
-    #[must_use]
-    pub fn events(&self) -> Vec<PipelineEvent> {
-        self.capture.emitted().events()
-    }
-
-    /// The V2 metric events emitted so far.
-    #[must_use]
-    pub fn metrics(&self) -> Vec<Metric> {
-        self.capture.emitted().metrics()
     }
 }
 

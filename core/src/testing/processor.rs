@@ -1,11 +1,11 @@
 //! [`ProcessorHarness`]: feed a processor V1 logs or V2 groups, get what it passes on.
 
-use super::base::{common_api, registry_api, Base, Phase};
+use super::base::{common_api, plugin_api, Base, Phase};
 use super::HarnessError;
 use crate::models::{GroupInfo, PipelineEvent, PipelineGroupEvents};
 use crate::plugin::{Processor, ProcessorV1, ProcessorV2};
 use crate::protocol::Log;
-use crate::{PipelineCollector, PipelineContext};
+use crate::PipelineContext;
 
 /// Drives a processor: `init` with a [`MockContext`](super::MockContext), then batches in,
 /// batches out.
@@ -55,9 +55,7 @@ pub struct ProcessorHarness<P> {
 
 impl<P> std::fmt::Debug for ProcessorHarness<P> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ProcessorHarness")
-            .field("name", &self.base.name)
-            .finish_non_exhaustive()
+        self.base.fmt_debug(f, "ProcessorHarness", &[])
     }
 }
 
@@ -67,28 +65,10 @@ impl<P: Processor> ProcessorHarness<P> {
     }
 }
 
-common_api!(ProcessorHarness, Processor);
-registry_api!(
-    ProcessorHarness,
-    Processor,
-    Processor,
-    from_registry_v1: ProcessorV1,
-    from_registry_v2: ProcessorV2
-);
+common_api!(ProcessorHarness, Processor, ProcessorV1, ProcessorV2);
+plugin_api!(ProcessorHarness, Processor);
 
 impl<P: Processor> ProcessorHarness<P> {
-    /// The plugin.
-    #[must_use]
-    pub fn plugin(&self) -> &P {
-        &self.plugin
-    }
-
-    /// The plugin, mutably.
-    #[must_use]
-    pub fn plugin_mut(&mut self) -> &mut P {
-        &mut self.plugin
-    }
-
     /// Calls `init` with the mock context. Runs by itself before the first batch when not
     /// called.
     ///
@@ -133,7 +113,7 @@ impl<P: ProcessorV2> ProcessorHarness<P> {
         group: PipelineGroupEvents,
     ) -> Result<Vec<PipelineGroupEvents>, HarnessError> {
         self.ensure_init()?;
-        let ctx = PipelineContext::new(PipelineCollector::grouped());
+        let ctx = PipelineContext::grouped();
         self.plugin.process(group, &ctx);
         Ok(ctx.collector().to_array())
     }

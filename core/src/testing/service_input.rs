@@ -1,29 +1,19 @@
 //! [`ServiceInputHarness`]: start a service input, advance time, stop it, read what it
 //! emitted.
 
-use super::base::{common_api, registry_api, Base, Phase};
-use super::error::panic_message;
-use super::{Capture, Emitted, HarnessError};
-use crate::clock::ThreadHold;
-use crate::models::{PipelineEvent, PipelineGroupEvents};
+use super::base::{common_api, output_api, spawn_with_plugin, Base, Phase, PluginThread};
+use super::{Capture, HarnessError};
 use crate::plugin::{ServiceInput, ServiceInputV1, ServiceInputV2};
-use crate::protocol::Log;
 use crate::BoxError;
-use crossbeam_channel::{Receiver, RecvTimeoutError, TryRecvError};
-use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::thread::JoinHandle;
+use crossbeam_channel::{RecvTimeoutError, TryRecvError};
 use std::time::Duration;
-
-/// What the start thread hands back: the plugin and `start`'s result, or a panic message.
-type Returned<P> = Result<(P, Result<(), BoxError>), String>;
 
 /// The plugin, or the thread that has it while `start` runs.
 enum Slot<P> {
     Here(P),
     Starting {
         method: &'static str,
-        rx: Receiver<Returned<P>>,
-        handle: JoinHandle<()>,
+        thread: PluginThread<P, Result<(), BoxError>>,
     },
     Lost,
 }
@@ -104,10 +94,8 @@ pub struct ServiceInputHarness<P> {
 
 impl<P> std::fmt::Debug for ServiceInputHarness<P> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ServiceInputHarness")
-            .field("name", &self.base.name)
-            .field("phase", &self.base.phase)
-            .finish_non_exhaustive()
+        self.base
+            .fmt_debug(f, "ServiceInputHarness", &[("phase", &self.base.phase)])
     }
 }
 
@@ -121,14 +109,13 @@ impl<P: ServiceInput> ServiceInputHarness<P> {
     }
 }
 
-common_api!(ServiceInputHarness, ServiceInput);
-registry_api!(
+common_api!(
     ServiceInputHarness,
     ServiceInput,
-    ServiceInput,
-    from_registry_v1: ServiceInputV1,
-    from_registry_v2: ServiceInputV2
+    ServiceInputV1,
+    ServiceInputV2
 );
+output_api!(ServiceInputHarness, ServiceInput);
 
 impl<P: ServiceInput> ServiceInputHarness<P> {
     /// The plugin, when no `start` is running with it.
@@ -207,42 +194,6 @@ impl<P: ServiceInput> ServiceInputHarness<P> {
         Ok(())
     }
 
-    /// Everything emitted so far.
-    #[must_use]
-    pub fn output(&self) -> Emitted {
-        self.capture.emitted()
-    }
-
-    /// Everything emitted so far, forgetting it (the next `output` starts empty).
-    #[must_use]
-    pub fn take_output(&mut self) -> Emitted {
-        self.capture.take()
-    }
-
-    /// Everything emitted so far as V1 logs (see [`Emitted::logs`]).
-    #[must_use]
-    pub fn logs(&self) -> Vec<Log> {
-        self.capture.emitted().logs()
-    }
-
-    /// Everything emitted so far as V2 groups (see [`Emitted::groups`]).
-    #[must_use]
-    pub fn groups(&self) -> Vec<PipelineGroupEvents> {
-        self.capture.emitted().groups()
-    }
-
-    /// Everything emitted so far as V2 events (see [`Emitted::events`]).
-    #[must_use]
-    pub fn events(&self) -> Vec<PipelineEvent> {
-        self.capture.emitted().events()
-    }
-
-    /// The V2 metric events emitted so far.
-    #[must_use]
-    pub fn metrics(&self) -> Vec<crate::models::Metric> {
-        self.capture.emitted().metrics()
-    }
-
     /// Waits until the plugin is idle: every thread it started through a
     /// [`Worker`](crate::Worker) is blocked on the clock or its stop signal (bounded in real
     /// time). `start_*` and `advance` do this by themselves.
@@ -269,73 +220,48 @@ impl<P: ServiceInput> ServiceInputHarness<P> {
                 .misuse(format!("{method} called while the plugin is away")));
         };
         self.base.phase = Phase::Started;
-        let name = &self.base.name;
-        let thread_name = format!("{name} {method}");
-        let hold = self
-            .base
-            .mock
-            .context()
-            .clock()
-            .hold_new_thread(&thread_name);
-        let (tx, rx) = crossbeam_channel::bounded(1);
-        let spawned = std::thread::Builder::new()
-            .name(thread_name)
-            .spawn(move || {
-                // Dropped last: the clock waits for this thread until it has handed back.
-                let _hold = hold.map(ThreadHold::enter);
-                let mut plugin = plugin;
-                let out = catch_unwind(AssertUnwindSafe(|| f(&mut plugin)));
-                let _ = tx.send(match out {
-                    Ok(r) => Ok((plugin, r)),
-                    Err(p) => Err(panic_message(&*p)),
-                });
-            });
-        let handle = spawned.map_err(|e| HarnessError::plugin(name, method, e.into()))?;
-        self.slot = Slot::Starting { method, rx, handle };
+        let clock = self.base.mock.context().clock();
+        let thread = spawn_with_plugin(plugin, &self.base.name, method, Some(clock), f)?;
+        self.slot = Slot::Starting { method, thread };
         self.settle();
         self.collect_start(None)
     }
 
     /// Takes `start`'s result back if it returned (waiting up to `wait` for it).
     fn collect_start(&mut self, wait: Option<Duration>) -> Result<(), HarnessError> {
-        let Slot::Starting { method, rx, .. } = &self.slot else {
+        let Slot::Starting { method, thread } = &self.slot else {
             return Ok(());
         };
         let method = *method;
         let returned = match wait {
-            None => match rx.try_recv() {
+            None => match thread.rx.try_recv() {
                 Ok(r) => r,
                 Err(TryRecvError::Empty) => return Ok(()),
                 Err(TryRecvError::Disconnected) => Err("the start thread ended".to_owned()),
             },
-            Some(timeout) => match rx.recv_timeout(timeout) {
+            Some(timeout) => match thread.rx.recv_timeout(timeout) {
                 Ok(r) => r,
                 Err(RecvTimeoutError::Timeout) => {
                     self.slot = Slot::Lost;
-                    return Err(HarnessError::Timeout {
-                        plugin: self.base.name.clone(),
+                    return Err(HarnessError::timeout(
+                        &self.base.name,
                         method,
-                        waited: timeout,
-                        hint: " after ctx.stopping() fired; a blocking start must return once \
-                               it fires",
-                    });
+                        timeout,
+                        " after ctx.stopping() fired; a blocking start must return once it fires",
+                    ));
                 }
                 Err(RecvTimeoutError::Disconnected) => Err("the start thread ended".to_owned()),
             },
         };
-        if let Slot::Starting { handle, .. } = std::mem::replace(&mut self.slot, Slot::Lost) {
-            let _ = handle.join();
+        if let Slot::Starting { thread, .. } = std::mem::replace(&mut self.slot, Slot::Lost) {
+            let _ = thread.handle.join();
         }
         match returned {
             Ok((plugin, result)) => {
                 self.slot = Slot::Here(plugin);
                 result.map_err(|e| HarnessError::plugin(&self.base.name, method, e))
             }
-            Err(message) => Err(HarnessError::Panicked {
-                plugin: self.base.name.clone(),
-                method,
-                message,
-            }),
+            Err(message) => Err(HarnessError::panicked(&self.base.name, method, message)),
         }
     }
 
@@ -359,23 +285,10 @@ impl<P: ServiceInput> ServiceInputHarness<P> {
             // `start` panicked or overstayed: nothing to stop.
             return start_result;
         };
-        let (plugin, stopped) = super::base::call_bounded(
-            plugin,
-            &self.base.name,
-            "stop",
-            self.base.timeout,
-            ServiceInput::stop,
-        )?;
+        let (plugin, stopped) = self.base.call_bounded(plugin, "stop", ServiceInput::stop)?;
         self.slot = Slot::Here(plugin);
         start_result?;
-        stopped.map_err(|e| HarnessError::plugin(&self.base.name, "stop", e))?;
-        match self.base.mock.context().live_threads() {
-            0 => Ok(()),
-            count => Err(HarnessError::ThreadsLeft {
-                plugin: self.base.name.clone(),
-                count,
-            }),
-        }
+        self.base.check_stopped(stopped)
     }
 }
 
@@ -411,8 +324,8 @@ impl<P> Drop for ServiceInputHarness<P> {
     fn drop(&mut self) {
         if self.base.phase == Phase::Started {
             self.base.mock.context().stopping().signal();
-            if let Slot::Starting { rx, .. } = &self.slot {
-                let _ = rx.recv_timeout(self.base.timeout);
+            if let Slot::Starting { thread, .. } = &self.slot {
+                let _ = thread.rx.recv_timeout(self.base.timeout);
             }
         }
     }
