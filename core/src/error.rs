@@ -86,7 +86,7 @@ impl fmt::Display for ConfigProblem {
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum ConfigProblemKind {
     /// A key the plugin does not have.
-    #[error("unknown key{}; accepted keys: {}", closest.as_ref().map(|c| format!(", did you mean `{c}`?")).unwrap_or_default(), if accepted.is_empty() { "none".to_owned() } else { accepted.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ") })]
+    #[error("{}", ConfigProblemKind::unknown_key_message(accepted, closest.as_deref()))]
     UnknownKey {
         /// Every key the plugin accepts.
         accepted: Vec<String>,
@@ -116,6 +116,56 @@ pub enum ConfigProblemKind {
     /// A check of the plugin's own failed.
     #[error("{0}")]
     Custom(String),
+}
+
+impl ConfigProblemKind {
+    /// The message of [`UnknownKey`](Self::UnknownKey) for `accepted` and `closest`, for a
+    /// host that checks keys of its own (the agent's pipeline files) and says it in the same
+    /// words.
+    ///
+    /// ```
+    /// use pipeplug::ConfigProblemKind;
+    /// let accepted = ["interval".to_owned(), "timeout".to_owned()];
+    /// assert_eq!(
+    ///     ConfigProblemKind::unknown_key_message(&accepted, Some("interval")).to_string(),
+    ///     "unknown key, did you mean `interval`?; accepted keys: `interval`, `timeout`"
+    /// );
+    /// assert_eq!(
+    ///     ConfigProblemKind::unknown_key_message(&[], None).to_string(),
+    ///     "unknown key; accepted keys: none"
+    /// );
+    /// ```
+    pub fn unknown_key_message<'a>(
+        accepted: &'a [String],
+        closest: Option<&'a str>,
+    ) -> impl fmt::Display + 'a {
+        UnknownKeyMessage { accepted, closest }
+    }
+}
+
+struct UnknownKeyMessage<'a> {
+    accepted: &'a [String],
+    closest: Option<&'a str>,
+}
+
+impl fmt::Display for UnknownKeyMessage<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("unknown key")?;
+        if let Some(c) = self.closest {
+            write!(f, ", did you mean `{c}`?")?;
+        }
+        f.write_str("; accepted keys: ")?;
+        if self.accepted.is_empty() {
+            return f.write_str("none");
+        }
+        for (i, k) in self.accepted.iter().enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            write!(f, "`{k}`")?;
+        }
+        Ok(())
+    }
 }
 
 /// A broken plugin registry: two plugins of one kind share a name.

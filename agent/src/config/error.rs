@@ -55,7 +55,7 @@ pub enum Problem {
         found: String,
     },
     /// A key that is not accepted here.
-    #[error("unknown key{}; accepted keys: {}", closest.as_ref().map(|c| format!(", did you mean `{c}`?")).unwrap_or_default(), accepted.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", "))]
+    #[error("{}", pipeplug::ConfigProblemKind::unknown_key_message(accepted, closest.as_deref()))]
     UnknownKey {
         /// Every accepted key.
         accepted: Vec<String>,
