@@ -379,33 +379,32 @@ macro_rules! output_api {
             pub fn take_output(&mut self) -> crate::testing::Emitted {
                 self.capture.take()
             }
+        }
 
+        crate::testing::base::output_api!(@views $harness, $base,
             /// Everything emitted so far as V1 logs (see
             /// [`Emitted::logs`](crate::testing::Emitted::logs)).
-            #[must_use]
-            pub fn logs(&self) -> Vec<crate::protocol::Log> {
-                self.capture.emitted().logs()
-            }
-
+            logs: crate::protocol::Log,
             /// Everything emitted so far as V2 groups (see
             /// [`Emitted::groups`](crate::testing::Emitted::groups)).
-            #[must_use]
-            pub fn groups(&self) -> Vec<crate::models::PipelineGroupEvents> {
-                self.capture.emitted().groups()
-            }
-
+            groups: crate::models::PipelineGroupEvents,
             /// Everything emitted so far as V2 events (see
             /// [`Emitted::events`](crate::testing::Emitted::events)).
-            #[must_use]
-            pub fn events(&self) -> Vec<crate::models::PipelineEvent> {
-                self.capture.emitted().events()
-            }
-
+            events: crate::models::PipelineEvent,
             /// The V2 metric events emitted so far.
-            #[must_use]
-            pub fn metrics(&self) -> Vec<crate::models::Metric> {
-                self.capture.emitted().metrics()
-            }
+            metrics: crate::models::Metric,
+        );
+    };
+    // Each view of `Emitted` as a method of the same name.
+    (@views $harness:ident, $base:ident, $($(#[$doc:meta])* $view:ident: $item:ty,)*) => {
+        impl<P: $base> $harness<P> {
+            $(
+                $(#[$doc])*
+                #[must_use]
+                pub fn $view(&self) -> Vec<$item> {
+                    self.capture.emitted().$view()
+                }
+            )*
         }
     };
 }
