@@ -7,6 +7,8 @@
 //! - `service_checkpoint`: counts its runs in a checkpoint and emits `run = <n>` once;
 //! - `processor_tag`: adds `Key: Value` to every event;
 //! - `processor_panic`: panics on a batch holding an event with `boom`;
+//! - `aggregator_refusing` (V1): refuses every `RefuseEvery`th `add` (the runner retries
+//!   the log), keeps the others in one group until its flush;
 //! - `flusher_never_ready`: never ready;
 //! - `flusher_lines`: prints each event's contents as one `k=v k=v` line on stdout;
 //! - `flusher_count`: a null flusher that counts the events it gets under its `Name`, and
@@ -17,8 +19,8 @@
 use pipeplug::config::{Decoder, DurationUnit};
 use pipeplug::models::{GroupInfo, LogValue, PipelineEvent, PipelineGroupEvents};
 use pipeplug::plugin::{
-    Flusher, FlusherV1, FlusherV2, MetricInput, MetricInputV1, Plugin, Processor, ProcessorV1,
-    ProcessorV2, ServiceInput, ServiceInputV1, ServiceInputV2,
+    Aggregator, AggregatorV1, Flusher, FlusherV1, FlusherV2, MetricInput, MetricInputV1, Plugin,
+    Processor, ProcessorV1, ProcessorV2, ServiceInput, ServiceInputV1, ServiceInputV2,
 };
 use pipeplug::protocol::{Log, LogGroup};
 use pipeplug::registry::{
@@ -310,6 +312,43 @@ impl ProcessorV2 for ProcessorPanic {
 }
 
 // ---------------------------------------------------------------------------------------
+// aggregator_refusing
+
+const REFUSING_KEYS: &[&str] = &["RefuseEvery"];
+
+/// Refuses every `RefuseEvery`th call of `add` ("full, try again"), keeps the other logs.
+#[derive(Debug, Default)]
+pub struct AggregatorRefusing {
+    every: u64,
+    calls: u64,
+    group: LogGroup,
+}
+
+impl Plugin for AggregatorRefusing {
+    fn description(&self) -> &str {
+        "refuses every RefuseEvery-th add (test plugin)"
+    }
+}
+impl Aggregator for AggregatorRefusing {}
+impl AggregatorV1 for AggregatorRefusing {
+    fn add(&mut self, log: Log, _ctx: Option<&pipeplug::LogContext>) -> Result<(), BoxError> {
+        self.calls += 1;
+        if self.calls.is_multiple_of(self.every) {
+            return Err("full, try again (test plugin)".into());
+        }
+        self.group.logs.push(log);
+        Ok(())
+    }
+    fn flush(&mut self) -> Vec<LogGroup> {
+        if self.group.logs.is_empty() {
+            Vec::new()
+        } else {
+            vec![std::mem::take(&mut self.group)]
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
 // flushers
 
 /// Never ready.
@@ -566,6 +605,19 @@ pub fn register() {
             "processor_panic",
             "panics on events with `boom` (test plugin)",
             |c| no_config("processor_panic", c, || Both(ProcessorPanic)),
+        );
+        registry::add_aggregator_creator(
+            "aggregator_refusing",
+            "refuses every RefuseEvery-th add (test plugin)",
+            |c| {
+                let mut d = Decoder::new("aggregator_refusing", REFUSING_KEYS, false, c)?;
+                let every = d.value::<u64>(0, "u64").unwrap_or(2).max(2);
+                d.finish()?;
+                Ok(V1Only(AggregatorRefusing {
+                    every,
+                    ..AggregatorRefusing::default()
+                }))
+            },
         );
         registry::add_flusher_creator("flusher_never_ready", "is never ready (test plugin)", |c| {
             no_config("flusher_never_ready", c, || Both(FlusherNeverReady))

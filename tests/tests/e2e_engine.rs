@@ -295,6 +295,29 @@ fn a_clean_stop_after_100_000_events_loses_none_v2() {
 }
 
 #[test]
+fn logs_a_v1_aggregator_refuses_are_retried_and_all_arrive_once_in_order() {
+    let text = r"
+inputs:
+  - Type: service_counter
+    Count: 100
+aggregators:
+  - Type: aggregator_refusing
+    RefuseEvery: 10
+flushers:
+  - Type: flusher_count
+    Name: refused_then_retried
+    Keep: true
+";
+    let report = run_until_in(pipeline("refusing", text), 100);
+    assert!(report.is_lossless(), "{report:?}");
+    assert_eq!(
+        ns(&testkit::kept("refused_then_retried")),
+        (0..100).collect::<Vec<_>>(),
+        "every refused log went in on a retry, once"
+    );
+}
+
+#[test]
 fn a_checkpoint_survives_a_restart_on_the_same_data_dir() {
     let dir = tempfile::tempdir().unwrap();
     // A short aggregation interval: the single event is flushed soon (default: 3 s).

@@ -248,23 +248,27 @@ impl Process {
     /// Adds one log to aggregator `i`, retrying every 10 ms while it refuses (as iLogtail);
     /// meanwhile what it queues goes out and its flush runs on time. A log still refused after
     /// two flush intervals is dropped and reported.
-    fn add(&mut self, i: usize, log: Log, context: Option<&LogContext>) {
+    fn add(&mut self, i: usize, mut log: Log, context: Option<&LogContext>) {
         // Read the clock only once refused: most logs go in at the first try.
         let mut refused_since: Option<Instant> = None;
         let mut tries: u64 = 0;
         loop {
             let a = &mut self.aggregators[i];
-            // `add` takes the log by value, so a retry needs a copy of it.
-            let attempt = log.clone();
+            // `add` takes the log by value and a refused log is gone, so a retry needs a
+            // copy. The copy stays here and the log itself goes on: a copy made and freed on
+            // this thread is cheap to free, while the log, made on an input's thread, is
+            // freed by a flusher's thread, off the processing thread's path.
+            let spare = log.clone();
             let label = &a.built.label;
             let plugin = &mut a.built.plugin;
-            match guard::call(label, "add", || plugin.add(attempt, context)) {
+            match guard::call(label, "add", || plugin.add(log, context)) {
                 Some(Ok(())) => return,
                 None => {
                     self.counters.panicked.fetch_add(1, Ordering::Relaxed);
                     return;
                 }
                 Some(Err(e)) => {
+                    log = spare;
                     tries += 1;
                     if tries % 100 == 1 {
                         tracing::warn!(
