@@ -38,7 +38,9 @@ pub enum Command {
         #[arg(required = true, value_name = "CONFIG")]
         configs: Vec<PathBuf>,
     },
-    /// Check config files without running them; reports every error at once.
+    /// Check config files without running them; reports every error at once. Checks the
+    /// structure, the plugin types and every plugin's parameters; what only a plugin's
+    /// `init` can find (a file that cannot be opened) shows at `run`.
     Check {
         /// Pipeline config files (YAML or JSON).
         #[arg(required = true, value_name = "CONFIG")]
@@ -305,8 +307,10 @@ fn run(
         tracing::warn!("cannot install the Ctrl-C / SIGTERM handler ({e}); use --for to stop");
     }
     for p in pipelines {
+        // The engine names the plugin and its position; the file says which config.
+        let file = p.config().file.clone();
         if let Err(e) = engine.start(p) {
-            eprintln!("error: {e}");
+            eprintln!("error: {file}: {e}");
             let _ = engine.stop();
             return ExitCode::FAILURE;
         }

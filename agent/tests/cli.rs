@@ -173,3 +173,54 @@ fn check_rejects_a_rule_across_keys_of_a_built_in() {
         "{stderr}"
     );
 }
+
+/// Runs a config text for `for_` and returns (exit code, stderr).
+fn run_text(text: &str, for_: &str) -> (Option<i32>, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("pipeline.yaml");
+    std::fs::write(&file, text).unwrap();
+    let out = pipeplug()
+        .args(["run", "--for", for_, "--data-dir"])
+        .arg(dir.path().join("data"))
+        .arg(&file)
+        .output()
+        .unwrap();
+    let stderr =
+        String::from_utf8_lossy(&out.stderr).replace(&*file.to_string_lossy(), "pipeline.yaml");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    (out.status.code(), stderr)
+}
+
+#[test]
+fn an_interval_too_long_to_represent_is_never_rather_than_a_panic() {
+    let (code, stderr) = run_text(
+        "global: { InputMaxFirstCollectDelayMs: 0, AggregatIntervalMs: 18446744073709551615 }\ninputs:\n  - Type: metric_mock\n    IntervalMs: 500000000000y\nflushers:\n  - Type: flusher_stdout\n",
+        "300ms",
+    );
+    assert_eq!(code, Some(0), "{stderr}");
+}
+
+#[test]
+fn queue_sizes_that_would_exhaust_memory_are_config_errors() {
+    let (out, stderr) = check_text(
+        "global: { DefaultLogQueueSize: 100000000000 }\ninputs:\n  - Type: service_mock\nflushers:\n  - Type: flusher_stdout\n",
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr.contains("key `global.DefaultLogQueueSize`: expected an integer from 1 to 1000000"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn an_init_failure_names_the_file_and_the_plugin() {
+    let (code, stderr) = run_text(
+        "inputs:\n  - Type: service_mock\n    File: /nonexistent/pipeplug-test\nflushers:\n  - Type: flusher_stdout\n",
+        "1s",
+    );
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(
+        stderr.contains("error: pipeline.yaml: plugin service_mock/1 (inputs[0]): init failed"),
+        "{stderr}"
+    );
+}

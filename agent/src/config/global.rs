@@ -164,12 +164,37 @@ pub(crate) fn decode(
             );
             continue;
         }
+        // Queues are allocated up front: a size past the bound would exhaust memory.
+        if let Some(max) = queue_bound(&canonical) {
+            if !v.as_u64().is_some_and(|n| (1..=max).contains(&n)) {
+                errors.push(
+                    ConfigDiagnostic::file(
+                        file,
+                        Problem::WrongType {
+                            expected: format!("an integer from 1 to {max}"),
+                            found: describe(v),
+                        },
+                    )
+                    .at_key(format!("global.{key}")),
+                );
+                continue;
+            }
+        }
         merged.insert(canonical, v.clone());
     }
     if let Ok(g) = serde_json::from_value::<GlobalConfig>(Value::Object(merged)) {
         out.global = g;
     }
     out
+}
+
+/// The largest accepted value of a queue size key: 1,000 times iLogtail's default.
+fn queue_bound(key: &str) -> Option<u64> {
+    match key {
+        "DefaultLogQueueSize" => Some(1_000_000),
+        "DefaultLogGroupQueueSize" => Some(4_000),
+        _ => None,
+    }
 }
 
 fn expected_for(key: &str) -> &'static str {
@@ -190,6 +215,26 @@ mod tests {
         let mut errors = Vec::new();
         let d = decode(Some(&v), "f.yaml", &mut errors);
         (d, errors)
+    }
+
+    #[test]
+    fn queue_sizes_are_bounded() {
+        for (key, v) in [
+            ("DefaultLogQueueSize", json!(100_000_000_000_u64)),
+            ("DefaultLogQueueSize", json!(0)),
+            ("DefaultLogGroupQueueSize", json!(u64::MAX)),
+        ] {
+            let (_, errors) = run(json!({ key: v }));
+            assert_eq!(errors.len(), 1, "{key}: {v}");
+            assert!(
+                errors[0].to_string().contains("an integer from 1 to"),
+                "{}",
+                errors[0]
+            );
+        }
+        let (d, errors) = run(json!({"DefaultLogQueueSize": 5000}));
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(d.global.default_log_queue_size, 5000);
     }
 
     #[test]

@@ -82,14 +82,19 @@ pub(crate) fn init<R>(
     }
 }
 
-/// The interval of a metric input: `init`'s, else its `IntervalMs`, else the global one.
+/// The longest interval the runners use: a longer one (from a config, or a plugin's `init`)
+/// is as good as "never", and would overflow the clock's arithmetic.
+pub(crate) const MAX_INTERVAL: Duration = Duration::from_secs(365 * 24 * 3600);
+
+/// The interval of a metric input: `init`'s, else its `IntervalMs`, else the global one
+/// (at most [`MAX_INTERVAL`]).
 pub(crate) fn metric_interval<T>(
     from_init: Duration,
     built: &Built<T>,
     global: &GlobalConfig,
 ) -> Duration {
     if !from_init.is_zero() {
-        return from_init;
+        return from_init.min(MAX_INTERVAL);
     }
     Duration::from_millis(
         built
@@ -97,14 +102,16 @@ pub(crate) fn metric_interval<T>(
             .unwrap_or(global.input_interval_ms)
             .max(1),
     )
+    .min(MAX_INTERVAL)
 }
 
-/// The flush interval of an aggregator: `init`'s, else the global one.
+/// The flush interval of an aggregator: `init`'s, else the global one (at most
+/// [`MAX_INTERVAL`]).
 pub(crate) fn aggregator_interval(from_init: Duration, global: &GlobalConfig) -> Duration {
     if from_init.is_zero() {
-        Duration::from_millis(global.aggregat_interval_ms.max(1))
+        Duration::from_millis(global.aggregat_interval_ms.max(1)).min(MAX_INTERVAL)
     } else {
-        from_init
+        from_init.min(MAX_INTERVAL)
     }
 }
 
