@@ -28,23 +28,32 @@ pub(crate) struct Built<T> {
     pub plugin: T,
 }
 
-/// The plugins of a V1 pipeline.
-pub(crate) struct V1Plugins {
-    pub metric: Vec<Built<Box<dyn MetricInputV1>>>,
-    pub service: Vec<Built<Box<dyn ServiceInputV1>>>,
-    pub processors: Vec<Built<Box<dyn ProcessorV1>>>,
-    pub aggregators: Vec<Built<Box<dyn AggregatorV1>>>,
-    pub flushers: Vec<Built<Box<dyn FlusherV1>>>,
+/// The plugins of a pipeline by kind, as trait objects of the interface version it runs.
+pub(crate) struct PluginSet<M: ?Sized, S: ?Sized, P: ?Sized, A: ?Sized, F: ?Sized> {
+    pub metric: Vec<Built<Box<M>>>,
+    pub service: Vec<Built<Box<S>>>,
+    pub processors: Vec<Built<Box<P>>>,
+    pub aggregators: Vec<Built<Box<A>>>,
+    pub flushers: Vec<Built<Box<F>>>,
 }
 
+/// The plugins of a V1 pipeline.
+pub(crate) type V1Plugins = PluginSet<
+    dyn MetricInputV1,
+    dyn ServiceInputV1,
+    dyn ProcessorV1,
+    dyn AggregatorV1,
+    dyn FlusherV1,
+>;
+
 /// The plugins of a V2 pipeline.
-pub(crate) struct V2Plugins {
-    pub metric: Vec<Built<Box<dyn MetricInputV2>>>,
-    pub service: Vec<Built<Box<dyn ServiceInputV2>>>,
-    pub processors: Vec<Built<Box<dyn ProcessorV2>>>,
-    pub aggregators: Vec<Built<Box<dyn AggregatorV2>>>,
-    pub flushers: Vec<Built<Box<dyn FlusherV2>>>,
-}
+pub(crate) type V2Plugins = PluginSet<
+    dyn MetricInputV2,
+    dyn ServiceInputV2,
+    dyn ProcessorV2,
+    dyn AggregatorV2,
+    dyn FlusherV2,
+>;
 
 pub(crate) enum Plugins {
     V1(V1Plugins),

@@ -1,12 +1,14 @@
 //! What the V1 and V2 runners share: starting plugins, input loops, aggregator timing.
 
-use super::build::Built;
+use super::build::{Built, PluginSet};
 use super::flush::{FanOut, FlushTarget, FlusherOut, FlusherState, Group, Ident};
 use super::guard::{self, PluginLabel};
+use super::sink::InputSink;
 use super::stop::StopState;
 use super::threads::ThreadSet;
 use super::StartError;
-use pipeplug::{BoxError, Context, GlobalConfig, StopSignal};
+use pipeplug::plugin::{Aggregator, Flusher, MetricInput, Processor, ServiceInput};
+use pipeplug::{BoxError, Context, GlobalConfig, LogGroupQueue, StopSignal};
 use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -57,6 +59,13 @@ impl Threads {
     }
 }
 
+/// What a started pipeline hands back to the engine: the sink its inputs feed (V1 logs or
+/// V2 groups) and its flushers' states.
+pub(crate) struct Started<T> {
+    pub sink: Arc<InputSink<T>>,
+    pub flushers: Vec<Arc<FlusherState>>,
+}
+
 fn thread_error(label: &PluginLabel, e: &std::io::Error) -> StartError {
     StartError::Thread {
         plugin: label.to_string(),
@@ -82,17 +91,83 @@ pub(crate) fn init<R>(
     }
 }
 
+/// A pipeline's plugins after `init`, ready to run.
+pub(crate) struct Ready<M: ?Sized, S: ?Sized, P: ?Sized, A: ?Sized, F: ?Sized> {
+    /// Each metric input with its interval.
+    pub metric: Vec<(Built<Box<M>>, Duration)>,
+    pub service: Vec<Built<Box<S>>>,
+    pub processors: Vec<Built<Box<P>>>,
+    /// The aggregators with their flush timing.
+    pub aggregators: Vec<Timed<Box<A>>>,
+    /// The queue every aggregator was given, for groups it wants flushed early (V1).
+    pub queue: LogGroupQueue,
+    pub flushers: Vec<Built<Box<F>>>,
+}
+
+/// Initialises every plugin of a pipeline (inputs, processors, aggregators, flushers, in that
+/// order); the first error or panic stops the start.
+pub(crate) fn init_plugins<M, S, P, A, F>(
+    plugins: PluginSet<M, S, P, A, F>,
+    env: &StartEnv,
+) -> Result<Ready<M, S, P, A, F>, StartError>
+where
+    M: ?Sized + MetricInput,
+    S: ?Sized + ServiceInput,
+    P: ?Sized + Processor,
+    A: ?Sized + Aggregator,
+    F: ?Sized + Flusher,
+{
+    let PluginSet {
+        mut metric,
+        mut service,
+        mut processors,
+        aggregators,
+        mut flushers,
+    } = plugins;
+    let plugin_ctx = |meta: &pipeplug::PluginMeta| env.ctx.for_plugin(meta.clone());
+    let mut intervals = Vec::new();
+    for m in &mut metric {
+        let ctx = plugin_ctx(&m.meta);
+        let d = init(&m.label, || M::init(&mut m.plugin, &ctx))?;
+        intervals.push(metric_interval(d, m, &env.global));
+    }
+    for s in &mut service {
+        let ctx = plugin_ctx(&s.meta);
+        init(&s.label, || S::init(&mut s.plugin, &ctx))?;
+    }
+    for pr in &mut processors {
+        let ctx = plugin_ctx(&pr.meta);
+        init(&pr.label, || P::init(&mut pr.plugin, &ctx))?;
+    }
+    let queue = LogGroupQueue::new(env.global.default_log_group_queue_size);
+    let mut timed = Vec::new();
+    for mut a in aggregators {
+        let ctx = plugin_ctx(&a.meta);
+        let q = queue.clone();
+        let d = init(&a.label, || A::init(&mut a.plugin, &ctx, q))?;
+        timed.push(Timed::new(a, aggregator_interval(d, &env.global)));
+    }
+    for f in &mut flushers {
+        let ctx = plugin_ctx(&f.meta);
+        init(&f.label, || F::init(&mut f.plugin, &ctx))?;
+    }
+    Ok(Ready {
+        metric: metric.into_iter().zip(intervals).collect(),
+        service,
+        processors,
+        aggregators: timed,
+        queue,
+        flushers,
+    })
+}
+
 /// The longest interval the runners use: a longer one (from a config, or a plugin's `init`)
 /// is as good as "never", and would overflow the clock's arithmetic.
 pub(crate) const MAX_INTERVAL: Duration = Duration::from_secs(365 * 24 * 3600);
 
 /// The interval of a metric input: `init`'s, else its `IntervalMs`, else the global one
 /// (at most [`MAX_INTERVAL`]).
-pub(crate) fn metric_interval<T>(
-    from_init: Duration,
-    built: &Built<T>,
-    global: &GlobalConfig,
-) -> Duration {
+fn metric_interval<T>(from_init: Duration, built: &Built<T>, global: &GlobalConfig) -> Duration {
     if !from_init.is_zero() {
         return from_init.min(MAX_INTERVAL);
     }
@@ -107,7 +182,7 @@ pub(crate) fn metric_interval<T>(
 
 /// The flush interval of an aggregator: `init`'s, else the global one (at most
 /// [`MAX_INTERVAL`]).
-pub(crate) fn aggregator_interval(from_init: Duration, global: &GlobalConfig) -> Duration {
+fn aggregator_interval(from_init: Duration, global: &GlobalConfig) -> Duration {
     if from_init.is_zero() {
         Duration::from_millis(global.aggregat_interval_ms.max(1)).min(MAX_INTERVAL)
     } else {
@@ -117,7 +192,7 @@ pub(crate) fn aggregator_interval(from_init: Duration, global: &GlobalConfig) ->
 
 /// Runs `collect` on the metric input's interval until the pipeline stops; the first run
 /// comes after a random delay capped by the interval and `InputMaxFirstCollectDelayMs`.
-pub(crate) fn spawn_metric_loop(
+fn spawn_metric_loop(
     threads: &mut ThreadSet,
     label: PluginLabel,
     interval: Duration,
@@ -153,9 +228,66 @@ pub(crate) fn spawn_metric_loop(
         .map_err(|e| thread_error(&label, &e))
 }
 
+/// Starts one thread per metric input, each running `collect` with its own clone of `out`
+/// on the input's interval (see [`spawn_metric_loop`]).
+pub(crate) fn spawn_metric_inputs<M, O>(
+    threads: &mut ThreadSet,
+    env: &StartEnv,
+    metric: Vec<(Built<Box<M>>, Duration)>,
+    out: &O,
+    collect: fn(&mut M, &O) -> Result<(), BoxError>,
+) -> Result<(), StartError>
+where
+    M: ?Sized + MetricInput + 'static,
+    O: Clone + Send + 'static,
+{
+    for (m, interval) in metric {
+        let Built {
+            label, mut plugin, ..
+        } = m;
+        let o = out.clone();
+        spawn_metric_loop(
+            threads,
+            label,
+            interval,
+            &env.global,
+            env.ctx.stopping().clone(),
+            move || collect(&mut plugin, &o),
+        )?;
+    }
+    Ok(())
+}
+
+/// Starts one thread per service input, each running `start` with its own clone of `out`,
+/// then `stop` once the pipeline stops (see [`spawn_service`]).
+pub(crate) fn spawn_service_inputs<S, O>(
+    threads: &mut ThreadSet,
+    env: &StartEnv,
+    service: Vec<Built<Box<S>>>,
+    out: &O,
+    start: fn(&mut S, O) -> Result<(), BoxError>,
+) -> Result<(), StartError>
+where
+    S: ?Sized + ServiceInput + 'static,
+    O: Clone + Send + 'static,
+{
+    for s in service {
+        let o = out.clone();
+        spawn_service(
+            threads,
+            s.label,
+            env.ctx.stopping().clone(),
+            s.plugin,
+            move |p| start(p, o),
+            |p| p.stop(),
+        )?;
+    }
+    Ok(())
+}
+
 /// Runs a service input: `start` on its own thread (it may block until the pipeline stops),
 /// then, once the pipeline stops, `stop`.
-pub(crate) fn spawn_service<P: Send + 'static>(
+fn spawn_service<P: Send + 'static>(
     threads: &mut ThreadSet,
     label: PluginLabel,
     stopping: StopSignal,
@@ -176,6 +308,21 @@ pub(crate) fn spawn_service<P: Send + 'static>(
             }
         })
         .map_err(|e| thread_error(&label, &e))
+}
+
+/// Starts the processing thread, running `run`.
+pub(crate) fn spawn_process(
+    threads: &mut Threads,
+    env: &StartEnv,
+    run: impl FnOnce() + Send + 'static,
+) -> Result<(), StartError> {
+    threads
+        .process
+        .spawn(format!("process {}", env.ident.config_name), run)
+        .map_err(|e| StartError::Thread {
+            plugin: "the processing thread".to_owned(),
+            reason: e.to_string(),
+        })
 }
 
 /// Starts one thread per flusher and returns the fan-out feeding them.

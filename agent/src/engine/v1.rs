@@ -5,8 +5,10 @@
 //! and thread per flusher.
 
 use super::build::{Built, V1Plugins};
-use super::common::{self, ProcessCounters, StartEnv, Threads, Timed, ADD_RETRY, MAX_ROUND_LOGS};
-use super::flush::{FanOut, FlusherState, V1Target};
+use super::common::{
+    self, ProcessCounters, StartEnv, Started, Threads, Timed, ADD_RETRY, MAX_ROUND_LOGS,
+};
+use super::flush::{FanOut, V1Target};
 use super::guard;
 use super::sink::InputSink;
 use super::stop::StopState;
@@ -19,12 +21,6 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Instant, SystemTime};
 
-/// What a started V1 pipeline hands back to the engine.
-pub(crate) struct Started {
-    pub sink: Arc<InputSink<LogWithContext>>,
-    pub flushers: Vec<Arc<FlusherState>>,
-}
-
 /// Initialises every plugin (inputs, processors, aggregators, flushers, in that order) and
 /// starts the threads: flushers, then processing, then inputs.
 pub(crate) fn start(
@@ -32,43 +28,11 @@ pub(crate) fn start(
     env: &StartEnv,
     threads: &mut Threads,
     finish: Receiver<()>,
-) -> Result<Started, StartError> {
-    let V1Plugins {
-        mut metric,
-        mut service,
-        mut processors,
-        aggregators,
-        mut flushers,
-    } = p;
-    let plugin_ctx = |meta: &pipeplug::PluginMeta| env.ctx.for_plugin(meta.clone());
-    let mut intervals = Vec::new();
-    for m in &mut metric {
-        let ctx = plugin_ctx(&m.meta);
-        let d = common::init(&m.label, || m.plugin.init(&ctx))?;
-        intervals.push(common::metric_interval(d, m, &env.global));
-    }
-    for s in &mut service {
-        let ctx = plugin_ctx(&s.meta);
-        common::init(&s.label, || s.plugin.init(&ctx))?;
-    }
-    for pr in &mut processors {
-        let ctx = plugin_ctx(&pr.meta);
-        common::init(&pr.label, || pr.plugin.init(&ctx))?;
-    }
-    let queue = LogGroupQueue::new(env.global.default_log_group_queue_size);
-    let mut timed = Vec::new();
-    for mut a in aggregators {
-        let ctx = plugin_ctx(&a.meta);
-        let q = queue.clone();
-        let d = common::init(&a.label, || a.plugin.init(&ctx, q))?;
-        timed.push(Timed::new(a, common::aggregator_interval(d, &env.global)));
-    }
-    for f in &mut flushers {
-        let ctx = plugin_ctx(&f.meta);
-        common::init(&f.label, || f.plugin.init(&ctx))?;
-    }
+) -> Result<Started<LogWithContext>, StartError> {
+    let ready = common::init_plugins(p, env)?;
 
-    let targets = flushers
+    let targets = ready
+        .flushers
         .into_iter()
         .map(|f| {
             (
@@ -85,9 +49,9 @@ pub(crate) fn start(
     let (tx, rx) = crossbeam_channel::bounded(env.global.default_log_queue_size.max(1));
     let sink = Arc::new(InputSink::new(tx));
     let process = Process {
-        processors,
-        aggregators: timed,
-        queue,
+        processors: ready.processors,
+        aggregators: ready.aggregators,
+        queue: ready.queue,
         fanout,
         tags: env
             .global
@@ -100,42 +64,23 @@ pub(crate) fn start(
         stop: Arc::clone(&env.stop),
         outbox: Vec::new(),
     };
-    threads
-        .process
-        .spawn(format!("process {}", env.ident.config_name), move || {
-            process.run(&rx, &finish)
-        })
-        .map_err(|e| StartError::Thread {
-            plugin: "the processing thread".to_owned(),
-            reason: e.to_string(),
-        })?;
+    common::spawn_process(threads, env, move || process.run(&rx, &finish))?;
 
     let collector = Collector::new(Arc::clone(&sink) as Arc<dyn pipeplug::LogSink>);
-    for (m, interval) in metric.into_iter().zip(intervals) {
-        let Built {
-            label, mut plugin, ..
-        } = m;
-        let c = collector.clone();
-        common::spawn_metric_loop(
-            &mut threads.inputs,
-            label,
-            interval,
-            &env.global,
-            env.ctx.stopping().clone(),
-            move || plugin.collect(&c),
-        )?;
-    }
-    for s in service {
-        let c = collector.clone();
-        common::spawn_service(
-            &mut threads.inputs,
-            s.label,
-            env.ctx.stopping().clone(),
-            s.plugin,
-            move |p| p.start(c),
-            |p| p.stop(),
-        )?;
-    }
+    common::spawn_metric_inputs(
+        &mut threads.inputs,
+        env,
+        ready.metric,
+        &collector,
+        |p, c| p.collect(c),
+    )?;
+    common::spawn_service_inputs(
+        &mut threads.inputs,
+        env,
+        ready.service,
+        &collector,
+        |p, c| p.start(c),
+    )?;
     Ok(Started {
         sink,
         flushers: flusher_states,

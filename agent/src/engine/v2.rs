@@ -11,8 +11,8 @@
 //! separate groups would also copy every event once more.
 
 use super::build::{Built, V2Plugins};
-use super::common::{self, ProcessCounters, StartEnv, Threads, Timed, MAX_ROUND_GROUPS};
-use super::flush::{FanOut, FlusherState, V2Target};
+use super::common::{self, ProcessCounters, StartEnv, Started, Threads, Timed, MAX_ROUND_GROUPS};
+use super::flush::{FanOut, V2Target};
 use super::guard;
 use super::sink::InputSink;
 use super::stop::StopState;
@@ -25,12 +25,6 @@ use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Instant;
 
-/// What a started V2 pipeline hands back to the engine.
-pub(crate) struct Started {
-    pub sink: Arc<InputSink<PipelineGroupEvents>>,
-    pub flushers: Vec<Arc<FlusherState>>,
-}
-
 /// Initialises every plugin (inputs, processors, aggregators, flushers, in that order) and
 /// starts the threads: flushers, then processing, then inputs.
 pub(crate) fn start(
@@ -38,43 +32,11 @@ pub(crate) fn start(
     env: &StartEnv,
     threads: &mut Threads,
     finish: Receiver<()>,
-) -> Result<Started, StartError> {
-    let V2Plugins {
-        mut metric,
-        mut service,
-        mut processors,
-        aggregators,
-        mut flushers,
-    } = p;
-    let plugin_ctx = |meta: &pipeplug::PluginMeta| env.ctx.for_plugin(meta.clone());
-    let mut intervals = Vec::new();
-    for m in &mut metric {
-        let ctx = plugin_ctx(&m.meta);
-        let d = common::init(&m.label, || m.plugin.init(&ctx))?;
-        intervals.push(common::metric_interval(d, m, &env.global));
-    }
-    for s in &mut service {
-        let ctx = plugin_ctx(&s.meta);
-        common::init(&s.label, || s.plugin.init(&ctx))?;
-    }
-    for pr in &mut processors {
-        let ctx = plugin_ctx(&pr.meta);
-        common::init(&pr.label, || pr.plugin.init(&ctx))?;
-    }
-    let queue = pipeplug::LogGroupQueue::new(env.global.default_log_group_queue_size);
-    let mut timed = Vec::new();
-    for mut a in aggregators {
-        let ctx = plugin_ctx(&a.meta);
-        let q = queue.clone();
-        let d = common::init(&a.label, || a.plugin.init(&ctx, q))?;
-        timed.push(Timed::new(a, common::aggregator_interval(d, &env.global)));
-    }
-    for f in &mut flushers {
-        let ctx = plugin_ctx(&f.meta);
-        common::init(&f.label, || f.plugin.init(&ctx))?;
-    }
+) -> Result<Started<PipelineGroupEvents>, StartError> {
+    let ready = common::init_plugins(p, env)?;
 
-    let targets = flushers
+    let targets = ready
+        .flushers
         .into_iter()
         .map(|f| (f.label, V2Target { plugin: f.plugin }))
         .collect();
@@ -90,11 +52,12 @@ pub(crate) fn start(
         },
     )));
     let process = Process {
-        processors: processors
+        processors: ready
+            .processors
             .into_iter()
             .map(|p| (p, PipelineContext::new(PipelineCollector::grouped())))
             .collect(),
-        aggregators: timed,
+        aggregators: ready.aggregators,
         aggregate_ctx,
         outbox,
         fanout,
@@ -107,44 +70,25 @@ pub(crate) fn start(
         counters: Arc::clone(&env.counters),
         stop: Arc::clone(&env.stop),
     };
-    threads
-        .process
-        .spawn(format!("process {}", env.ident.config_name), move || {
-            process.run(&rx, &finish)
-        })
-        .map_err(|e| StartError::Thread {
-            plugin: "the processing thread".to_owned(),
-            reason: e.to_string(),
-        })?;
+    common::spawn_process(threads, env, move || process.run(&rx, &finish))?;
 
     let input_ctx = PipelineContext::new(PipelineCollector::from_sink(
         Arc::clone(&sink) as Arc<dyn GroupSink>
     ));
-    for (m, interval) in metric.into_iter().zip(intervals) {
-        let Built {
-            label, mut plugin, ..
-        } = m;
-        let c = input_ctx.clone();
-        common::spawn_metric_loop(
-            &mut threads.inputs,
-            label,
-            interval,
-            &env.global,
-            env.ctx.stopping().clone(),
-            move || plugin.read(&c),
-        )?;
-    }
-    for s in service {
-        let c = input_ctx.clone();
-        common::spawn_service(
-            &mut threads.inputs,
-            s.label,
-            env.ctx.stopping().clone(),
-            s.plugin,
-            move |p| p.start_service(c),
-            |p| p.stop(),
-        )?;
-    }
+    common::spawn_metric_inputs(
+        &mut threads.inputs,
+        env,
+        ready.metric,
+        &input_ctx,
+        |p, c| p.read(c),
+    )?;
+    common::spawn_service_inputs(
+        &mut threads.inputs,
+        env,
+        ready.service,
+        &input_ctx,
+        |p, c| p.start_service(c),
+    )?;
     Ok(Started {
         sink,
         flushers: flusher_states,
