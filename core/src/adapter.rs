@@ -100,11 +100,6 @@ adapter_struct! {
     ProcessorV1AsV2;
     /// A V2 processor in a V1 pipeline.
     ProcessorV2AsV1;
-    /// A V1 aggregator in a V2 pipeline. `record` adds the group's logs one by one, with
-    /// the group tags as `__tag__:key` contents and as the log context; a V1 `add` error
-    /// ("full, try again") ends the `record` with that error, and the rest of the group is
-    /// dropped, as a failed V2 `record` is.
-    AggregatorV1AsV2;
     /// A V1 flusher in a V2 pipeline.
     FlusherV1AsV2;
     /// A V2 flusher in a V1 pipeline.
@@ -225,25 +220,89 @@ macro_rules! aggregator_base {
         }
     )*};
 }
-aggregator_base! { AggregatorV1AsV2: AggregatorV1; AggregatorV2AsV1: AggregatorV2; }
+aggregator_base! { AggregatorV2AsV1: AggregatorV2; }
+
+/// A V1 aggregator in a V2 pipeline. `record` adds the group's logs one by one, with the
+/// group tags as `__tag__:key` contents and as the log context; a V1 `add` error ("full, try
+/// again") ends the `record` with that error, and the rest of the group is dropped, as a
+/// failed V2 `record` is.
+///
+/// What the V1 aggregator pushes into its [`LogGroupQueue`] (a full group, before the
+/// interval) goes on with the next `record` or `get_result`: a V2 pipeline does not read the
+/// queue itself.
+#[derive(Debug)]
+pub struct AggregatorV1AsV2<T> {
+    inner: T,
+    ctx: Context,
+    queue: Option<LogGroupQueue>,
+}
+
+impl<T> AggregatorV1AsV2<T> {
+    /// Wraps `inner`.
+    pub fn new(inner: T) -> Self {
+        Self {
+            inner,
+            ctx: Context::default(),
+            queue: None,
+        }
+    }
+
+    /// The wrapped plugin.
+    pub fn inner(&self) -> &T {
+        &self.inner
+    }
+
+    /// The wrapped plugin, mutably.
+    pub fn inner_mut(&mut self) -> &mut T {
+        &mut self.inner
+    }
+
+    /// Collects what the V1 aggregator queued on its own.
+    fn forward_queued(&self, ctx: &PipelineContext) {
+        if let Some(queue) = &self.queue {
+            let queued = queue.drain();
+            ctx.collector()
+                .collect_list(queued.iter().map(group_to_v2_with_tags));
+        }
+    }
+}
+
+impl<T: Plugin> Plugin for AggregatorV1AsV2<T> {
+    fn description(&self) -> &str {
+        self.inner.description()
+    }
+}
+
+impl<T: AggregatorV1> Aggregator for AggregatorV1AsV2<T> {
+    fn init(&mut self, ctx: &Context, queue: LogGroupQueue) -> Result<Duration, BoxError> {
+        self.ctx = ctx.clone();
+        self.queue = Some(queue.clone());
+        Aggregator::init(&mut self.inner, ctx, queue)
+    }
+    fn reset(&mut self) {
+        Aggregator::reset(&mut self.inner);
+    }
+}
 
 impl<T: AggregatorV1> AggregatorV2 for AggregatorV1AsV2<T> {
     fn record(
         &mut self,
         group: PipelineGroupEvents,
-        _ctx: &PipelineContext,
+        ctx: &PipelineContext,
     ) -> Result<(), BoxError> {
         let mut context = LogContext::new();
         for (k, v) in group.group.tags.iter() {
             context.insert(k.to_owned(), serde_json::Value::String(v.clone()));
         }
-        for log in group_to_v1_logs(&group) {
-            self.inner.add(log, Some(&context))?;
-        }
-        Ok(())
+        let added = group_to_v1_logs(&group)
+            .into_iter()
+            .try_for_each(|log| self.inner.add(log, Some(&context)));
+        self.forward_queued(ctx);
+        added
     }
 
     fn get_result(&mut self, ctx: &PipelineContext) -> Result<(), BoxError> {
+        self.forward_queued(ctx);
         let groups: Vec<LogGroup> = self.inner.flush();
         ctx.collector()
             .collect_list(groups.iter().map(group_to_v2_with_tags));

@@ -540,3 +540,67 @@ fn v1_service_input_in_v2_emits_log_events() {
     assert_eq!(log.tags, new_tags_with_key_values(&["t", "x"]));
     assert_eq!(log.timestamp, 5_000_000_000);
 }
+
+/// A V1 aggregator that sends every log on at once through its queue (as
+/// `aggregator_default` does with a full group) and keeps nothing for `flush`.
+#[derive(Default)]
+struct QueueEveryLog {
+    queue: Option<LogGroupQueue>,
+}
+
+impl Plugin for QueueEveryLog {
+    fn description(&self) -> &str {
+        "queues every log"
+    }
+}
+
+impl Aggregator for QueueEveryLog {
+    fn init(&mut self, _ctx: &Context, queue: LogGroupQueue) -> Result<Duration, BoxError> {
+        self.queue = Some(queue);
+        Ok(Duration::ZERO)
+    }
+}
+
+impl AggregatorV1 for QueueEveryLog {
+    fn add(&mut self, log: Log, _ctx: Option<&LogContext>) -> Result<(), BoxError> {
+        let group = LogGroup {
+            logs: vec![log],
+            topic: "early".to_owned(),
+            ..LogGroup::default()
+        };
+        self.queue.as_ref().unwrap().add(group)?;
+        Ok(())
+    }
+
+    fn flush(&mut self) -> Vec<LogGroup> {
+        Vec::new()
+    }
+}
+
+#[test]
+fn what_a_v1_aggregator_queues_reaches_a_v2_pipeline() {
+    // A V2 pipeline never reads the queue: the adapter must pass the groups on.
+    let mut a = AggregatorV1AsV2::new(QueueEveryLog::default());
+    Aggregator::init(&mut a, &Context::default(), LogGroupQueue::new(4)).unwrap();
+    let ctx = PipelineContext::grouped();
+    for n in ["1", "2"] {
+        let mut log = models::Log::default();
+        log.contents.add("n", n);
+        a.record(
+            PipelineGroupEvents::new(GroupInfo::default(), vec![log.into()]),
+            &ctx,
+        )
+        .unwrap();
+    }
+    a.get_result(&ctx).unwrap();
+    let out = ctx.collector().to_array();
+    let ns: Vec<_> = out
+        .iter()
+        .flat_map(|g| &g.events)
+        .map(|e| log_event(e).contents.get("n").cloned())
+        .collect();
+    assert_eq!(ns, [Some(LogValue::from("1")), Some(LogValue::from("2"))]);
+    assert!(out
+        .iter()
+        .all(|g| g.group.metadata.get("topic").map(String::as_str) == Some("early")));
+}
