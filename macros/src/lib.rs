@@ -117,6 +117,7 @@ use proc_macro::TokenStream;
 ///         type_name: "Duration",
 ///         default: Some("\"5s\""),
 ///         doc: "How often to emit.",
+///         unit: Some("ns"),
 ///     }];
 ///
 ///     fn from_config(config: &serde_json::Value) -> Result<Self, ConfigError> {
