@@ -296,6 +296,10 @@ fn register_all() {
         add_service_creator("service_conf_good", "ticks", |_| Ok(V1Only(GoodInput::default())));
         add_metric_creator("metric_conf_good", "one log per round", |_| Ok(V1Only(GoodMetric)));
         add_processor_creator("processor_conf_pass_on", "logs only", logs_only(Others::PassOn));
+        // Registered by hand under a name without the kind's prefix (the attribute refuses it).
+        registry::register(descriptor("conf_unprefixed", "sends nowhere", &[], || {
+            Ok(serde_json::json!({}))
+        }));
         add_processor_creator("processor_conf_drop_silently", "logs only", logs_only(Others::DropSilently));
         add_processor_creator("processor_conf_drop_and_warn", "logs only", logs_only(Others::DropAndWarn));
         add_processor_creator("processor_conf_emit_on_empty", "logs only", logs_only(Others::EmitOnEmpty));
@@ -524,4 +528,16 @@ fn run_panics_naming_the_plugin_the_check_and_where_it_is_defined() {
     );
     assert!(message.contains("- v2 pass-through: "), "{message}");
     assert!(message.contains("defined in crate"), "{message}");
+}
+
+#[test]
+fn a_name_without_the_kinds_prefix_fails() {
+    let f = only_failure(PluginKind::Flusher, "conf_unprefixed");
+    assert_eq!(f.check, "name");
+    assert!(
+        f.message
+            .starts_with("the name does not start with the flusher prefix `flusher_`"),
+        "{}",
+        f.message
+    );
 }

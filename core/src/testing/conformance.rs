@@ -134,6 +134,17 @@ pub fn check(kind: PluginKind, name: &str) -> Result<(), Vec<Failure>> {
             }
         },
     };
+    // iLogtail's naming rule; the attribute checks it against its own table of prefixes, this
+    // against the registry's, so the two cannot drift apart unnoticed.
+    if !d.name.starts_with(kind.prefix()) {
+        c.fail(
+            "name",
+            format!(
+                "the name does not start with the {kind} prefix `{}`",
+                kind.prefix()
+            ),
+        );
+    }
     c.guard("defaults", || check_defaults(d));
     c.guard("docs", || check_docs(d));
     match d.factories {
