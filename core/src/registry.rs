@@ -531,7 +531,9 @@ impl PluginType {
 }
 
 /// A checked snapshot of every registered plugin.
-#[derive(Debug)]
+///
+/// Cheap to clone (maps of `'static` references).
+#[derive(Debug, Clone)]
 pub struct Registry {
     by_kind: HashMap<PluginKind, HashMap<&'static str, &'static PluginDescriptor>>,
     all: Vec<&'static PluginDescriptor>,
@@ -654,37 +656,65 @@ pub fn global() -> Result<Arc<Registry>, RegistryError> {
     Ok(reg)
 }
 
-/// Creates and initialises the extension `name` from the registry (what
-/// [`Context::get_extension`] does for an undeclared bare name).
+impl Registry {
+    /// Creates and initialises the extension `name` (a registered extension's name) from
+    /// this registry, configured with `config`: what [`Context::get_extension`] does for a
+    /// bare name the pipeline does not declare, as Go's `GetExtension` does.
+    ///
+    /// # Errors
+    /// No such extension, its config does not decode, or its `init` failed.
+    pub fn create_extension(
+        &self,
+        name: &str,
+        config: &serde_json::Value,
+        ctx: &Context,
+    ) -> Result<crate::context::ExtensionHandle, ExtensionError> {
+        let create_err = |source: LookupError| ExtensionError::Create {
+            name: name.to_owned(),
+            source: Box::new(source),
+        };
+        let (d, _) = self
+            .lookup(PluginKind::Extension, name)
+            .map_err(create_err)?;
+        let Factories::Extension { new } = d.factories else {
+            return Err(create_err(LookupError::Unknown {
+                kind: PluginKind::Extension,
+                name: name.to_owned(),
+                suggestion: None,
+            }));
+        };
+        let mut ext = new(config).map_err(|e| create_err(e.into()))?;
+        // The extension logs and counts as itself, not as the plugin that asked for it.
+        let ext_ctx = ctx.for_plugin(crate::PluginMeta {
+            plugin_type: d.name.to_owned(),
+            plugin_id: String::new(),
+        });
+        ext.init(&ext_ctx).map_err(|source| ExtensionError::Init {
+            name: name.to_owned(),
+            source,
+        })?;
+        Ok(Arc::new(Mutex::new(ext)))
+    }
+
+    /// An [`ExtensionFactory`](crate::ExtensionFactory) creating undeclared extensions from
+    /// this registry (see [`create_extension`](Self::create_extension)), for
+    /// [`ContextBuilder::extension_factory`](crate::ContextBuilder::extension_factory).
+    #[must_use]
+    pub fn extension_factory(self: Arc<Self>) -> crate::ExtensionFactory {
+        Arc::new(move |name, config, ctx| self.create_extension(name, config, ctx))
+    }
+}
+
+/// Creates and initialises the extension `name` from the global registry (what
+/// [`Context::get_extension`] does when no factory is installed).
 pub(crate) fn create_extension(
     name: &str,
     config: &serde_json::Value,
     ctx: &Context,
 ) -> Result<crate::context::ExtensionHandle, ExtensionError> {
-    let create_err = |source: LookupError| ExtensionError::Create {
+    let reg = global().map_err(|e| ExtensionError::Create {
         name: name.to_owned(),
-        source: Box::new(source),
-    };
-    let reg = global().map_err(|e| create_err(e.into()))?;
-    let (d, _) = reg
-        .lookup(PluginKind::Extension, name)
-        .map_err(create_err)?;
-    let Factories::Extension { new } = d.factories else {
-        return Err(create_err(LookupError::Unknown {
-            kind: PluginKind::Extension,
-            name: name.to_owned(),
-            suggestion: None,
-        }));
-    };
-    let mut ext = new(config).map_err(|e| create_err(e.into()))?;
-    // The extension logs and counts as itself, not as the plugin that asked for it.
-    let ext_ctx = ctx.for_plugin(crate::PluginMeta {
-        plugin_type: d.name.to_owned(),
-        plugin_id: String::new(),
-    });
-    ext.init(&ext_ctx).map_err(|source| ExtensionError::Init {
-        name: name.to_owned(),
-        source,
+        source: Box::new(e.into()),
     })?;
-    Ok(Arc::new(Mutex::new(ext)))
+    reg.create_extension(name, config, ctx)
 }
