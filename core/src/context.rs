@@ -64,7 +64,9 @@ pub struct LogRecord {
 pub type ExtensionHandle = Arc<Mutex<Box<dyn Extension>>>;
 
 /// Creates an extension that a pipeline does not declare (Go creates it from the registry
-/// on first use). The host installs one; the default uses the global registry.
+/// on first use). The host installs one, usually
+/// [`Registry::extension_factory`](crate::registry::Registry::extension_factory); a context
+/// without one creates none.
 pub type ExtensionFactory = Arc<
     dyn Fn(&str, &serde_json::Value, &Context) -> Result<ExtensionHandle, ExtensionError>
         + Send
@@ -172,7 +174,8 @@ impl ContextBuilder {
         self.record_logs = v;
         self
     }
-    /// How undeclared extensions are created (from the global registry by default).
+    /// How undeclared extensions are created (by default they are not: asking for one is
+    /// [`ExtensionError::NoFactory`]).
     pub fn extension_factory(mut self, v: ExtensionFactory) -> Self {
         self.extension_factory = Some(v);
         self
@@ -350,11 +353,14 @@ impl Context {
     /// The pipeline's extension called `name` (`GetExtension`).
     ///
     /// `name` is `type/id` as declared in the pipeline, or a bare type. A bare type that is
-    /// not declared is created from the registry with `config`, initialised and kept, as Go
-    /// does; an undeclared `type/id` is an error.
+    /// not declared is created with `config` by the context's [`ExtensionFactory`] (the
+    /// host's installs one over its registry, as Go creates it from its registry),
+    /// initialised and kept; an undeclared `type/id` is an error.
     ///
     /// # Errors
-    /// Not declared and not creatable, or creating it failed.
+    /// [`ExtensionError::NotDeclared`] for an undeclared `type/id`,
+    /// [`ExtensionError::NoFactory`] for an undeclared bare type when the context has no
+    /// factory, or the factory's error.
     pub fn get_extension(
         &self,
         name: &str,
@@ -374,10 +380,12 @@ impl Context {
                 name: name.to_owned(),
             });
         }
-        let ext = match &self.shared.extension_factory {
-            Some(factory) => factory(name, config, self)?,
-            None => crate::registry::create_extension(name, config, self)?,
+        let Some(factory) = &self.shared.extension_factory else {
+            return Err(ExtensionError::NoFactory {
+                name: name.to_owned(),
+            });
         };
+        let ext = factory(name, config, self)?;
         self.add_extension(name, Arc::clone(&ext));
         Ok(ext)
     }

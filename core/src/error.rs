@@ -1,6 +1,6 @@
 //! Typed errors at the library's boundaries.
 
-use crate::registry::{PluginKind, SourceLocation};
+use crate::kind::{PluginKind, SourceLocation};
 use std::fmt;
 
 /// The error type of plugin methods: any error, boxed (`?` converts, and `"text".into()`
@@ -236,10 +236,13 @@ pub enum LookupError {
 }
 
 /// A checkpoint that could not be saved or read.
+///
+/// The message names the key; the cause is its [`source`](std::error::Error::source) (print
+/// the whole chain with [`error_chain`]).
 #[derive(Debug, thiserror::Error)]
 pub enum CheckpointError {
     /// The store failed.
-    #[error("checkpoint `{key}`: {source}")]
+    #[error("checkpoint `{key}`: the store failed")]
     Store {
         /// The key.
         key: String,
@@ -247,7 +250,7 @@ pub enum CheckpointError {
         source: BoxError,
     },
     /// The value is not valid JSON of the requested type.
-    #[error("checkpoint `{key}`: {source}")]
+    #[error("checkpoint `{key}`: the value is not JSON of the requested type")]
     Json {
         /// The key.
         key: String,
@@ -257,6 +260,9 @@ pub enum CheckpointError {
 }
 
 /// An extension that could not be found or created.
+///
+/// The message names the extension; the cause, if any, is its
+/// [`source`](std::error::Error::source) (print the whole chain with [`error_chain`]).
 #[derive(Debug, thiserror::Error)]
 pub enum ExtensionError {
     /// `type/id` not declared in the pipeline.
@@ -265,8 +271,19 @@ pub enum ExtensionError {
         /// The name asked for.
         name: String,
     },
+    /// A bare name not declared in the pipeline, and the context has no
+    /// [`ExtensionFactory`](crate::ExtensionFactory) to create it with.
+    #[error(
+        "extension `{name}` is not declared in the pipeline, and this context has no \
+         extension factory to create it (declare it, or build the context with \
+         `ContextBuilder::extension_factory`)"
+    )]
+    NoFactory {
+        /// The name asked for.
+        name: String,
+    },
     /// Not in the registry, or its config is bad.
-    #[error("extension `{name}`: {source}")]
+    #[error("extension `{name}` cannot be created")]
     Create {
         /// The name asked for.
         name: String,
@@ -274,7 +291,7 @@ pub enum ExtensionError {
         source: Box<LookupError>,
     },
     /// Its `init` failed.
-    #[error("extension `{name}`: init failed: {source}")]
+    #[error("extension `{name}`: init failed")]
     Init {
         /// The name asked for.
         name: String,
@@ -289,6 +306,36 @@ pub enum ExtensionError {
         /// The type asked for.
         expected: &'static str,
     },
+}
+
+/// An error and every cause under it, outermost first, joined with `: `
+/// (`extension `ext_auth`: init failed: no such user`).
+///
+/// Errors in this crate keep their cause out of their own message and return it from
+/// [`source`](std::error::Error::source), so that a logger that walks the chain prints each
+/// cause once. Use this where one line must say everything.
+///
+/// ```
+/// use pipeplug::{error_chain, CheckpointError};
+/// let e = CheckpointError::Store { key: "offset".into(), source: "disk full".into() };
+/// assert_eq!(e.to_string(), "checkpoint `offset`: the store failed");
+/// assert_eq!(error_chain(&e), "checkpoint `offset`: the store failed: disk full");
+/// ```
+#[must_use]
+pub fn error_chain(error: &(dyn std::error::Error + '_)) -> String {
+    let mut out = error.to_string();
+    let mut cause = error.source();
+    while let Some(e) = cause {
+        let text = e.to_string();
+        // A wrapper that prints its cause itself (`#[error(transparent)]`, or a foreign
+        // error) would repeat it: skip a cause already written out.
+        if !out.ends_with(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+        cause = e.source();
+    }
+    out
 }
 
 /// A full [`LogGroupQueue`](crate::LogGroupQueue).

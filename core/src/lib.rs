@@ -161,6 +161,7 @@ mod context;
 pub mod convert;
 mod error;
 mod global;
+mod kind;
 mod link;
 pub mod models;
 mod pipeline_collector;
@@ -187,8 +188,8 @@ pub use context::{
     PluginMeta,
 };
 pub use error::{
-    BoxError, CheckpointError, ConfigError, ConfigProblem, ConfigProblemKind, ExtensionError,
-    LookupError, QueueError, RegistryError, TypeStringError,
+    error_chain, BoxError, CheckpointError, ConfigError, ConfigProblem, ConfigProblemKind,
+    ExtensionError, LookupError, QueueError, RegistryError, TypeStringError,
 };
 pub use global::GlobalConfig;
 pub use pipeline_collector::{GroupSink, PipelineCollector, PipelineContext};

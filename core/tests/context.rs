@@ -5,9 +5,9 @@
 use pipeplug::plugin::{Extension, Plugin};
 use pipeplug::registry;
 use pipeplug::{
-    BoxError, CheckpointError, CheckpointStore, ConfigError, ConfigProblemKind, Context,
-    ExtensionError, ExtensionHandle, Level, LogRecord, LookupError, MemoryCheckpoints, PluginMeta,
-    SelfMetricValue,
+    error_chain, BoxError, CheckpointError, CheckpointStore, ConfigError, ConfigProblemKind,
+    Context, ExtensionError, ExtensionHandle, Level, LogRecord, LookupError, MemoryCheckpoints,
+    PluginMeta, SelfMetricValue,
 };
 use serde_json::json;
 use std::sync::{Arc, Mutex, Once};
@@ -101,7 +101,7 @@ fn a_checkpoint_of_another_type_is_a_json_error_naming_the_key() {
         matches!(&err, CheckpointError::Json { key, .. } if key == "n"),
         "{err:?}"
     );
-    assert!(err.to_string().starts_with("checkpoint `n`: "), "{err}");
+    assert!(error_chain(&err).starts_with("checkpoint `n`: "), "{err}");
 }
 
 #[derive(Debug)]
@@ -122,10 +122,16 @@ fn a_failing_store_gives_store_errors_naming_the_key() {
         .checkpoints(Arc::new(BrokenStore))
         .build();
     let err = ctx.save_checkpoint_object("pos", &1).unwrap_err();
-    assert_eq!(err.to_string(), "checkpoint `pos`: disk full");
+    assert_eq!(
+        error_chain(&err),
+        "checkpoint `pos`: the store failed: disk full"
+    );
     let err = ctx.get_checkpoint("pos").unwrap_err();
     assert!(matches!(&err, CheckpointError::Store { key, .. } if key == "pos"));
-    assert_eq!(err.to_string(), "checkpoint `pos`: disk gone");
+    assert_eq!(
+        error_chain(&err),
+        "checkpoint `pos`: the store failed: disk gone"
+    );
 }
 
 #[test]
@@ -291,6 +297,13 @@ fn register_auth() {
     });
 }
 
+/// A context that creates undeclared extensions from the global registry, as a host's do.
+fn registry_context() -> Context {
+    Context::builder()
+        .extension_factory(registry::global().unwrap().extension_factory())
+        .build()
+}
+
 fn handle<E: Extension>(ext: E) -> ExtensionHandle {
     Arc::new(Mutex::new(Box::new(ext)))
 }
@@ -316,7 +329,7 @@ fn declared_extension_is_found_by_type_and_id() {
 #[test]
 fn undeclared_bare_name_is_created_from_the_registry_and_kept() {
     register_auth();
-    let ctx = Context::default().for_plugin(meta("flusher_http", "1"));
+    let ctx = registry_context().for_plugin(meta("flusher_http", "1"));
     let config = json!({ "User": "alice" });
     let (user, init_as) = ctx
         .with_extension("ext_ctx_auth", &config, |a: &mut Auth| {
@@ -356,7 +369,7 @@ fn undeclared_type_with_id_is_an_error() {
 #[test]
 fn unknown_extension_name_is_an_error_with_a_suggestion() {
     register_auth();
-    let err = Context::default()
+    let err = registry_context()
         .get_extension("ext_ctx_auht", &json!(null))
         .unwrap_err();
     let ExtensionError::Create { name, source } = &err else {
@@ -372,7 +385,7 @@ fn unknown_extension_name_is_an_error_with_a_suggestion() {
 #[test]
 fn bad_extension_config_and_failed_init_are_errors() {
     register_auth();
-    let ctx = Context::default();
+    let ctx = registry_context();
     let err = ctx
         .get_extension("ext_ctx_auth", &json!({ "User": 1 }))
         .unwrap_err();
@@ -383,10 +396,46 @@ fn bad_extension_config_and_failed_init_are_errors() {
     let err = ctx
         .get_extension("ext_ctx_auth", &json!({ "User": "fail" }))
         .unwrap_err();
+    assert_eq!(err.to_string(), "extension `ext_ctx_auth`: init failed");
     assert_eq!(
-        err.to_string(),
+        error_chain(&err),
         "extension `ext_ctx_auth`: init failed: no such user"
     );
+}
+
+#[test]
+fn undeclared_bare_name_without_a_factory_is_an_error() {
+    register_auth();
+    let err = Context::default()
+        .get_extension("ext_ctx_auth", &json!(null))
+        .unwrap_err();
+    assert!(
+        matches!(&err, ExtensionError::NoFactory { name } if name == "ext_ctx_auth"),
+        "{err:?}"
+    );
+    assert!(
+        err.to_string().starts_with(
+            "extension `ext_ctx_auth` is not declared in the pipeline, and this context has no \
+             extension factory to create it"
+        ),
+        "{err}"
+    );
+}
+
+#[test]
+fn the_global_extension_factory_sees_later_registrations() {
+    let ctx = Context::builder()
+        .extension_factory(registry::global_extension_factory())
+        .build();
+    register_auth();
+    let user = ctx
+        .with_extension(
+            "ext_ctx_auth",
+            &json!({ "User": "carol" }),
+            |a: &mut Auth| a.user.clone(),
+        )
+        .unwrap();
+    assert_eq!(user, "carol");
 }
 
 #[test]

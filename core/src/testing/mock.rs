@@ -2,6 +2,7 @@
 
 use super::HarnessError;
 use crate::plugin::Extension;
+use crate::registry;
 use crate::{
     Clock, Context, ExtensionFactory, ExtensionHandle, GlobalConfig, Level, LogRecord,
     MemoryCheckpoints, PluginMeta, SelfMetric, SelfMetricValue, VirtualClock,
@@ -246,7 +247,8 @@ impl MockContextBuilder {
         self.start = Some(v);
         self
     }
-    /// How undeclared extensions are created (from the global registry by default).
+    /// How undeclared extensions are created (from the global registry by default:
+    /// [`registry::global_extension_factory`]).
     pub fn extension_factory(mut self, v: ExtensionFactory) -> Self {
         self.extension_factory = Some(v);
         self
@@ -257,17 +259,18 @@ impl MockContextBuilder {
             self.start.unwrap_or_else(SystemTime::now),
         ));
         let checkpoints = Arc::new(MemoryCheckpoints::new());
-        let mut builder = Context::builder()
+        let builder = Context::builder()
             .project(self.project.unwrap_or_else(|| "test_project".to_owned()))
             .logstore(self.logstore.unwrap_or_else(|| "test_logstore".to_owned()))
             .config_name(self.config_name.unwrap_or_else(|| "test_config".to_owned()))
             .global(self.global)
             .clock(Clock::Virtual(Arc::clone(&clock)))
             .checkpoints(Arc::clone(&checkpoints) as Arc<dyn crate::CheckpointStore>)
-            .record_logs(true);
-        if let Some(f) = self.extension_factory {
-            builder = builder.extension_factory(f);
-        }
+            .record_logs(true)
+            .extension_factory(
+                self.extension_factory
+                    .unwrap_or_else(registry::global_extension_factory),
+            );
         MockContext {
             ctx: builder.build(),
             clock,
