@@ -88,7 +88,8 @@
 //! [`Context`] in `init` (identity, checkpoints, extensions, self-metrics, a logger, the
 //! clock). Inputs that wait use the context's [`Clock`] (a [`Ticker`]) and run their loop
 //! on a [`Worker`], so that `stop` wakes them at once and tests can run on virtual time. The
-//! seed's `service_example_plugin` (crate `example_plugin`) is the model to copy.
+//! crate `example_plugin` in the repository (iLogtail's `service_example_plugin`, in Rust)
+//! is the model to copy.
 //!
 //! # 2. Test it
 //!

@@ -22,7 +22,7 @@
 //! # The pass-through rule (processors, V2)
 //!
 //! iLogtail drops whatever a V2 processor does not collect, so a processor written for logs
-//! silently loses metrics and spans (reference §9, PR #2618). The check feeds one group
+//! silently loses metrics and spans. The check feeds one group
 //! holding a [`Log`](crate::models::Log), a [`Metric`](crate::models::Metric), a
 //! [`Span`](crate::models::Span) and a [`ByteArray`](crate::models::ByteArray) and requires:
 //!
@@ -42,17 +42,19 @@
 
 use super::base::DEFAULT_TIMEOUT;
 use super::{
-    AggregatorHarness, ExtensionHarness, FlusherHarness, MetricInputHarness, MockContext,
-    ProcessorHarness, ServiceInputHarness,
+    AggregatorHarness, ExtensionHarness, FlusherHarness, HarnessError, MetricInputHarness,
+    MockContext, ProcessorHarness, ServiceInputHarness,
 };
 use crate::models::{
     self, new_byte_array, new_metadata_with_key_values, new_single_value_metric, new_span,
     new_tags_with_key_values, EventType, GroupInfo, MetricType, PipelineEvent, PipelineGroupEvents,
     SpanKind,
 };
-use crate::plugin::{Extension, Flusher, MetricInput, ProcessorV2};
+use crate::plugin::{
+    Aggregator, Extension, Flusher, MetricInput, ProcessorV1, ProcessorV2, ServiceInput,
+};
 use crate::registry::{self, ConfigField, Factories, PluginDescriptor, PluginKind};
-use crate::Level;
+use crate::{error_chain, Level};
 use std::fmt;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
@@ -114,25 +116,8 @@ pub fn run(kind: PluginKind, name: &str) {
 /// Every failed check, in order.
 pub fn check(kind: PluginKind, name: &str) -> Result<(), Vec<Failure>> {
     let mut c = Checker::default();
-    let d = match registry::global() {
-        Err(e) => {
-            c.fail("registry", format!("the registry has duplicates: {e}"));
-            return Err(c.failures);
-        }
-        Ok(reg) => match reg.lookup(kind, name) {
-            Ok((d, _)) => d,
-            Err(e) => {
-                let elsewhere = reg.kinds_of(name);
-                let also = if elsewhere.is_empty() {
-                    String::new()
-                } else {
-                    let kinds: Vec<_> = elsewhere.iter().map(|k| k.as_str()).collect();
-                    format!(" (it is registered as a {})", kinds.join(", "))
-                };
-                c.fail("registry", format!("{e}{also}"));
-                return Err(c.failures);
-            }
-        },
+    let Some(d) = c.find(kind, name) else {
+        return Err(c.failures);
     };
     // iLogtail's naming rule; the attribute checks it against its own table of prefixes, this
     // against the registry's, so the two cannot drift apart unnoticed.
@@ -151,16 +136,10 @@ pub fn check(kind: PluginKind, name: &str) -> Result<(), Vec<Failure>> {
         Factories::ServiceInput { v1, v2 } => {
             if let (Some(p1), Some(p2)) = (c.create(v1, 1), c.create(v2, 2)) {
                 c.guard("v1", || {
-                    let mut h = ServiceInputHarness::new(p1).named(name);
-                    let started = h.start_v1();
-                    let stopped = h.stop();
-                    started.and(stopped).map_err(|e| e.to_string())
+                    service_input(p1, name, ServiceInputHarness::start_v1)
                 });
                 c.guard("v2", || {
-                    let mut h = ServiceInputHarness::new(p2).named(name);
-                    let started = h.start_v2();
-                    let stopped = h.stop();
-                    started.and(stopped).map_err(|e| e.to_string())
+                    service_input(p2, name, ServiceInputHarness::start_v2)
                 });
             }
         }
@@ -170,41 +149,12 @@ pub fn check(kind: PluginKind, name: &str) -> Result<(), Vec<Failure>> {
                 c.guard("v2", || metric_input(p2, name));
             }
         }
-        Factories::Processor { v1, v2 } => {
-            if let (Some(p1), Some(p2)) = (c.create(v1, 1), c.create(v2, 2)) {
-                c.guard("v1", || {
-                    let out = ProcessorHarness::new(p1)
-                        .named(name)
-                        .process_v1(Vec::new())
-                        .map_err(|e| e.to_string())?;
-                    expect_empty(out.len(), "`process_logs(vec![])`")
-                });
-                c.guard("v2", || {
-                    let out = ProcessorHarness::new(p2)
-                        .named(name)
-                        .process_v2(PipelineGroupEvents::default())
-                        .map_err(|e| e.to_string())?;
-                    let n = out.iter().map(|g| g.events.len()).sum();
-                    expect_empty(n, "`process` of an empty group")
-                });
-                if let Some(p3) = c.create(v2, 2) {
-                    c.guard("v2 pass-through", || pass_through(p3, name));
-                }
-            }
-        }
+        Factories::Processor { v1, v2 } => c.processor(v1, v2, name),
         Factories::Aggregator { v1, v2 } => {
             if let (Some(p1), Some(p2)) = (c.create(v1, 1), c.create(v2, 2)) {
-                c.guard("v1", || {
-                    let mut h = AggregatorHarness::new(p1).named(name);
-                    h.flush_v1().map_err(|e| e.to_string())?;
-                    h.reset().map_err(|e| e.to_string())?;
-                    no_threads(h.mock(), "an aggregator has no `stop`")
-                });
+                c.guard("v1", || aggregator(p1, name, AggregatorHarness::flush_v1));
                 c.guard("v2", || {
-                    let mut h = AggregatorHarness::new(p2).named(name);
-                    h.get_result_v2().map_err(|e| e.to_string())?;
-                    h.reset().map_err(|e| e.to_string())?;
-                    no_threads(h.mock(), "an aggregator has no `stop`")
+                    aggregator(p2, name, AggregatorHarness::get_result_v2)
                 });
             }
         }
@@ -218,7 +168,9 @@ pub fn check(kind: PluginKind, name: &str) -> Result<(), Vec<Failure>> {
             if let Some(ext) = c.create(new, 0) {
                 c.guard("extension", || {
                     let mut h = ExtensionHarness::<dyn Extension>::from_boxed(ext).named(name);
-                    h.init().and_then(|()| h.stop()).map_err(|e| e.to_string())
+                    h.init()
+                        .and_then(|()| h.stop())
+                        .map_err(|e| error_chain(&e))
                 });
             }
         }
@@ -282,6 +234,63 @@ impl Checker {
         }
     }
 
+    /// The descriptor of the plugin `name` of `kind`; `None` after recording why there is
+    /// none.
+    fn find(&mut self, kind: PluginKind, name: &str) -> Option<&'static PluginDescriptor> {
+        let reg = match registry::global() {
+            Ok(reg) => reg,
+            Err(e) => {
+                self.fail("registry", format!("the registry has duplicates: {e}"));
+                return None;
+            }
+        };
+        match reg.lookup(kind, name) {
+            Ok((d, _)) => Some(d),
+            Err(e) => {
+                let elsewhere = reg.kinds_of(name);
+                let also = if elsewhere.is_empty() {
+                    String::new()
+                } else {
+                    let kinds: Vec<_> = elsewhere.iter().map(|k| k.as_str()).collect();
+                    format!(" (it is registered as a {})", kinds.join(", "))
+                };
+                self.fail("registry", format!("{e}{also}"));
+                None
+            }
+        }
+    }
+
+    /// The processor checks: an empty batch gives an empty one (V1 and V2), and V2 passes
+    /// other event kinds through.
+    fn processor(
+        &mut self,
+        v1: registry::Factory<Box<dyn ProcessorV1>>,
+        v2: registry::Factory<Box<dyn ProcessorV2>>,
+        name: &str,
+    ) {
+        let (Some(p1), Some(p2)) = (self.create(v1, 1), self.create(v2, 2)) else {
+            return;
+        };
+        self.guard("v1", || {
+            let out = ProcessorHarness::new(p1)
+                .named(name)
+                .process_v1(Vec::new())
+                .map_err(|e| error_chain(&e))?;
+            expect_empty(out.len(), "`process_logs(vec![])`")
+        });
+        self.guard("v2", || {
+            let out = ProcessorHarness::new(p2)
+                .named(name)
+                .process_v2(PipelineGroupEvents::default())
+                .map_err(|e| error_chain(&e))?;
+            let n = out.iter().map(|g| g.events.len()).sum();
+            expect_empty(n, "`process` of an empty group")
+        });
+        if let Some(p3) = self.create(v2, 2) {
+            self.guard("v2 pass-through", || pass_through(p3, name));
+        }
+    }
+
     /// Builds the plugin through `factory` from a `null` config.
     fn create<T>(&mut self, factory: registry::Factory<T>, version: u8) -> Option<T> {
         let which = match version {
@@ -326,9 +335,33 @@ fn no_threads(mock: &MockContext, why: &str) -> Result<(), String> {
     }
 }
 
+/// Starts the service input with `start` (its V1 or V2 start), and stops it.
+fn service_input<P: ServiceInput>(
+    plugin: P,
+    name: &str,
+    start: impl FnOnce(&mut ServiceInputHarness<P>) -> Result<(), HarnessError>,
+) -> Result<(), String> {
+    let mut h = ServiceInputHarness::new(plugin).named(name);
+    let started = start(&mut h);
+    let stopped = h.stop();
+    started.and(stopped).map_err(|e| error_chain(&e))
+}
+
+/// Empties the aggregator with `flush` (its V1 flush or V2 result), and resets it.
+fn aggregator<P: Aggregator, R>(
+    plugin: P,
+    name: &str,
+    flush: impl FnOnce(&mut AggregatorHarness<P>) -> Result<R, HarnessError>,
+) -> Result<(), String> {
+    let mut h = AggregatorHarness::new(plugin).named(name);
+    flush(&mut h).map_err(|e| error_chain(&e))?;
+    h.reset().map_err(|e| error_chain(&e))?;
+    no_threads(h.mock(), "an aggregator has no `stop`")
+}
+
 fn metric_input<P: MetricInput>(plugin: P, name: &str) -> Result<(), String> {
     let mut h = MetricInputHarness::new(plugin).named(name);
-    h.init().map_err(|e| e.to_string())?;
+    h.init().map_err(|e| error_chain(&e))?;
     no_threads(h.mock(), "a metric input has no `stop`")
 }
 
@@ -336,9 +369,9 @@ fn flusher<P: Flusher>(plugin: P, name: &str) -> Result<(), String> {
     let mut h = FlusherHarness::new(plugin)
         .named(name)
         .with_timeout(DEFAULT_TIMEOUT);
-    h.is_ready().map_err(|e| e.to_string())?;
-    h.set_urgent(true).map_err(|e| e.to_string())?;
-    h.stop().map_err(|e| e.to_string())
+    h.is_ready().map_err(|e| error_chain(&e))?;
+    h.set_urgent(true).map_err(|e| error_chain(&e))?;
+    h.stop().map_err(|e| error_chain(&e))
 }
 
 /// The group of the pass-through check: one event of every kind.
@@ -384,9 +417,9 @@ fn every_kind() -> PipelineGroupEvents {
 /// The V2 pass-through rule (see the module docs).
 fn pass_through<P: ProcessorV2>(plugin: P, name: &str) -> Result<(), String> {
     let mut h = ProcessorHarness::new(plugin).named(name);
-    h.init().map_err(|e| e.to_string())?;
+    h.init().map_err(|e| error_chain(&e))?;
     let said_before = h.mock().log_records_at_least(Level::Warn).len();
-    let out = h.process_v2(every_kind()).map_err(|e| e.to_string())?;
+    let out = h.process_v2(every_kind()).map_err(|e| error_chain(&e))?;
     let said = h.mock().log_records_at_least(Level::Warn).len() > said_before;
     let present = |t: EventType| {
         out.iter()
