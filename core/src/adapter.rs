@@ -87,15 +87,15 @@ macro_rules! adapter_struct {
 
 adapter_struct! {
     /// A V1 metric input in a V2 pipeline.
-    MetricV1AsV2;
+    MetricInputV1AsV2;
     /// A V2 metric input in a V1 pipeline.
-    MetricV2AsV1;
+    MetricInputV2AsV1;
     /// A V1 service input in a V2 pipeline. Its `start_service` is the V1 `start`, so it
     /// blocks when that does, until [`Context::stopping`] fires: a runner calls it on a
     /// thread of its own, as it does V1 `start`.
-    ServiceV1AsV2;
+    ServiceInputV1AsV2;
     /// A V2 service input in a V1 pipeline.
-    ServiceV2AsV1;
+    ServiceInputV2AsV1;
     /// A V1 processor in a V2 pipeline: log events go through it, other events pass by.
     ProcessorV1AsV2;
     /// A V2 processor in a V1 pipeline.
@@ -116,16 +116,16 @@ macro_rules! metric_base {
         }
     )*};
 }
-metric_base! { MetricV1AsV2: MetricInputV1; MetricV2AsV1: MetricInputV2; }
+metric_base! { MetricInputV1AsV2: MetricInputV1; MetricInputV2AsV1: MetricInputV2; }
 
-impl<T: MetricInputV1> MetricInputV2 for MetricV1AsV2<T> {
+impl<T: MetricInputV1> MetricInputV2 for MetricInputV1AsV2<T> {
     fn read(&mut self, ctx: &PipelineContext) -> Result<(), BoxError> {
         let collector = v1_collector_into(ctx.collector().clone(), self.ctx.clock().clone());
         self.inner.collect(&collector)
     }
 }
 
-impl<T: MetricInputV2> MetricInputV1 for MetricV2AsV1<T> {
+impl<T: MetricInputV2> MetricInputV1 for MetricInputV2AsV1<T> {
     fn collect(&mut self, collector: &Collector) -> Result<(), BoxError> {
         self.inner.read(&v2_context_into(collector.clone()))
     }
@@ -144,16 +144,16 @@ macro_rules! service_base {
         }
     )*};
 }
-service_base! { ServiceV1AsV2: ServiceInputV1; ServiceV2AsV1: ServiceInputV2; }
+service_base! { ServiceInputV1AsV2: ServiceInputV1; ServiceInputV2AsV1: ServiceInputV2; }
 
-impl<T: ServiceInputV1> ServiceInputV2 for ServiceV1AsV2<T> {
+impl<T: ServiceInputV1> ServiceInputV2 for ServiceInputV1AsV2<T> {
     fn start_service(&mut self, ctx: PipelineContext) -> Result<(), BoxError> {
         let collector = v1_collector_into(ctx.collector().clone(), self.ctx.clock().clone());
         self.inner.start(collector)
     }
 }
 
-impl<T: ServiceInputV2> ServiceInputV1 for ServiceV2AsV1<T> {
+impl<T: ServiceInputV2> ServiceInputV1 for ServiceInputV2AsV1<T> {
     fn start(&mut self, collector: Collector) -> Result<(), BoxError> {
         self.inner.start_service(v2_context_into(collector))
     }

@@ -30,13 +30,6 @@ pub fn submit(node: &'static Node) {
     crate::registry::submit(node);
 }
 
-/// The accepted key closest to `input`, if one is close enough to suggest (the registry's
-/// "did you mean" logic).
-#[must_use]
-pub fn suggest<'a>(input: &str, candidates: &[&'a str]) -> Option<&'a str> {
-    crate::suggest::closest(input, candidates.iter().copied())
-}
-
 /// How the macros find out, at compile time, which of its kind's V1/V2 traits a plugin
 /// implements, and build its factories from that.
 ///
@@ -48,8 +41,9 @@ pub fn suggest<'a>(input: &str, candidates: &[&'a str]) -> Option<&'a str> {
 pub mod glue {
     use super::{ConfigError, PluginConfig, Value};
     use crate::adapter::{
-        AggregatorV1AsV2, AggregatorV2AsV1, FlusherV1AsV2, FlusherV2AsV1, MetricV1AsV2,
-        MetricV2AsV1, ProcessorV1AsV2, ProcessorV2AsV1, ServiceV1AsV2, ServiceV2AsV1,
+        AggregatorV1AsV2, AggregatorV2AsV1, FlusherV1AsV2, FlusherV2AsV1, MetricInputV1AsV2,
+        MetricInputV2AsV1, ProcessorV1AsV2, ProcessorV2AsV1, ServiceInputV1AsV2,
+        ServiceInputV2AsV1,
     };
     use crate::plugin::{
         AggregatorV1, AggregatorV2, Extension, FlusherV1, FlusherV2, MetricInputV1, MetricInputV2,
@@ -188,8 +182,8 @@ pub mod glue {
     }
 
     kinds! {
-        METRIC_V1, METRIC_V2, MetricInputV1, MetricInputV2, MetricV1AsV2, MetricV2AsV1, metric_v1, metric_v2;
-        SERVICE_V1, SERVICE_V2, ServiceInputV1, ServiceInputV2, ServiceV1AsV2, ServiceV2AsV1, service_v1, service_v2;
+        METRIC_V1, METRIC_V2, MetricInputV1, MetricInputV2, MetricInputV1AsV2, MetricInputV2AsV1, metric_v1, metric_v2;
+        SERVICE_V1, SERVICE_V2, ServiceInputV1, ServiceInputV2, ServiceInputV1AsV2, ServiceInputV2AsV1, service_v1, service_v2;
         PROCESSOR_V1, PROCESSOR_V2, ProcessorV1, ProcessorV2, ProcessorV1AsV2, ProcessorV2AsV1, processor_v1, processor_v2;
         AGGREGATOR_V1, AGGREGATOR_V2, AggregatorV1, AggregatorV2, AggregatorV1AsV2, AggregatorV2AsV1, aggregator_v1, aggregator_v2;
         FLUSHER_V1, FLUSHER_V2, FlusherV1, FlusherV2, FlusherV1AsV2, FlusherV2AsV1, flusher_v1, flusher_v2;

@@ -3,8 +3,8 @@
 #![allow(clippy::unwrap_used)] // test helpers, not only `#[test]` functions, unwrap
 
 use pipeplug::adapter::{
-    AggregatorV1AsV2, AggregatorV2AsV1, FlusherV1AsV2, FlusherV2AsV1, MetricV1AsV2, MetricV2AsV1,
-    ProcessorV1AsV2, ProcessorV2AsV1, ServiceV1AsV2, ServiceV2AsV1,
+    AggregatorV1AsV2, AggregatorV2AsV1, FlusherV1AsV2, FlusherV2AsV1, MetricInputV1AsV2,
+    MetricInputV2AsV1, ProcessorV1AsV2, ProcessorV2AsV1, ServiceInputV1AsV2, ServiceInputV2AsV1,
 };
 use pipeplug::models::{
     self, new_group, new_metadata_with_key_values, new_single_value_metric,
@@ -437,7 +437,7 @@ impl MetricInputV2 for GaugeV2 {
 fn v1_metric_input_in_v2_emits_log_events_timed_by_the_pipeline_clock() {
     let (clock, virtual_clock) = Clock::new_virtual();
     let ctx = Context::builder().clock(clock).build();
-    let mut input = MetricV1AsV2::new(CountV1(0));
+    let mut input = MetricInputV1AsV2::new(CountV1(0));
     assert_eq!(
         MetricInput::init(&mut input, &ctx).unwrap(),
         Duration::from_secs(30)
@@ -463,7 +463,7 @@ fn v1_metric_input_in_v2_emits_log_events_timed_by_the_pipeline_clock() {
 
 #[test]
 fn v2_metric_input_in_v1_emits_metric_logs_with_group_tags() {
-    let mut input = MetricV2AsV1::new(GaugeV2);
+    let mut input = MetricInputV2AsV1::new(GaugeV2);
     MetricInput::init(&mut input, &Context::default()).unwrap();
     let (collector, seen) = recording_collector();
     input.collect(&collector).unwrap();
@@ -519,7 +519,7 @@ impl ServiceInputV1 for OnceV1 {
 
 #[test]
 fn v2_service_input_in_v1_emits_through_the_collector() {
-    let mut input = ServiceV2AsV1::new(OnceV2::default());
+    let mut input = ServiceInputV2AsV1::new(OnceV2::default());
     ServiceInput::init(&mut input, &Context::default()).unwrap();
     let (collector, seen) = recording_collector();
     input.start(collector).unwrap();
@@ -530,7 +530,7 @@ fn v2_service_input_in_v1_emits_through_the_collector() {
 
 #[test]
 fn v1_service_input_in_v2_emits_log_events() {
-    let mut input = ServiceV1AsV2::new(OnceV1);
+    let mut input = ServiceInputV1AsV2::new(OnceV1);
     ServiceInput::init(&mut input, &Context::default()).unwrap();
     let out = PipelineContext::grouped();
     input.start_service(out.clone()).unwrap();

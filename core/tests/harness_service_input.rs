@@ -243,8 +243,9 @@ fn a_blocking_v1_start_runs_until_stop() {
 
 #[test]
 fn a_v1_only_plugin_runs_in_v2_through_its_adapter() {
-    let mut h =
-        ServiceInputHarness::new(pipeplug::adapter::ServiceV1AsV2::new(Blocking::default()));
+    let mut h = ServiceInputHarness::new(pipeplug::adapter::ServiceInputV1AsV2::new(
+        Blocking::default(),
+    ));
     h.start_v2().unwrap();
     h.advance(Duration::from_secs(2));
     h.stop().unwrap();

@@ -74,7 +74,7 @@ use proc_macro::TokenStream;
 ///         Ok(())
 ///     }
 /// }
-/// // No `ServiceInputV2`: V2 pipelines run the plugin through `adapter::ServiceV1AsV2`.
+/// // No `ServiceInputV2`: V2 pipelines run the plugin through `adapter::ServiceInputV1AsV2`.
 ///
 /// let registry = pipeplug::registry::global().unwrap();
 /// let plugin = registry.get(pipeplug::registry::PluginKind::ServiceInput, "service_doc_counter").unwrap();
@@ -143,7 +143,7 @@ use proc_macro::TokenStream;
 ///     Ok(Box::new(Counter::from_config(config)?))
 /// }
 /// fn v2(config: &serde_json::Value) -> Result<Box<dyn ServiceInputV2>, ConfigError> {
-///     Ok(Box::new(pipeplug::adapter::ServiceV1AsV2::new(Counter::from_config(config)?)))
+///     Ok(Box::new(pipeplug::adapter::ServiceInputV1AsV2::new(Counter::from_config(config)?)))
 /// }
 ///
 /// registry::register(PluginDescriptor {
@@ -196,7 +196,7 @@ pub fn service_input(args: TokenStream, item: TokenStream) -> TokenStream {
 ///
 /// Without the macro, the code is that of [`service_input`](macro@service_input), with
 /// `MetricInput` in place of `ServiceInput` (`Factories::MetricInput`,
-/// `adapter::MetricV1AsV2`, `adapter::MetricV2AsV1`).
+/// `adapter::MetricInputV1AsV2`, `adapter::MetricInputV2AsV1`).
 ///
 /// [`MetricInput`]: ../pipeplug/plugin/trait.MetricInput.html
 /// [`MetricInputV1`]: ../pipeplug/plugin/trait.MetricInputV1.html

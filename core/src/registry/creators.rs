@@ -100,8 +100,8 @@ macro_rules! creator_outputs {
 }
 
 creator_outputs! {
-    MetricInputV1, MetricInputV2, MetricV1AsV2, MetricV2AsV1;
-    ServiceInputV1, ServiceInputV2, ServiceV1AsV2, ServiceV2AsV1;
+    MetricInputV1, MetricInputV2, MetricInputV1AsV2, MetricInputV2AsV1;
+    ServiceInputV1, ServiceInputV2, ServiceInputV1AsV2, ServiceInputV2AsV1;
     ProcessorV1, ProcessorV2, ProcessorV1AsV2, ProcessorV2AsV1;
     AggregatorV1, AggregatorV2, AggregatorV1AsV2, AggregatorV2AsV1;
     FlusherV1, FlusherV2, FlusherV1AsV2, FlusherV2AsV1;

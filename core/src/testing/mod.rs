@@ -70,7 +70,7 @@
 //! ```
 //!
 //! A typed harness calls the interfaces the plugin implements itself: `start_v2` on a
-//! V1-only plugin needs its adapter, `ServiceInputHarness::new(ServiceV1AsV2::new(plugin))`
+//! V1-only plugin needs its adapter, `ServiceInputHarness::new(ServiceInputV1AsV2::new(plugin))`
 //! (see [`adapter`](crate::adapter)), or the registry's V2 factory as above.
 //!
 //! | plugin kind | harness | drive it with |

@@ -85,7 +85,7 @@ enum Slot<P> {
 ///
 /// A V1-only plugin runs in V2 through its adapter, as in a V2 pipeline (the attribute
 /// macros register it that way; by hand, wrap it in
-/// [`ServiceV1AsV2`](crate::adapter::ServiceV1AsV2)), and its logs read as V2 events.
+/// [`ServiceInputV1AsV2`](crate::adapter::ServiceInputV1AsV2)), and its logs read as V2 events.
 pub struct ServiceInputHarness<P> {
     base: Base,
     slot: Slot<P>,
