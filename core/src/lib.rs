@@ -93,7 +93,17 @@
 //!
 //! # 2. Test it
 //!
-//! [`testing`] has a typed harness per kind over a mock context and a virtual clock:
+//! [`testing`] has a typed harness per kind over a mock context and a virtual clock. It is
+//! test code, behind the feature `testing`: turn it on for your tests only, in
+//! `Cargo.toml`,
+//!
+//! ```toml
+//! [dev-dependencies]
+//! pipeplug = { version = "0.1.0", features = ["testing"] }
+//! ```
+//!
+//! (with the same `version` or `path` as under `[dependencies]`), so that the agents your
+//! plugins are built into do not carry the harnesses. Then:
 //!
 //! ```
 //! # use pipeplug::prelude::*;
@@ -174,6 +184,10 @@ pub mod registry;
 mod self_metrics;
 mod stop;
 pub mod suggest;
+// The harnesses are test code: an agent does not carry them. Plugin crates turn them on for
+// their tests with `pipeplug = { ..., features = ["testing"] }` under `[dev-dependencies]`;
+// `cargo doc` shows them either way.
+#[cfg(any(feature = "testing", doc))]
 pub mod testing;
 
 #[doc(hidden)]

@@ -18,8 +18,40 @@ pub use crate::plugin::{
 pub use crate::registry::{
     ConfigField, Factories, Native, Node, PluginDescriptor, PluginKind, SourceLocation,
 };
-pub use crate::testing::conformance;
 pub use crate::ConfigError;
+
+/// The body of the conformance test the attribute macros generate under `cfg(test)`: runs
+/// [`conformance::run`](crate::testing::conformance::run) on the plugin when `pipeplug`'s
+/// feature `testing` is on, and otherwise fails saying how to turn it on.
+///
+/// # Panics
+/// When a check fails, or when the feature `testing` is off.
+#[cfg(feature = "testing")]
+pub fn conformance_test(kind: PluginKind, name: &str) {
+    crate::testing::conformance::run(kind, name);
+}
+
+/// The body of the conformance test the attribute macros generate under `cfg(test)`. The
+/// checks need the harnesses, behind `pipeplug`'s feature `testing`, which is off: this
+/// fails with the line that turns it on.
+///
+/// # Panics
+/// Always.
+#[cfg(not(feature = "testing"))]
+#[track_caller]
+pub fn conformance_test(kind: PluginKind, name: &str) {
+    panic!(
+        "the conformance test of {kind} `{name}` needs the test harnesses of `pipeplug`, which \
+         are behind its feature `testing`; turn it on for tests in your crate's Cargo.toml:\n\
+         \n\
+         [dev-dependencies]\n\
+         pipeplug = {{ version = \"{version}\", features = [\"testing\"] }}\n\
+         \n\
+         (with the same `version` or `path` as your `pipeplug` line under `[dependencies]`), \
+         or set `conformance = false` in the plugin's attribute to go without the test",
+        version = env!("CARGO_PKG_VERSION"),
+    );
+}
 
 /// A JSON value: what configs decode from. (An alias, so generated code names no crate but
 /// `pipeplug`.)

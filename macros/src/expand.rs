@@ -431,7 +431,7 @@ fn krate_from_child(krate: &TokenStream) -> TokenStream {
 // #[cfg(test)]
 // mod __pipeplug_conformance_service_x {
 //     #[test]
-//     fn pipeplug_conformance() { conformance::run(PluginKind::ServiceInput, "service_x") }
+//     fn pipeplug_conformance() { conformance_test(PluginKind::ServiceInput, "service_x") }
 // }
 fn conformance(plugin: &Plugin<'_>, krate: &TokenStream) -> TokenStream {
     if !plugin.args.conformance {
@@ -453,7 +453,7 @@ fn conformance(plugin: &Plugin<'_>, krate: &TokenStream) -> TokenStream {
 
             #[::core::prelude::v1::test]
             fn pipeplug_conformance() {
-                #krate::__private::conformance::run(
+                #krate::__private::conformance_test(
                     #krate::__private::PluginKind::#variant,
                     #name,
                 );
