@@ -354,7 +354,9 @@ impl<T: AggregatorV2> AggregatorV1 for AggregatorV2AsV1<T> {
 
     fn flush(&mut self) -> Vec<LogGroup> {
         if let Err(e) = self.inner.get_result(&self.buffer) {
-            self.ctx.logger().error(format!("get_result failed: {e}"));
+            self.ctx
+                .logger()
+                .error(format!("get_result failed: {}", crate::error_chain(&*e)));
         }
         self.buffer
             .collector()

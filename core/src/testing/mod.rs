@@ -1,6 +1,14 @@
 //! Test harnesses for plugin authors: a mock context, a typed harness per plugin kind, a
 //! virtual clock, and helpers in the spirit of iLogtail's test kit.
 //!
+//! Test code, behind `pipeplug`'s feature `testing`: turn it on for tests only, so that
+//! agents do not carry it:
+//!
+//! ```toml
+//! [dev-dependencies]
+//! pipeplug = { version = "0.1.0", features = ["testing"] }
+//! ```
+//!
 //! # Testing a plugin
 //!
 //! Build a harness for the plugin (from a value, from a JSON or YAML config, or from the
