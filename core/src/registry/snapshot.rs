@@ -138,8 +138,10 @@ pub fn global() -> Result<Arc<Registry>, RegistryError> {
 
 impl Registry {
     /// Creates and initialises the extension `name` (a registered extension's name) from
-    /// this registry, configured with `config`: what [`Context::get_extension`] does for a
-    /// bare name the pipeline does not declare, as Go's `GetExtension` does.
+    /// this registry, configured with `config`: what a context with
+    /// [`extension_factory`](Self::extension_factory) installed does when
+    /// [`Context::get_extension`] asks for a bare name the pipeline does not declare, as
+    /// Go's `GetExtension` does.
     ///
     /// # Errors
     /// No such extension, its config does not decode, or its `init` failed.
