@@ -222,4 +222,4 @@ pub(crate) fn describe(v: &serde_json::Value) -> String {
     }
 }
 
-pub(crate) use pipeplug::suggest::{best_match, closest};
+pub(crate) use pipeplug::suggest::closest;

@@ -1,6 +1,6 @@
 //! One entry of a plugin list: its `Type`, its parameters, and the registered plugin.
 
-use super::error::{best_match, describe, ConfigDiagnostic, PluginPosition, Problem};
+use super::error::{closest as closest_name, describe, ConfigDiagnostic, PluginPosition, Problem};
 use super::{PluginSpec, Section};
 use pipeplug::registry::{PluginKind, PluginType, Registry};
 use serde_json::{Map, Value};
@@ -145,16 +145,13 @@ fn resolve(
             return Ok(d);
         }
     }
-    // The closest name over the section's kinds.
-    let mut best: Option<(f64, String)> = None;
-    for kind in section.kinds() {
-        if let Some(c) = registry.closest(*kind, name) {
-            let score = best_match(name, [c.as_str()]).map_or(0.0, |(s, _)| s);
-            if best.as_ref().is_none_or(|(b, _)| score > *b) {
-                best = Some((score, c));
-            }
-        }
-    }
+    // The closest name over the section's kinds: the closest among each kind's closest.
+    let closest: Vec<String> = section
+        .kinds()
+        .iter()
+        .filter_map(|kind| registry.closest(*kind, name))
+        .collect();
+    let suggestion = closest_name(name, closest.iter().map(String::as_str)).map(str::to_owned);
     let elsewhere = registry
         .kinds_of(name)
         .into_iter()
@@ -162,7 +159,7 @@ fn resolve(
     Err(Problem::UnknownPlugin {
         kind: section.singular(),
         name: name.to_owned(),
-        suggestion: best.map(|(_, c)| c),
+        suggestion,
         elsewhere,
     })
 }
