@@ -73,10 +73,18 @@ mod tests {
             ("colour", plugin_keys, None),
             ("defualt", config_keys, Some("default")),
             ("units", config_keys, Some("unit")),
-            ("service_exampel_plugin", names, Some("service_example_plugin")),
+            (
+                "service_exampel_plugin",
+                names,
+                Some("service_example_plugin"),
+            ),
             ("service_countr", names, Some("service_counter")),
             ("flusher_cont", names, Some("flusher_count")),
-            ("comon", &["common", "linux", "windows", "macos"], Some("common")),
+            (
+                "comon",
+                &["common", "linux", "windows", "macos"],
+                Some("common"),
+            ),
             ("plugin", &["plugins"], Some("plugins")),
         ];
         for (typo, accepted, expected) in cases {

@@ -137,21 +137,43 @@ mod tests {
             ("colour", plugin_keys, None),
             ("defualt", config_keys, Some("default")),
             ("units", config_keys, Some("unit")),
-            ("service_exampel_plugin", names, Some("service_example_plugin")),
+            (
+                "service_exampel_plugin",
+                names,
+                Some("service_example_plugin"),
+            ),
             ("service_countr", names, Some("service_counter")),
             ("flusher_cont", names, Some("flusher_count")),
-            ("comon", &["common", "linux", "windows", "macos"], Some("common")),
+            (
+                "comon",
+                &["common", "linux", "windows", "macos"],
+                Some("common"),
+            ),
             ("plugin", &["plugins"], Some("plugins")),
         ];
         for (typo, accepted, expected) in cases {
-            assert_eq!(closest(typo, accepted), *expected, "{typo:?} among {accepted:?}");
+            assert_eq!(
+                closest(typo, accepted),
+                *expected,
+                "{typo:?} among {accepted:?}"
+            );
         }
     }
 
     /// The attributes' own key lists get the suggestions the table promises.
     #[test]
     fn the_attribute_keys_are_the_table_s() {
-        assert_eq!(super::PLUGIN_KEYS, ["name", "crate", "lenient", "conformance", "rename_all", "validate"]);
+        assert_eq!(
+            super::PLUGIN_KEYS,
+            [
+                "name",
+                "crate",
+                "lenient",
+                "conformance",
+                "rename_all",
+                "validate"
+            ]
+        );
         assert_eq!(super::CONFIG_KEYS, ["default", "rename", "unit"]);
     }
 }
