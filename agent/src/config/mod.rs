@@ -286,23 +286,49 @@ fn read(
         *config.section_mut(section) =
             plugins::read_section(section, list, registry, file, &mut errors);
     }
-    // Processors run in list order; an explicit `#priority` moves one (stable).
-    config.processors.sort_by_key(|s| {
-        s.plugin_type
-            .priority
-            .map_or(s.position.index as i64, i64::from)
-    });
-    plugins::assign_ids(
-        config
-            .extensions
-            .iter_mut()
-            .chain(&mut config.inputs)
-            .chain(&mut config.processors)
-            .chain(&mut config.aggregators)
-            .chain(&mut config.flushers),
-    );
-    for (section, list) in top.sections {
-        if matches!(section, Section::Inputs | Section::Flushers) && is_empty_list(list) {
+    config.order_and_number();
+    missing_lists(&top.sections, file, &mut errors);
+    Ok((config, errors))
+}
+
+impl PipelineConfig {
+    /// Puts processors in running order and gives every plugin its ID.
+    fn order_and_number(&mut self) {
+        // Processors run in list order; an explicit `#priority` moves one (stable).
+        self.processors.sort_by_key(|s| {
+            s.plugin_type
+                .priority
+                .map_or(s.position.index as i64, i64::from)
+        });
+        plugins::assign_ids(
+            self.extensions
+                .iter_mut()
+                .chain(&mut self.inputs)
+                .chain(&mut self.processors)
+                .chain(&mut self.aggregators)
+                .chain(&mut self.flushers),
+        );
+    }
+
+    fn section_mut(&mut self, section: Section) -> &mut Vec<PluginSpec> {
+        match section {
+            Section::Inputs => &mut self.inputs,
+            Section::Processors => &mut self.processors,
+            Section::Aggregators => &mut self.aggregators,
+            Section::Flushers => &mut self.flushers,
+            Section::Extensions => &mut self.extensions,
+        }
+    }
+}
+
+/// A diagnostic for `inputs` or `flushers` when absent or empty: a pipeline needs both.
+fn missing_lists(
+    sections: &[(Section, &serde_json::Value)],
+    file: &str,
+    errors: &mut Vec<ConfigDiagnostic>,
+) {
+    for (section, list) in sections {
+        if matches!(*section, Section::Inputs | Section::Flushers) && is_empty_list(list) {
             errors.push(
                 ConfigDiagnostic::file(
                     file,
@@ -314,7 +340,6 @@ fn read(
             );
         }
     }
-    Ok((config, errors))
 }
 
 /// The top level of a pipeline file, its keys matched as plugin configs match theirs.
@@ -354,18 +379,6 @@ impl<'a> TopLevel<'a> {
                 .map(|p| ConfigDiagnostic::decoded(file, "", p)),
         );
         top
-    }
-}
-
-impl PipelineConfig {
-    fn section_mut(&mut self, section: Section) -> &mut Vec<PluginSpec> {
-        match section {
-            Section::Inputs => &mut self.inputs,
-            Section::Processors => &mut self.processors,
-            Section::Aggregators => &mut self.aggregators,
-            Section::Flushers => &mut self.flushers,
-            Section::Extensions => &mut self.extensions,
-        }
     }
 }
 
