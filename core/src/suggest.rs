@@ -1,5 +1,18 @@
-//! "Did you mean ...?" suggestions, the same everywhere: config keys, plugin names, attribute
-//! keys of `external_plugins.yml`.
+//! "Did you mean ...?" suggestions at run time: config keys, plugin names, the keys of the
+//! agent's files and of `external_plugins.yml`.
+//!
+//! The rule, compared without regard to case and counted in characters: a candidate equal
+//! to the input is best; else one that starts with the input or that the input starts with
+//! (`unit` for `units`, `rename_all` for `rename`); else one at a Levenshtein distance of at
+//! most a third of the input's length (at least 1). Among those, a prefix comes before a
+//! non-prefix, then the smaller distance, then the earlier candidate. An empty input gets no
+//! suggestion.
+//!
+//! The attribute macros apply the same rule at compile time, to the keys of their own
+//! attributes, in their own copy (`macros/src/symbol.rs`): the macros may depend on nothing
+//! but `syn`, `quote` and `proc-macro2`, so they cannot call this module. The two copies must
+//! agree, so that a typo gets the same suggestion in an attribute as in a config file; both
+//! run the same table of cases in their unit tests.
 //!
 //! ```
 //! use pipeplug::suggest::closest;
@@ -8,44 +21,78 @@
 //! assert_eq!(closest("zzz", ["interval", "Fields"]), None);
 //! ```
 
-/// The candidate closest to `input`, if it is close enough to be a likely typo: a
-/// case-insensitive match, or a Jaro-Winkler similarity of at least 0.8.
+/// The candidate closest to `input`, if it is close enough to be a likely typo (the rule is
+/// in the [module docs](self)).
 pub fn closest<'a>(input: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
-    best_match(input, candidates).map(|(_, c)| c)
-}
-
-/// Like [`closest`], with its score: 2.0 for a case-insensitive match, else the
-/// Jaro-Winkler similarity (at least 0.8).
-pub fn best_match<'a>(
-    input: &str,
-    candidates: impl IntoIterator<Item = &'a str>,
-) -> Option<(f64, &'a str)> {
-    let lower = input.to_lowercase();
-    let mut best: Option<(f64, &'a str)> = None;
-    for c in candidates {
-        let candidate = c.to_lowercase();
-        let score = if candidate == lower {
-            2.0
-        } else {
-            strsim::jaro_winkler(&lower, &candidate)
-        };
-        if best.is_none_or(|(b, _)| score > b) {
-            best = Some((score, c));
-        }
+    let typo = input.to_lowercase();
+    if typo.is_empty() {
+        return None;
     }
-    best.filter(|(score, _)| *score >= 0.8)
+    let within = (typo.chars().count() / 3).max(1);
+    candidates
+        .into_iter()
+        .filter_map(|c| {
+            let candidate = c.to_lowercase();
+            let prefix = !candidate.is_empty()
+                && (candidate.starts_with(&typo) || typo.starts_with(&candidate));
+            let distance = strsim::levenshtein(&typo, &candidate);
+            (prefix || distance <= within).then_some(((!prefix, distance), c))
+        })
+        .min_by_key(|(rank, _)| *rank)
+        .map(|(_, c)| c)
 }
 
 #[cfg(test)]
 mod tests {
     use super::closest;
 
+    /// The same table as the macros' `symbol.rs` test: the two copies of the rule agree.
     #[test]
     fn suggests_typos_not_strangers() {
-        let keys = ["interval", "Fields", "IgnoreIfExist"];
-        assert_eq!(closest("intervl", keys), Some("interval"));
-        assert_eq!(closest("fields", keys), Some("Fields"));
-        assert_eq!(closest("zzz", keys), None);
-        assert_eq!(closest("x", []), None);
+        let plugin_keys: &[&str] = &[
+            "name",
+            "crate",
+            "lenient",
+            "conformance",
+            "rename_all",
+            "validate",
+        ];
+        let config_keys: &[&str] = &["default", "rename", "unit"];
+        let file_keys: &[&str] = &["interval", "Fields", "IgnoreIfExist"];
+        let names: &[&str] = &["service_example_plugin", "service_counter", "flusher_count"];
+        let cases: &[(&str, &[&str], Option<&str>)] = &[
+            ("intervl", file_keys, Some("interval")),
+            ("fields", file_keys, Some("Fields")),
+            ("IGNOREIFEXIST", file_keys, Some("IgnoreIfExist")),
+            ("zzz", file_keys, None),
+            ("x", &[], None),
+            ("", file_keys, None),
+            ("lenent", plugin_keys, Some("lenient")),
+            ("rename", plugin_keys, Some("rename_all")),
+            ("Lenient", plugin_keys, Some("lenient")),
+            ("colour", plugin_keys, None),
+            ("defualt", config_keys, Some("default")),
+            ("units", config_keys, Some("unit")),
+            (
+                "service_exampel_plugin",
+                names,
+                Some("service_example_plugin"),
+            ),
+            ("service_countr", names, Some("service_counter")),
+            ("flusher_cont", names, Some("flusher_count")),
+            (
+                "comon",
+                &["common", "linux", "windows", "macos"],
+                Some("common"),
+            ),
+            ("plugin", &["plugins"], Some("plugins")),
+        ];
+        for (typo, accepted, expected) in cases {
+            assert_eq!(
+                closest(typo, accepted.iter().copied()),
+                *expected,
+                "{typo:?} among {accepted:?}"
+            );
+        }
     }
 }

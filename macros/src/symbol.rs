@@ -53,16 +53,34 @@ pub(crate) fn list(keys: &[&str]) -> String {
         .join(", ")
 }
 
-/// The accepted key closest to a mistyped one, if it is close: a prefix of it or the other
-/// way round, or at most a third of its letters away.
+/// The accepted key closest to a mistyped one, if it is close.
+///
+/// The rule, compared without regard to case and counted in characters: a key equal to the
+/// typo is best; else one that starts with the typo or that the typo starts with; else one
+/// at a Levenshtein distance of at most a third of the typo's length (at least 1). A prefix
+/// comes before a non-prefix, then the smaller distance, then the earlier key. An empty typo
+/// gets no suggestion.
+///
+/// The runtime has the same rule in `pipeplug::suggest::closest` (config keys, plugin names,
+/// the agent's files). There are two copies because the macros depend on nothing but `syn`,
+/// `quote` and `proc-macro2`, so they cannot call the runtime. The two must agree, so that a
+/// typo gets the same suggestion in an attribute as in a config file; both run the same table
+/// of cases in their unit tests.
 pub(crate) fn closest<'a>(typo: &str, accepted: &[&'a str]) -> Option<&'a str> {
+    let typo = typo.to_lowercase();
+    if typo.is_empty() {
+        return None;
+    }
     let within = (typo.chars().count() / 3).max(1);
-    let prefix = |k: &str| k.starts_with(typo) || typo.starts_with(k);
     accepted
         .iter()
-        .map(|k| (distance(typo, k), *k))
-        .filter(|(d, k)| *d <= within || prefix(k))
-        .min_by_key(|(d, k)| (!prefix(k), *d))
+        .filter_map(|k| {
+            let key = k.to_lowercase();
+            let prefix = !key.is_empty() && (key.starts_with(&typo) || typo.starts_with(&key));
+            let d = distance(&typo, &key);
+            (prefix || d <= within).then_some(((!prefix, d), *k))
+        })
+        .min_by_key(|(rank, _)| *rank)
         .map(|(_, k)| k)
 }
 
@@ -90,14 +108,72 @@ pub(crate) fn did_you_mean(typo: &str, accepted: &[&str]) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{closest, CONFIG_KEYS, PLUGIN_KEYS};
+    use super::closest;
 
+    /// The same table as the runtime's `suggest.rs` test: the two copies of the rule agree.
     #[test]
-    fn suggests_close_keys_only() {
-        assert_eq!(closest("lenent", PLUGIN_KEYS), Some("lenient"));
-        assert_eq!(closest("rename", PLUGIN_KEYS), Some("rename_all"));
-        assert_eq!(closest("defualt", CONFIG_KEYS), Some("default"));
-        assert_eq!(closest("units", CONFIG_KEYS), Some("unit"));
-        assert_eq!(closest("colour", PLUGIN_KEYS), None);
+    fn suggests_typos_not_strangers() {
+        let plugin_keys: &[&str] = &[
+            "name",
+            "crate",
+            "lenient",
+            "conformance",
+            "rename_all",
+            "validate",
+        ];
+        let config_keys: &[&str] = &["default", "rename", "unit"];
+        let file_keys: &[&str] = &["interval", "Fields", "IgnoreIfExist"];
+        let names: &[&str] = &["service_example_plugin", "service_counter", "flusher_count"];
+        let cases: &[(&str, &[&str], Option<&str>)] = &[
+            ("intervl", file_keys, Some("interval")),
+            ("fields", file_keys, Some("Fields")),
+            ("IGNOREIFEXIST", file_keys, Some("IgnoreIfExist")),
+            ("zzz", file_keys, None),
+            ("x", &[], None),
+            ("", file_keys, None),
+            ("lenent", plugin_keys, Some("lenient")),
+            ("rename", plugin_keys, Some("rename_all")),
+            ("Lenient", plugin_keys, Some("lenient")),
+            ("colour", plugin_keys, None),
+            ("defualt", config_keys, Some("default")),
+            ("units", config_keys, Some("unit")),
+            (
+                "service_exampel_plugin",
+                names,
+                Some("service_example_plugin"),
+            ),
+            ("service_countr", names, Some("service_counter")),
+            ("flusher_cont", names, Some("flusher_count")),
+            (
+                "comon",
+                &["common", "linux", "windows", "macos"],
+                Some("common"),
+            ),
+            ("plugin", &["plugins"], Some("plugins")),
+        ];
+        for (typo, accepted, expected) in cases {
+            assert_eq!(
+                closest(typo, accepted),
+                *expected,
+                "{typo:?} among {accepted:?}"
+            );
+        }
+    }
+
+    /// The attributes' own key lists get the suggestions the table promises.
+    #[test]
+    fn the_attribute_keys_are_the_table_s() {
+        assert_eq!(
+            super::PLUGIN_KEYS,
+            [
+                "name",
+                "crate",
+                "lenient",
+                "conformance",
+                "rename_all",
+                "validate"
+            ]
+        );
+        assert_eq!(super::CONFIG_KEYS, ["default", "rename", "unit"]);
     }
 }

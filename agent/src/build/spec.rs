@@ -12,15 +12,28 @@
 //! Relative paths resolve against the folder of the file that names them. Several files
 //! merge, as iLogtail's `PLUGINS_CONFIG_FILE` does.
 
-use serde_yaml_ng::{Mapping, Value};
+use pipeplug::config::Decoder;
+use serde_json::Value;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
 /// The sections of `plugins:`, as iLogtail names them (plus `macos`).
 pub const SECTIONS: [&str; 4] = ["common", "linux", "windows", "macos"];
-const ENTRY_KEYS_ALL: [&str; 10] = [
+/// The keys of an entry, in the order its fields are read.
+const ENTRY_KEYS: [&str; 10] = [
     "crate", "path", "version", "git", "rev", "branch", "tag", "import", "expect", "features",
 ];
+/// iLogtail's `debug` section, answered with what to do instead.
+const SECTION_HINTS: [(&str, &str); 1] = [(
+    "debug",
+    "iLogtail's `debug` section has no counterpart here; list debug-only crates in a file of \
+     their own and add it with a second --plugins",
+)];
+/// iLogtail's Go entry form, answered with the Rust one.
+const ENTRY_HINTS: [(&str, &str); 1] = [(
+    "gomod",
+    "`gomod` is iLogtail's Go form: write `crate:` with `path:`, `version:` or `git:`",
+)];
 
 /// Where an entry came from: the file and its position (`plugins.common[1]`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -129,35 +142,24 @@ pub enum SpecError {
         /// What is wrong.
         message: String,
     },
+    /// More than one problem in a file, one a line, in file order.
+    #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
+    Several(Vec<SpecError>),
 }
 
-fn yaml_kind(v: &Value) -> &'static str {
+/// How a value is named in messages (`a list`, ...).
+fn kind_of(v: &Value) -> &'static str {
     match v {
         Value::Null => "nothing",
         Value::Bool(_) => "a boolean",
         Value::Number(_) => "a number",
         Value::String(_) => "a string",
-        Value::Sequence(_) => "a list",
-        Value::Mapping(_) => "a map",
-        Value::Tagged(_) => "a tagged value",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "a map",
     }
 }
 
-fn unknown_key(key: &str, accepted: &[&str]) -> String {
-    let hint = pipeplug::suggest::closest(key, accepted.iter().copied())
-        .map(|c| format!(", did you mean `{c}`?"))
-        .unwrap_or_default();
-    format!(
-        "unknown key `{key}`{hint} (accepted: {})",
-        accepted
-            .iter()
-            .map(|k| format!("`{k}`"))
-            .collect::<Vec<_>>()
-            .join(", ")
-    )
-}
-
-/// Reads one file. Every entry is checked; the first problem is returned.
+/// Reads one file. Every entry is checked, and every problem is returned.
 ///
 /// # Errors
 /// See [`SpecError`].
@@ -170,191 +172,249 @@ pub fn load(file: &Path) -> Result<Vec<Entry>, SpecError> {
     parse(&text, file, base)
 }
 
-/// Parses the text of `file`, resolving relative paths against `base`.
+/// Parses the text of `file`, resolving relative paths against `base`. Keys are matched
+/// as plugin configs match theirs (exactly, then case-insensitively), and every problem of
+/// the file is reported ([`SpecError::Several`] when there is more than one).
 ///
 /// # Errors
 /// See [`SpecError`].
 pub fn parse(text: &str, file: &Path, base: &Path) -> Result<Vec<Entry>, SpecError> {
-    let shape = |message: String| SpecError::Shape {
-        file: file.to_owned(),
-        message,
-    };
     let root: Value = serde_yaml_ng::from_str(text).map_err(|source| SpecError::Yaml {
         file: file.to_owned(),
         source,
     })?;
-    let Value::Mapping(root) = root else {
-        return Err(shape(format!(
-            "expected a map with a `plugins` key, found {}",
-            yaml_kind(&root)
-        )));
-    };
+    let mut errors = Vec::new();
     let mut entries = Vec::new();
-    for (key, value) in &root {
-        match key.as_str() {
-            Some("plugins") => {}
-            Some(other) => return Err(shape(unknown_key(other, &["plugins"]))),
-            None => return Err(shape("top-level keys must be strings".to_owned())),
-        }
-        let Value::Mapping(sections) = value else {
-            return Err(shape(format!(
-                "`plugins` must map sections ({}) to lists, found {}",
-                SECTIONS.join(", "),
-                yaml_kind(value)
-            )));
-        };
-        for (section, list) in sections {
-            let Some(section) = section.as_str().filter(|s| SECTIONS.contains(s)) else {
-                let name = section.as_str().unwrap_or("?");
-                if name == "debug" {
-                    return Err(shape(
-                        "plugins: iLogtail's `debug` section has no counterpart here; list debug-only crates in a file of their own and add it with a second --plugins".to_owned(),
-                    ));
-                }
-                return Err(shape(format!("plugins: {}", unknown_key(name, &SECTIONS))));
+    for (section, list) in sections(&root, file, &mut errors) {
+        for (index, item) in list.iter().enumerate() {
+            let origin = Origin {
+                file: file.to_owned(),
+                section: section.to_owned(),
+                index,
             };
-            let list = match list {
-                Value::Sequence(list) => list.as_slice(),
-                Value::Null => &[],
-                other => {
-                    return Err(shape(format!(
-                        "plugins.{section} must be a list, found {}",
-                        yaml_kind(other)
-                    )))
+            match entry(item, &origin, base) {
+                Ok(e) => entries.push(e),
+                Err(messages) => {
+                    errors.extend(messages.into_iter().map(|message| SpecError::Entry {
+                        origin: origin.clone(),
+                        message,
+                    }))
                 }
-            };
-            for (index, item) in list.iter().enumerate() {
-                let origin = Origin {
-                    file: file.to_owned(),
-                    section: section.to_owned(),
-                    index,
-                };
-                entries.push(entry(item, origin, base)?);
             }
         }
     }
-    Ok(entries)
+    match errors.len() {
+        0 => Ok(entries),
+        1 => Err(errors.remove(0)),
+        _ => Err(SpecError::Several(errors)),
+    }
 }
 
-fn entry(item: &Value, origin: Origin, base: &Path) -> Result<Entry, SpecError> {
-    let err = |message: String| SpecError::Entry {
-        origin: origin.clone(),
-        message,
+/// The sections of the file and their lists; problems of the file's shape go to `errors`.
+fn sections<'a>(
+    root: &'a Value,
+    file: &Path,
+    errors: &mut Vec<SpecError>,
+) -> Vec<(&'static str, &'a [Value])> {
+    let mut shape = |message: String| {
+        errors.push(SpecError::Shape {
+            file: file.to_owned(),
+            message,
+        });
     };
-    let Value::Mapping(map) = item else {
-        return Err(err(format!(
-            "expected a map with `crate`, found {}",
-            yaml_kind(item)
-        )));
+    if !root.is_object() {
+        shape(format!(
+            "expected a map with a `plugins` key, found {}",
+            kind_of(root)
+        ));
+        return Vec::new();
+    }
+    let Ok(mut top) = Decoder::options("the file", &["plugins"]).decode(root) else {
+        return Vec::new(); // a map, checked above
     };
-    for key in map.keys() {
-        let Some(key) = key.as_str() else {
-            return Err(err("keys must be strings".to_owned()));
-        };
-        if !ENTRY_KEYS_ALL.contains(&key) {
-            if key == "gomod" {
-                return Err(err(
-                    "`gomod` is iLogtail's Go form: write `crate:` with `path:`, `version:` or `git:`"
-                        .to_owned(),
-                ));
-            }
-            return Err(err(unknown_key(key, &ENTRY_KEYS_ALL)));
+    let plugins = top.raw(0);
+    problems_to(top.into_problems(), "", &mut shape);
+    let Some((key, plugins)) = plugins.filter(|(_, v)| v.is_object()) else {
+        if let Some((_, other)) = plugins {
+            shape(format!(
+                "`plugins` must map sections ({}) to lists, found {}",
+                SECTIONS.join(", "),
+                kind_of(other)
+            ));
+        }
+        return Vec::new();
+    };
+    let options = Decoder::options(key, &SECTIONS).explain(&SECTION_HINTS);
+    let Ok(mut d) = options.decode(plugins) else {
+        return Vec::new(); // a map, checked above
+    };
+    let mut lists = Vec::new();
+    for (index, section) in SECTIONS.iter().enumerate() {
+        match d.raw(index) {
+            None | Some((_, Value::Null)) => {}
+            Some((_, Value::Array(list))) => lists.push((*section, list.as_slice())),
+            Some((_, other)) => shape(format!(
+                "plugins.{section} must be a list, found {}",
+                kind_of(other)
+            )),
         }
     }
-    let string = |key: &str| -> Result<Option<String>, SpecError> {
-        match map_get(map, key) {
-            None | Some(Value::Null) => Ok(None),
-            Some(Value::String(s)) => Ok(Some(s.clone())),
-            // `version: 0.3` arrives as a number; keep what the user wrote.
-            Some(Value::Number(n)) if key == "version" => Ok(Some(n.to_string())),
-            Some(other) => Err(err(format!(
-                "`{key}` must be a string, found {}",
-                yaml_kind(other)
-            ))),
+    problems_to(d.into_problems(), "plugins.", &mut shape);
+    lists
+}
+
+/// Hands each problem's message to `report`, its key path under `prefix`.
+fn problems_to(
+    problems: Vec<pipeplug::ConfigProblem>,
+    prefix: &str,
+    report: &mut impl FnMut(String),
+) {
+    for mut p in problems {
+        if !p.path.is_empty() {
+            p.path.insert_str(0, prefix);
         }
+        report(p.to_string());
+    }
+}
+
+/// The fields of an entry as written, before their checks.
+#[derive(Default)]
+struct Fields {
+    crate_name: Option<String>,
+    path: Option<String>,
+    version: Option<String>,
+    git: Option<String>,
+    refs: Vec<(String, String)>,
+    import: Option<String>,
+    expect: Vec<String>,
+    features: Vec<String>,
+}
+
+/// One entry; the error is every problem found, each a message.
+fn entry(item: &Value, origin: &Origin, base: &Path) -> Result<Entry, Vec<String>> {
+    if !item.is_object() {
+        return Err(vec![format!(
+            "expected a map with `crate`, found {}",
+            kind_of(item)
+        )]);
+    }
+    let mut d = Decoder::options(origin.to_string(), &ENTRY_KEYS)
+        .explain(&ENTRY_HINTS)
+        .decode(item)
+        .map_err(|e| vec![e.to_string()])?;
+    let fields = fields(&mut d);
+    let problems = d.into_problems();
+    if !problems.is_empty() {
+        return Err(problems.iter().map(ToString::to_string).collect());
+    }
+    checked(fields, origin, base).map_err(|m| vec![m])
+}
+
+/// Reads every field; a value of the wrong type is a problem of `d`.
+fn fields(d: &mut Decoder<'_>) -> Fields {
+    let mut f = Fields {
+        crate_name: d.value(0, "string"),
+        path: d.value(1, "string"),
+        // `version: 0.3` arrives as a number; keep what the user wrote.
+        version: match d.raw(2) {
+            Some((_, Value::Number(n))) => Some(n.to_string()),
+            Some((key, v)) => string_value(d, key, v),
+            None => None,
+        },
+        git: d.value(3, "string"),
+        ..Fields::default()
     };
-    let list = |key: &str| -> Result<Vec<String>, SpecError> {
-        match map_get(map, key) {
-            None | Some(Value::Null) => Ok(Vec::new()),
-            Some(Value::Sequence(items)) => items
-                .iter()
-                .map(|v| {
-                    v.as_str().map(str::to_owned).ok_or_else(|| {
-                        err(format!(
-                            "`{key}` must be a list of strings, found {}",
-                            yaml_kind(v)
-                        ))
-                    })
-                })
-                .collect(),
-            Some(other) => Err(err(format!(
-                "`{key}` must be a list of strings, found {}",
-                yaml_kind(other)
-            ))),
+    for (index, name) in [(4, "rev"), (5, "branch"), (6, "tag")] {
+        if let Some(v) = d.value::<String>(index, "string") {
+            f.refs.push((name.to_owned(), v));
         }
-    };
-    let crate_name =
-        string("crate")?.ok_or_else(|| err("missing `crate` (the package name)".to_owned()))?;
+    }
+    f.import = d.value(7, "string");
+    f.expect = d.value(8, "Vec<String>").unwrap_or_default();
+    f.features = d.value(9, "Vec<String>").unwrap_or_default();
+    f
+}
+
+fn string_value(d: &mut Decoder<'_>, key: &str, v: &Value) -> Option<String> {
+    match v {
+        Value::Null => None,
+        Value::String(s) => Some(s.clone()),
+        other => {
+            d.report(
+                key,
+                pipeplug::ConfigProblemKind::Invalid {
+                    expected: "`string`".to_owned(),
+                    reason: format!("found {}", kind_of(other)),
+                },
+            );
+            None
+        }
+    }
+}
+
+/// The entry, once its fields agree with each other; the error is the first problem.
+fn checked(f: Fields, origin: &Origin, base: &Path) -> Result<Entry, String> {
+    let crate_name = f
+        .crate_name
+        .ok_or_else(|| "missing `crate` (the package name)".to_owned())?;
     if crate_name.is_empty()
         || !crate_name
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
     {
-        return Err(err(format!("`crate: {crate_name}` is not a package name")));
+        return Err(format!("`crate: {crate_name}` is not a package name"));
     }
-    let path = string("path")?;
-    let version = string("version")?;
-    let git = string("git")?;
-    let refs: Vec<(String, String)> = ["rev", "branch", "tag"]
-        .iter()
-        .filter_map(|k| {
-            string(k)
-                .transpose()
-                .map(|v| v.map(|v| ((*k).to_owned(), v)))
-        })
-        .collect::<Result<_, _>>()?;
-    let source = match (path, version, git) {
-        (Some(p), None, None) => {
-            let p = base.join(p);
-            let p = p.canonicalize().map_err(|e| {
-                err(format!(
-                    "`path` {} does not exist or cannot be read: {e}",
-                    p.display()
-                ))
-            })?;
-            if !p.join("Cargo.toml").is_file() {
-                return Err(err(format!("`path` {} has no Cargo.toml", p.display())));
-            }
-            Source::Path(p)
-        }
+    let source = match (f.path, f.version, f.git) {
+        (Some(p), None, None) => Source::Path(crate_path(base, &p)?),
         (None, Some(v), None) => Source::Version(v),
         (None, None, Some(url)) => {
-            if refs.len() > 1 {
-                return Err(err(
-                    "give at most one of `rev`, `branch` and `tag`".to_owned()
-                ));
+            if f.refs.len() > 1 {
+                return Err("give at most one of `rev`, `branch` and `tag`".to_owned());
             }
             Source::Git {
                 url,
-                reference: refs.first().cloned(),
+                reference: f.refs.first().cloned(),
             }
         }
         (None, None, None) => {
-            return Err(err(
-                "missing a source: give `path`, `version` or `git`".to_owned()
-            ))
+            return Err("missing a source: give `path`, `version` or `git`".to_owned())
         }
-        _ => {
-            return Err(err(
-                "give only one of `path`, `version` and `git`".to_owned()
-            ))
-        }
+        _ => return Err("give only one of `path`, `version` and `git`".to_owned()),
     };
-    if !refs.is_empty() && !matches!(source, Source::Git { .. }) {
-        return Err(err("`rev`, `branch` and `tag` go with `git`".to_owned()));
+    if !f.refs.is_empty() && !matches!(source, Source::Git { .. }) {
+        return Err("`rev`, `branch` and `tag` go with `git`".to_owned());
     }
     let lib = crate_name.replace('-', "_");
-    let import = string("import")?.unwrap_or_else(|| lib.clone());
+    let import = f.import.unwrap_or_else(|| lib.clone());
+    check_import(&import, &lib)?;
+    Ok(Entry {
+        crate_name,
+        source,
+        import,
+        features: f.features,
+        expect: f.expect,
+        section: origin.section.clone(),
+        origin: origin.clone(),
+    })
+}
+
+/// `path`, resolved against `base`: a folder with a `Cargo.toml`.
+fn crate_path(base: &Path, path: &str) -> Result<PathBuf, String> {
+    let p = base.join(path);
+    let p = p.canonicalize().map_err(|e| {
+        format!(
+            "`path` {} does not exist or cannot be read: {e}",
+            p.display()
+        )
+    })?;
+    if !p.join("Cargo.toml").is_file() {
+        return Err(format!("`path` {} has no Cargo.toml", p.display()));
+    }
+    Ok(p)
+}
+
+/// `import` is a Rust path that starts with the crate's name.
+fn check_import(import: &str, lib: &str) -> Result<(), String> {
     let segments: Vec<&str> = import.split("::").collect();
     let is_ident = |s: &str| {
         let mut chars = s.chars();
@@ -364,28 +424,16 @@ fn entry(item: &Value, origin: Origin, base: &Path) -> Result<Entry, SpecError> 
             && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
     };
     if !segments.iter().all(|s| is_ident(s)) {
-        return Err(err(format!(
+        return Err(format!(
             "`import: {import}` is not a Rust path such as `{lib}::all`"
-        )));
+        ));
     }
     if segments[0] != lib {
-        return Err(err(format!(
+        return Err(format!(
             "`import: {import}` must start with the crate's name, `{lib}`"
-        )));
+        ));
     }
-    Ok(Entry {
-        crate_name,
-        source,
-        import,
-        features: list("features")?,
-        expect: list("expect")?,
-        section: origin.section.clone(),
-        origin,
-    })
-}
-
-fn map_get<'a>(map: &'a Mapping, key: &str) -> Option<&'a Value> {
-    map.get(Value::String(key.to_owned()))
+    Ok(())
 }
 
 /// Merges the entries of several files: a crate listed twice must come from one source;
@@ -474,7 +522,7 @@ mod tests {
     fn unknown_section_is_rejected_with_a_suggestion() {
         let e = err("plugins:\n  comon:\n    - crate: a\n      version: '1'\n");
         assert!(
-            e.contains("unknown key `comon`, did you mean `common`?"),
+            e.contains("key `plugins.comon`: unknown key, did you mean `common`?"),
             "{e}"
         );
     }
@@ -483,7 +531,7 @@ mod tests {
     fn unknown_top_level_key_is_rejected() {
         let e = err("plugin:\n  common: []\n");
         assert!(
-            e.contains("unknown key `plugin`, did you mean `plugins`?"),
+            e.contains("key `plugin`: unknown key, did you mean `plugins`?"),
             "{e}"
         );
     }
@@ -492,7 +540,23 @@ mod tests {
     fn unknown_entry_key_names_the_entry() {
         let e =
             err("plugins:\n  common:\n    - crate: a\n      version: '1'\n      improt: a::all\n");
-        assert!(e.starts_with("external_plugins.yml: plugins.common[0]: unknown key `improt`, did you mean `import`?"), "{e}");
+        assert!(e.starts_with("external_plugins.yml: plugins.common[0]: key `improt`: unknown key, did you mean `import`?"), "{e}");
+    }
+
+    #[test]
+    fn every_problem_of_the_file_is_reported() {
+        let e = err("plugins:\n  common:\n    - crate: a\n      improt: a::all\n      version: [1]\n    - crate: b\n      version: '1'\n      git: x\n  linux: 3\n");
+        let lines: Vec<&str> = e.lines().collect();
+        assert_eq!(
+            lines,
+            [
+                "external_plugins.yml: plugins.linux must be a list, found a number",
+                "external_plugins.yml: plugins.common[0]: key `improt`: unknown key, did you mean `import`?; accepted keys: `crate`, `path`, `version`, `git`, `rev`, `branch`, `tag`, `import`, `expect`, `features`",
+                "external_plugins.yml: plugins.common[0]: key `version`: expected `string`: found a list",
+                "external_plugins.yml: plugins.common[1]: give only one of `path`, `version` and `git`",
+            ],
+            "{e}"
+        );
     }
 
     #[test]

@@ -68,9 +68,6 @@ pub enum Problem {
         /// The other spelling.
         other: String,
     },
-    /// `global.StructureType` is neither `v1` nor `v2`.
-    #[error("unknown StructureType `{0}`; expected `v1` (the default) or `v2`")]
-    UnknownStructureType(String),
     /// A plugin entry without `Type`.
     #[error("missing `Type` (the plugin's registered name, e.g. `Type: processor_rename`)")]
     MissingType,
@@ -89,12 +86,26 @@ pub enum Problem {
         /// The kind the name is registered as, when it is in the wrong list.
         elsewhere: Option<PluginKind>,
     },
-    /// The plugin rejected its config (from its decoder).
+    /// A value that does not decode: a plugin's parameter (from the plugin's decoder), or a
+    /// key of the file's own (`enable`, `global.StructureType`, ...).
     #[error("{0}")]
     PluginConfig(pipeplug::ConfigProblemKind),
     /// The pipeline as a whole is not runnable.
     #[error("{0}")]
     Pipeline(String),
+}
+
+impl Problem {
+    /// A problem a [`pipeplug::config::Decoder`] found in the file's own keys.
+    pub(crate) fn decoded(kind: pipeplug::ConfigProblemKind) -> Self {
+        match kind {
+            pipeplug::ConfigProblemKind::UnknownKey { accepted, closest } => {
+                Self::UnknownKey { accepted, closest }
+            }
+            pipeplug::ConfigProblemKind::DuplicateKey { other } => Self::DuplicateKey { other },
+            kind => Self::PluginConfig(kind),
+        }
+    }
 }
 
 /// One problem in a config file: the file, the line when known, the plugin, the key, and
@@ -125,6 +136,23 @@ impl ConfigDiagnostic {
             plugin: None,
             key: None,
             problem,
+        }
+    }
+
+    /// A problem found by a [`pipeplug::config::Decoder`] of the file's own keys: its path
+    /// goes under `prefix` (`global` → `global.InputIntervalMs`; empty: as it is).
+    pub(crate) fn decoded(file: &str, prefix: &str, p: pipeplug::ConfigProblem) -> Self {
+        let problem = Problem::decoded(p.kind);
+        let key = match (prefix, p.path.as_str()) {
+            ("", "") => None,
+            ("", path) => Some(path.to_owned()),
+            (prefix, "") => Some(prefix.to_owned()),
+            (prefix, path) if path.starts_with('[') => Some(format!("{prefix}{path}")),
+            (prefix, path) => Some(format!("{prefix}.{path}")),
+        };
+        Self {
+            key,
+            ..Self::file(file, problem)
         }
     }
 
@@ -222,4 +250,4 @@ pub(crate) fn describe(v: &serde_json::Value) -> String {
     }
 }
 
-pub(crate) use pipeplug::suggest::{best_match, closest};
+pub(crate) use pipeplug::suggest::closest;

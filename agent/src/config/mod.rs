@@ -31,6 +31,7 @@ pub use error::{ConfigDiagnostic, ConfigErrors, PluginPosition, Problem};
 pub use global::StructureType;
 pub use parse::Format;
 
+use pipeplug::config::Decoder;
 use pipeplug::registry::{PluginDescriptor, PluginKind, PluginType, Registry};
 use pipeplug::{GlobalConfig, PluginMeta};
 use std::fmt;
@@ -251,7 +252,7 @@ fn read(
     registry: &Registry,
 ) -> Result<(PipelineConfig, Vec<ConfigDiagnostic>), ConfigErrors> {
     let value = parse::parse(text, format, file)?;
-    let serde_json::Value::Object(top) = value else {
+    if !value.is_object() {
         return Err(ConfigDiagnostic::file(
             file,
             Problem::WrongType {
@@ -260,108 +261,74 @@ fn read(
             },
         )
         .into());
-    };
-    let mut errors = Vec::new();
-    let enable_v = top.get("enable").cloned();
-    let global_v = top.get("global").cloned();
-    for key in top.keys() {
-        if !TOP_KEYS.contains(&key.as_str()) {
-            errors.push(
-                ConfigDiagnostic::file(
-                    file,
-                    Problem::UnknownKey {
-                        accepted: TOP_KEYS.iter().map(|k| (*k).to_owned()).collect(),
-                        closest: error::closest(key, TOP_KEYS).map(str::to_owned),
-                    },
-                )
-                .at_key(key.clone()),
-            );
-        }
     }
-    let enable = match enable_v {
-        None | Some(serde_json::Value::Null) => true,
-        Some(serde_json::Value::Bool(b)) => b,
-        Some(other) => {
-            errors.push(
-                ConfigDiagnostic::file(
-                    file,
-                    Problem::WrongType {
-                        expected: "`true` or `false`".to_owned(),
-                        found: error::describe(&other),
-                    },
-                )
-                .at_key("enable"),
-            );
-            true
-        }
-    };
-    let decoded = global::decode(global_v.as_ref(), file, &mut errors);
+    let mut errors = Vec::new();
+    let top = TopLevel::decode(&value, file, &mut errors);
+    let (global, warnings) = global::decode(top.global, file, &mut errors);
     let mut config = PipelineConfig {
         file: file.to_owned(),
         name: name.to_owned(),
-        enable,
-        global: decoded.global,
-        structure: decoded.structure,
+        enable: top.enable,
+        structure: global.structure_type,
+        global,
         inputs: Vec::new(),
         processors: Vec::new(),
         aggregators: Vec::new(),
         flushers: Vec::new(),
         extensions: Vec::new(),
-        warnings: decoded
-            .ignored
-            .iter()
-            .map(|k| {
-                ConfigDiagnostic::file(
-                    file,
-                    Problem::Pipeline("an iLogtail setting that pipeplug ignores".to_owned()),
-                )
-                .at_key(format!("global.{k}"))
-            })
-            .collect(),
+        warnings,
     };
-    if !enable {
+    if !config.enable {
         // Skipped as a whole: its plugins may not even be in this binary.
         return Ok((config, errors));
     }
-    for section in Section::ALL {
-        let specs = plugins::read_section(
-            section,
-            top.get(section.as_str()),
-            registry,
-            file,
-            &mut errors,
+    for (section, list) in top.sections {
+        *config.section_mut(section) =
+            plugins::read_section(section, list, registry, file, &mut errors);
+    }
+    config.order_and_number();
+    missing_lists(&top.sections, file, &mut errors);
+    Ok((config, errors))
+}
+
+impl PipelineConfig {
+    /// Puts processors in running order and gives every plugin its ID.
+    fn order_and_number(&mut self) {
+        // Processors run in list order; an explicit `#priority` moves one (stable).
+        self.processors.sort_by_key(|s| {
+            s.plugin_type
+                .priority
+                .map_or(s.position.index as i64, i64::from)
+        });
+        plugins::assign_ids(
+            self.extensions
+                .iter_mut()
+                .chain(&mut self.inputs)
+                .chain(&mut self.processors)
+                .chain(&mut self.aggregators)
+                .chain(&mut self.flushers),
         );
+    }
+
+    fn section_mut(&mut self, section: Section) -> &mut Vec<PluginSpec> {
         match section {
-            Section::Inputs => config.inputs = specs,
-            Section::Processors => config.processors = specs,
-            Section::Aggregators => config.aggregators = specs,
-            Section::Flushers => config.flushers = specs,
-            Section::Extensions => config.extensions = specs,
+            Section::Inputs => &mut self.inputs,
+            Section::Processors => &mut self.processors,
+            Section::Aggregators => &mut self.aggregators,
+            Section::Flushers => &mut self.flushers,
+            Section::Extensions => &mut self.extensions,
         }
     }
-    // Processors run in list order; an explicit `#priority` moves one (stable).
-    config.processors.sort_by_key(|s| {
-        s.plugin_type
-            .priority
-            .map_or(s.position.index as i64, i64::from)
-    });
-    plugins::assign_ids(
-        config
-            .extensions
-            .iter_mut()
-            .chain(&mut config.inputs)
-            .chain(&mut config.processors)
-            .chain(&mut config.aggregators)
-            .chain(&mut config.flushers),
-    );
-    for (section, empty) in [
-        (Section::Inputs, top.get("inputs").is_none_or(is_empty_list)),
-        (
-            Section::Flushers,
-            top.get("flushers").is_none_or(is_empty_list),
-        ),
-    ] {
-        if empty {
+}
+
+/// A diagnostic for `inputs` or `flushers` when absent or empty: a pipeline needs both.
+fn missing_lists(
+    sections: &[(Section, &serde_json::Value)],
+    file: &str,
+    errors: &mut Vec<ConfigDiagnostic>,
+) {
+    for (section, list) in sections {
+        if matches!(*section, Section::Inputs | Section::Flushers) && is_empty_list(list) {
             errors.push(
                 ConfigDiagnostic::file(
                     file,
@@ -373,7 +340,46 @@ fn read(
             );
         }
     }
-    Ok((config, errors))
+}
+
+/// The top level of a pipeline file, its keys matched as plugin configs match theirs.
+struct TopLevel<'a> {
+    enable: bool,
+    global: &'a serde_json::Value,
+    /// Every list, in [`Section::ALL`]'s order (`null` when absent).
+    sections: [(Section, &'a serde_json::Value); 5],
+}
+
+impl<'a> TopLevel<'a> {
+    /// Decodes the top-level map; its problems go to `errors`.
+    fn decode(
+        value: &'a serde_json::Value,
+        file: &str,
+        errors: &mut Vec<ConfigDiagnostic>,
+    ) -> Self {
+        const NULL: &serde_json::Value = &serde_json::Value::Null;
+        let mut top = Self {
+            enable: true,
+            global: NULL,
+            sections: Section::ALL.map(|s| (s, NULL)),
+        };
+        let Ok(mut d) = Decoder::options(file, &TOP_KEYS).decode(value) else {
+            return top; // a map, checked by the caller
+        };
+        top.enable = d.value(0, "bool").unwrap_or(true);
+        top.global = d.raw(1).map_or(NULL, |(_, v)| v);
+        for (section, list) in &mut top.sections {
+            if let Some(index) = TOP_KEYS.iter().position(|k| *k == section.as_str()) {
+                *list = d.raw(index).map_or(NULL, |(_, v)| v);
+            }
+        }
+        errors.extend(
+            d.into_problems()
+                .into_iter()
+                .map(|p| ConfigDiagnostic::decoded(file, "", p)),
+        );
+        top
+    }
 }
 
 fn is_empty_list(v: &serde_json::Value) -> bool {

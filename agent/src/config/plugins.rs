@@ -1,22 +1,23 @@
 //! One entry of a plugin list: its `Type`, its parameters, and the registered plugin.
 
-use super::error::{best_match, describe, ConfigDiagnostic, PluginPosition, Problem};
+use super::error::{closest as closest_name, describe, ConfigDiagnostic, PluginPosition, Problem};
 use super::{PluginSpec, Section};
+use pipeplug::config::Decoder;
 use pipeplug::registry::{PluginKind, PluginType, Registry};
 use serde_json::{Map, Value};
 
-/// Reads the list `section` (absent or null: empty) into specs; problems go to `errors`.
+/// Reads the list `section` (`null`: empty) into specs; problems go to `errors`.
 pub(crate) fn read_section(
     section: Section,
-    value: Option<&Value>,
+    value: &Value,
     registry: &Registry,
     file: &str,
     errors: &mut Vec<ConfigDiagnostic>,
 ) -> Vec<PluginSpec> {
     let items = match value {
-        None | Some(Value::Null) => return Vec::new(),
-        Some(Value::Array(items)) => items,
-        Some(other) => {
+        Value::Null => return Vec::new(),
+        Value::Array(items) => items,
+        other => {
             errors.push(
                 ConfigDiagnostic::file(
                     file,
@@ -32,106 +33,104 @@ pub(crate) fn read_section(
     };
     let mut specs = Vec::with_capacity(items.len());
     for (index, item) in items.iter().enumerate() {
-        let mut position = PluginPosition {
+        let position = PluginPosition {
             section,
             index,
             type_string: String::new(),
         };
-        let diag = |p: &PluginPosition, problem: Problem| {
-            ConfigDiagnostic::file(file, problem).at_plugin(p.clone())
-        };
-        let Value::Object(map) = item else {
-            errors.push(diag(
-                &position,
-                Problem::WrongType {
-                    expected: "a map with `Type` and the plugin's parameters".to_owned(),
-                    found: describe(item),
-                },
-            ));
-            continue;
-        };
-        let (type_value, params) = match split_entry(map) {
-            Ok(x) => x,
-            Err((key, problem)) => {
-                errors.push(match key {
-                    Some(k) => diag(&position, problem).at_key(k),
-                    None => diag(&position, problem),
-                });
-                continue;
-            }
-        };
-        let Value::String(type_string) = type_value else {
-            errors.push(
-                diag(
-                    &position,
-                    Problem::WrongType {
-                        expected: "a plugin name".to_owned(),
-                        found: describe(type_value),
-                    },
-                )
-                .at_key("Type"),
-            );
-            continue;
-        };
-        position.type_string.clone_from(type_string);
-        let plugin_type = match PluginType::parse(type_string) {
-            Ok(t) => t,
-            Err(e) => {
-                errors.push(diag(&position, Problem::TypeString(e.to_string())).at_key("Type"));
-                continue;
-            }
-        };
-        match resolve(section, &plugin_type.name, registry) {
-            Ok(descriptor) => specs.push(PluginSpec {
-                position,
-                plugin_type,
-                id: String::new(),
-                descriptor,
-                params,
-            }),
-            Err(problem) => errors.push(diag(&position, problem)),
+        match read_entry(position, item, registry) {
+            Ok(spec) => specs.push(spec),
+            Err(problems) => errors.extend(problems.into_iter().map(|(position, key, p)| {
+                let d = ConfigDiagnostic::file(file, p).at_plugin(position);
+                match key {
+                    Some(k) => d.at_key(k),
+                    None => d,
+                }
+            })),
         }
     }
     specs
 }
 
-/// Splits an entry into its type value and its parameters: the internal form
-/// (`type` + `detail`) or the user form (`Type` + flattened parameters).
-fn split_entry(map: &Map<String, Value>) -> Result<(&Value, Value), (Option<String>, Problem)> {
-    let type_keys: Vec<&String> = map
-        .keys()
-        .filter(|k| k.eq_ignore_ascii_case("type"))
-        .collect();
-    let type_key = match type_keys.as_slice() {
-        [] => return Err((None, Problem::MissingType)),
-        [k] => *k,
-        [a, b, ..] => {
-            return Err((
-                Some((*b).clone()),
-                Problem::DuplicateKey {
-                    other: (*a).clone(),
-                },
-            ))
-        }
+/// A problem of an entry: where (the position, and the key if any) and what.
+type EntryProblem = (PluginPosition, Option<String>, Problem);
+
+/// One entry: the user form (`Type` and the plugin's parameters beside it) or the internal
+/// form (`type` and `detail`, the parameters). `Type` matches as a plugin's keys do (any
+/// case); the other keys are the parameters, which the plugin's own decoder checks later.
+fn read_entry(
+    mut position: PluginPosition,
+    item: &Value,
+    registry: &Registry,
+) -> Result<PluginSpec, Vec<EntryProblem>> {
+    if !item.is_object() {
+        let found = describe(item);
+        let expected = "a map with `Type` and the plugin's parameters".to_owned();
+        return Err(vec![(
+            position,
+            None,
+            Problem::WrongType { expected, found },
+        )]);
+    }
+    let mut d = Decoder::options(position.to_string(), &["Type"])
+        .keep_unknown()
+        .decode(item)
+        .map_err(|_| Vec::new())?; // a map, checked above
+    let type_value = d.raw(0);
+    let rest = d.take_rest();
+    let problems = d.into_problems();
+    if !problems.is_empty() {
+        return Err(problems
+            .into_iter()
+            .map(|p| {
+                let key = Some(p.path).filter(|k| !k.is_empty());
+                (position.clone(), key, Problem::decoded(p.kind))
+            })
+            .collect());
+    }
+    let problem = |p: &PluginPosition, key: Option<&str>, problem| {
+        vec![(p.clone(), key.map(str::to_owned), problem)]
     };
-    let type_value = &map[type_key.as_str()];
-    let internal =
-        (map.contains_key("detail") && map.len() == 2) || (type_key == "type" && map.len() == 1);
-    let params = if internal {
-        map.get("detail").cloned().unwrap_or(Value::Null)
+    let Some((_, type_value)) = type_value else {
+        return Err(problem(&position, None, Problem::MissingType));
+    };
+    let Value::String(type_string) = type_value else {
+        let found = describe(type_value);
+        let expected = "a plugin name".to_owned();
+        return Err(problem(
+            &position,
+            Some("Type"),
+            Problem::WrongType { expected, found },
+        ));
+    };
+    position.type_string.clone_from(type_string);
+    let plugin_type = PluginType::parse(type_string)
+        .map_err(|e| problem(&position, Some("Type"), Problem::TypeString(e.to_string())))?;
+    match resolve(position.section, &plugin_type.name, registry) {
+        Ok(descriptor) => Ok(PluginSpec {
+            position,
+            plugin_type,
+            id: String::new(),
+            descriptor,
+            params: params(rest),
+        }),
+        Err(p) => Err(problem(&position, None, p)),
+    }
+}
+
+/// The parameters: `detail` when it is the only key beside the type (the internal form),
+/// else every other key (the user form); `null` when there is none.
+fn params(mut rest: Map<String, Value>) -> Value {
+    if rest.len() == 1 {
+        if let Some(detail) = rest.remove("detail") {
+            return detail;
+        }
+    }
+    if rest.is_empty() {
+        Value::Null
     } else {
-        let rest: Map<String, Value> = map
-            .iter()
-            .filter(|(k, _)| *k != type_key)
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect();
-        if rest.is_empty() {
-            Value::Null
-        } else {
-            Value::Object(rest)
-        }
-    };
-    Ok((type_value, params))
+        Value::Object(rest)
+    }
 }
 
 /// The registered plugin for `name` in `section`.
@@ -145,16 +144,13 @@ fn resolve(
             return Ok(d);
         }
     }
-    // The closest name over the section's kinds.
-    let mut best: Option<(f64, String)> = None;
-    for kind in section.kinds() {
-        if let Some(c) = registry.closest(*kind, name) {
-            let score = best_match(name, [c.as_str()]).map_or(0.0, |(s, _)| s);
-            if best.as_ref().is_none_or(|(b, _)| score > *b) {
-                best = Some((score, c));
-            }
-        }
-    }
+    // The closest name over the section's kinds: the closest among each kind's closest.
+    let closest: Vec<String> = section
+        .kinds()
+        .iter()
+        .filter_map(|kind| registry.closest(*kind, name))
+        .collect();
+    let suggestion = closest_name(name, closest.iter().map(String::as_str)).map(str::to_owned);
     let elsewhere = registry
         .kinds_of(name)
         .into_iter()
@@ -162,7 +158,7 @@ fn resolve(
     Err(Problem::UnknownPlugin {
         kind: section.singular(),
         name: name.to_owned(),
-        suggestion: best.map(|(_, c)| c),
+        suggestion,
         elsewhere,
     })
 }

@@ -1,20 +1,23 @@
-//! [`Decoder`]: lays a config map over a plugin's defaults, key by key, gathering every
-//! problem. The attribute macros' `from_config` drives it; hand-written [`PluginConfig`]
-//! impls may too.
+//! [`Decoder`]: lays a config map over defaults, key by key, gathering every problem. The
+//! attribute macros' `from_config` drives it; hand-written [`PluginConfig`] impls may too,
+//! and so do [`GlobalConfig`](crate::GlobalConfig) and the agent's own files, so that every
+//! file matches keys and reports unknown ones in the same way.
 //!
 //! [`PluginConfig`]: super::PluginConfig
 
 use super::duration::{self, DurationUnit};
 use crate::{ConfigError, ConfigProblem, ConfigProblemKind};
 use serde::de::DeserializeOwned;
-use serde_json::Value;
+use serde_json::{Map, Value};
 use std::time::Duration;
 
-/// Decodes the keys of one plugin config.
+/// Decodes the keys of one config map: a plugin's config, or a section of a host's own
+/// file (the agent's pipeline files and `external_plugins.yml` go through it too).
 ///
-/// Built with the plugin's keys in field order; then each field is asked for by its index
-/// (`value`, `duration`, `optional_duration`), which answers `None` when the key is absent
-/// (or `null`) and the default applies; [`finish`](Self::finish) reports every problem.
+/// Built with the accepted keys in field order; then each field is asked for by its index
+/// (`value`, `duration`, `optional_duration`, `raw`), which answers `None` when the key is
+/// absent (or `null`) and the default applies; [`finish`](Self::finish) reports every
+/// problem.
 ///
 /// ```
 /// use pipeplug::config::{Decoder, DurationUnit};
@@ -29,31 +32,87 @@ use std::time::Duration;
 /// ```
 #[derive(Debug)]
 pub struct Decoder<'a> {
-    plugin: &'static str,
-    keys: &'static [&'static str],
+    subject: String,
+    keys: &'a [&'a str],
     /// Per field: the key as the config spells it, and its value.
     given: Vec<Option<(&'a str, &'a Value)>>,
+    /// Keys matched by no field, when they are kept (see [`DecoderOptions::keep_unknown`]).
+    rest: Vec<(&'a str, &'a Value)>,
+    /// Keys accepted and ignored, as written.
+    ignored: Vec<String>,
     problems: Vec<ConfigProblem>,
 }
 
-impl<'a> Decoder<'a> {
-    /// Matches the keys of `config` to the plugin's `keys`: exactly, else
-    /// case-insensitively (Go's `encoding/json`). An unknown key is a problem, or with
-    /// `lenient` a warning. Two spellings of one key (`interval` and `Interval`) are a
-    /// problem.
+/// How a [`Decoder`] treats the keys it has no field for; built by [`Decoder::options`].
+///
+/// ```
+/// use pipeplug::config::Decoder;
+///
+/// // A plugin entry of a pipeline file: `Type`, and the plugin's parameters beside it.
+/// let entry = serde_json::json!({"Type": "processor_rename", "SourceKeys": ["a"]});
+/// let mut d = Decoder::options("processors[0]", &["Type"]).keep_unknown().decode(&entry).unwrap();
+/// let name: Option<String> = d.value(0, "string");
+/// let params = d.take_rest();
+/// assert!(d.into_problems().is_empty());
+/// assert_eq!(name.as_deref(), Some("processor_rename"));
+/// assert_eq!(params["SourceKeys"], serde_json::json!(["a"]));
+/// ```
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct DecoderOptions<'a> {
+    subject: String,
+    keys: &'a [&'a str],
+    lenient: bool,
+    keep_unknown: bool,
+    ignored: &'a [&'a str],
+    explained: &'a [(&'a str, &'a str)],
+}
+
+impl<'a> DecoderOptions<'a> {
+    /// Unknown keys are warnings (logged with the subject), not problems, as Go's
+    /// `encoding/json` ignores them.
+    pub fn lenient(mut self, lenient: bool) -> Self {
+        self.lenient = lenient;
+        self
+    }
+
+    /// Unknown keys are neither problems nor warnings: they are handed back by
+    /// [`Decoder::take_rest`] (a plugin entry's parameters, beside its `Type`).
+    pub fn keep_unknown(mut self) -> Self {
+        self.keep_unknown = true;
+        self
+    }
+
+    /// Keys accepted and ignored (matched without regard to case), listed by
+    /// [`Decoder::ignored`] for the caller to warn about: settings of another
+    /// implementation that have no meaning here.
+    pub fn ignore(mut self, keys: &'a [&'a str]) -> Self {
+        self.ignored = keys;
+        self
+    }
+
+    /// Keys that are errors with a message of their own instead of "unknown key" (matched
+    /// without regard to case): the form another tool writes, and what to write instead.
+    pub fn explain(mut self, keys: &'a [(&'a str, &'a str)]) -> Self {
+        self.explained = keys;
+        self
+    }
+
+    /// Matches the keys of `config` to the accepted keys: exactly, else
+    /// case-insensitively (Go's `encoding/json`). A key matched by none is, in this order:
+    /// explained, ignored, kept, a warning (lenient) or an unknown-key problem. Two
+    /// spellings of one key (`interval` and `Interval`) are a problem.
     ///
     /// # Errors
-    /// `config` is neither a map nor `null` (`null` means "every default").
-    pub fn new(
-        plugin: &'static str,
-        keys: &'static [&'static str],
-        lenient: bool,
-        config: &'a Value,
-    ) -> Result<Self, ConfigError> {
-        let mut decoder = Self {
-            plugin,
-            keys,
-            given: vec![None; keys.len()],
+    /// `config` is neither a map nor `null` (`null` means "every default"); the error
+    /// names the subject.
+    pub fn decode(self, config: &'a Value) -> Result<Decoder<'a>, ConfigError> {
+        let mut decoder = Decoder {
+            subject: self.subject.clone(),
+            keys: self.keys,
+            given: vec![None; self.keys.len()],
+            rest: Vec::new(),
+            ignored: Vec::new(),
             problems: Vec::new(),
         };
         let map = match config {
@@ -67,7 +126,7 @@ impl<'a> Decoder<'a> {
                     _ => "a list",
                 };
                 return Err(ConfigError::new(
-                    plugin,
+                    decoder.subject,
                     "",
                     ConfigProblemKind::NotAMap {
                         found: found.to_owned(),
@@ -76,21 +135,65 @@ impl<'a> Decoder<'a> {
             }
         };
         for (key, value) in map {
-            let Some(index) = decoder.index_of(key) else {
-                decoder.unknown(key, lenient);
-                continue;
-            };
-            match decoder.given[index] {
-                Some((other, _)) => decoder.problem(
-                    key,
-                    ConfigProblemKind::DuplicateKey {
-                        other: other.to_owned(),
-                    },
-                ),
-                None => decoder.given[index] = Some((key.as_str(), value)),
+            match decoder.index_of(key) {
+                Some(index) => decoder.given_key(index, key, value),
+                None => self.unmatched(&mut decoder, key, value),
             }
         }
         Ok(decoder)
+    }
+
+    fn unmatched(&self, decoder: &mut Decoder<'a>, key: &'a str, value: &'a Value) {
+        if let Some((_, message)) = self
+            .explained
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(key))
+        {
+            decoder.report(key, ConfigProblemKind::Custom((*message).to_owned()));
+        } else if self.ignored.iter().any(|k| k.eq_ignore_ascii_case(key)) {
+            decoder.ignored.push(key.to_owned());
+        } else if self.keep_unknown {
+            decoder.rest.push((key, value));
+        } else if self.lenient {
+            tracing::warn!(plugin = %decoder.subject, key, "unknown config key ignored");
+        } else {
+            let closest =
+                crate::suggest::closest(key, decoder.keys.iter().copied()).map(str::to_owned);
+            let accepted = decoder.keys.iter().map(|k| (*k).to_owned()).collect();
+            decoder.report(key, ConfigProblemKind::UnknownKey { accepted, closest });
+        }
+    }
+}
+
+impl<'a> Decoder<'a> {
+    /// Matches the keys of `config` to the plugin's `keys`: exactly, else
+    /// case-insensitively (Go's `encoding/json`). An unknown key is a problem, or with
+    /// `lenient` a warning. Two spellings of one key (`interval` and `Interval`) are a
+    /// problem. The same as `Decoder::options(plugin, keys).lenient(lenient).decode(config)`.
+    ///
+    /// # Errors
+    /// `config` is neither a map nor `null` (`null` means "every default").
+    pub fn new(
+        plugin: &str,
+        keys: &'a [&'a str],
+        lenient: bool,
+        config: &'a Value,
+    ) -> Result<Self, ConfigError> {
+        Self::options(plugin, keys).lenient(lenient).decode(config)
+    }
+
+    /// Options for a decoder of the map `subject` (a plugin's name, or what a host calls the
+    /// map: `global`, `plugins.common[1]`), which accepts `keys`. By default an unknown key
+    /// is a problem.
+    pub fn options(subject: impl Into<String>, keys: &'a [&'a str]) -> DecoderOptions<'a> {
+        DecoderOptions {
+            subject: subject.into(),
+            keys,
+            lenient: false,
+            keep_unknown: false,
+            ignored: &[],
+            explained: &[],
+        }
     }
 
     fn index_of(&self, key: &str) -> Option<usize> {
@@ -101,21 +204,47 @@ impl<'a> Decoder<'a> {
         })
     }
 
-    fn unknown(&mut self, key: &str, lenient: bool) {
-        if lenient {
-            tracing::warn!(plugin = self.plugin, key, "unknown config key ignored");
-            return;
+    fn given_key(&mut self, index: usize, key: &'a str, value: &'a Value) {
+        match self.given[index] {
+            Some((other, _)) => self.report(
+                key,
+                ConfigProblemKind::DuplicateKey {
+                    other: other.to_owned(),
+                },
+            ),
+            None => self.given[index] = Some((key, value)),
         }
-        let closest = crate::suggest::closest(key, self.keys.iter().copied()).map(str::to_owned);
-        let accepted = self.keys.iter().map(|k| (*k).to_owned()).collect();
-        self.problem(key, ConfigProblemKind::UnknownKey { accepted, closest });
     }
 
-    fn problem(&mut self, path: &str, kind: ConfigProblemKind) {
+    /// Records a problem of the caller's own about `path` (a key as written, or a path
+    /// into its value such as `Fields.a`; empty for the map as a whole), reported with the
+    /// others.
+    pub fn report(&mut self, path: impl Into<String>, kind: ConfigProblemKind) {
         self.problems.push(ConfigProblem {
-            path: path.to_owned(),
+            path: path.into(),
             kind,
         });
+    }
+
+    /// The field at `index` as given, with its key as written, for a value the caller
+    /// checks itself; `None` when absent (`null` is returned as given).
+    pub fn raw(&mut self, index: usize) -> Option<(&'a str, &'a Value)> {
+        self.take(index)
+    }
+
+    /// The keys matched by no field, in their order, when the options keep them (empty
+    /// otherwise).
+    pub fn take_rest(&mut self) -> Map<String, Value> {
+        std::mem::take(&mut self.rest)
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v.clone()))
+            .collect()
+    }
+
+    /// The keys accepted and ignored (see [`DecoderOptions::ignore`]), as written.
+    #[must_use]
+    pub fn ignored(&self) -> &[String] {
+        &self.ignored
     }
 
     fn take(&mut self, index: usize) -> Option<(&'a str, &'a Value)> {
@@ -141,7 +270,7 @@ impl<'a> Decoder<'a> {
                 } else {
                     format!("{key}.{inner}")
                 };
-                self.problem(
+                self.report(
                     &path,
                     ConfigProblemKind::Invalid {
                         expected: format!("`{type_name}`"),
@@ -187,7 +316,7 @@ impl<'a> Decoder<'a> {
         match duration::decode(value, unit) {
             Ok(d) => Some(d),
             Err(reason) => {
-                self.problem(
+                self.report(
                     key,
                     ConfigProblemKind::Invalid {
                         expected: duration::expected(unit, optional),
@@ -202,15 +331,22 @@ impl<'a> Decoder<'a> {
     /// Every problem found, or `Ok` when there is none.
     ///
     /// # Errors
-    /// A [`ConfigError`] naming the plugin and listing every problem.
+    /// A [`ConfigError`] naming the subject (the plugin) and listing every problem.
     pub fn finish(self) -> Result<(), ConfigError> {
         if self.problems.is_empty() {
             Ok(())
         } else {
             Err(ConfigError {
-                plugin: self.plugin.to_owned(),
+                plugin: self.subject,
                 problems: self.problems,
             })
         }
+    }
+
+    /// Every problem found, for a host that reports them in its own terms (with its file
+    /// and position).
+    #[must_use]
+    pub fn into_problems(self) -> Vec<ConfigProblem> {
+        self.problems
     }
 }

@@ -8,13 +8,19 @@
 //! unit.
 //!
 //! The macros generate [`PluginConfig`] with a [`Decoder`] (config → plugin) and an
-//! [`Encoder`] (plugin → config); both are public for hand-written impls.
+//! [`Encoder`] (plugin → config); both are public for hand-written impls. A nested struct
+//! that serde decodes inside a config takes durations the same way with
+//! `#[serde(with = "pipeplug::config::serde_duration")]` ([`serde_duration`]).
 
 mod decode;
 mod duration;
 mod encode;
+pub mod serde_duration;
 
-pub use decode::Decoder;
+/// The `global` section's own types, beside [`GlobalConfig`](crate::GlobalConfig) whose
+/// decoding they serve.
+pub use crate::global::{DecodedGlobal, StructureType};
+pub use decode::{Decoder, DecoderOptions};
 pub use duration::{format as format_duration, DurationUnit};
 pub use encode::Encoder;
 
