@@ -1,6 +1,6 @@
 //! What the V1 and V2 runners share: starting plugins, input loops, aggregator timing.
 
-use super::build::{Built, PluginSet};
+use super::assemble::{Built, PluginSet};
 use super::flush::{FanOut, FlushTarget, FlusherOut, FlusherState, Group, Ident};
 use super::guard::{self, PluginLabel};
 use super::sink::InputSink;

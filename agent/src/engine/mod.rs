@@ -45,7 +45,7 @@
 
 #[cfg(feature = "mimalloc")]
 mod alloc;
-mod build;
+mod assemble;
 mod checkpoint;
 mod common;
 mod flush;
@@ -57,7 +57,7 @@ mod threads;
 mod v1;
 mod v2;
 
-pub use build::{load_file, Loaded, Pipeline};
+pub use assemble::{load_file, Loaded, Pipeline};
 pub use checkpoint::{OpenError, RedbCheckpoints, CHECKPOINT_FILE};
 pub use stop::StopTimeouts;
 
@@ -279,9 +279,9 @@ impl RunningPipeline {
         let mut threads = Threads::new();
         let (finish_tx, finish_rx) = crossbeam_channel::bounded(1);
         let started = match plugins {
-            build::Plugins::V1(p) => v1::start(p, &env, &mut threads, finish_rx)
+            assemble::Plugins::V1(p) => v1::start(p, &env, &mut threads, finish_rx)
                 .map(|s| (Arc::clone(&s.sink) as Arc<dyn InputControl>, s.flushers)),
-            build::Plugins::V2(p) => v2::start(p, &env, &mut threads, finish_rx)
+            assemble::Plugins::V2(p) => v2::start(p, &env, &mut threads, finish_rx)
                 .map(|s| (Arc::clone(&s.sink) as Arc<dyn InputControl>, s.flushers)),
         };
         let (input, flushers) = match started {

@@ -4,7 +4,7 @@
 //! in series, then every aggregator, which are flushed on their interval) → one bounded queue
 //! and thread per flusher.
 
-use super::build::{Built, V1Plugins};
+use super::assemble::{Built, V1Plugins};
 use super::common::{
     self, ProcessCounters, StartEnv, Started, Threads, Timed, ADD_RETRY, MAX_ROUND_LOGS,
 };

@@ -10,7 +10,7 @@
 //! iLogtail's grouped context keeps them (it groups by the group's identity). Merging
 //! separate groups would also copy every event once more.
 
-use super::build::{Built, V2Plugins};
+use super::assemble::{Built, V2Plugins};
 use super::common::{self, ProcessCounters, StartEnv, Started, Threads, Timed, MAX_ROUND_GROUPS};
 use super::flush::{FanOut, V2Target};
 use super::guard;
