@@ -67,7 +67,7 @@ pub(crate) fn start(
     common::spawn_process(threads, env, move || process.run(&rx, &finish))?;
 
     let collector = Collector::new(Arc::clone(&sink) as Arc<dyn pipeplug::LogSink>);
-    common::spawn_metric_inputs(
+    let intervals = common::spawn_metric_inputs(
         &mut threads.inputs,
         env,
         ready.metric,
@@ -84,6 +84,7 @@ pub(crate) fn start(
     Ok(Started {
         sink,
         flushers: flusher_states,
+        intervals,
     })
 }
 

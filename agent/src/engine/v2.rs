@@ -75,7 +75,7 @@ pub(crate) fn start(
     let input_ctx = PipelineContext::new(PipelineCollector::from_sink(
         Arc::clone(&sink) as Arc<dyn GroupSink>
     ));
-    common::spawn_metric_inputs(
+    let intervals = common::spawn_metric_inputs(
         &mut threads.inputs,
         env,
         ready.metric,
@@ -92,6 +92,7 @@ pub(crate) fn start(
     Ok(Started {
         sink,
         flushers: flusher_states,
+        intervals,
     })
 }
 
