@@ -48,7 +48,7 @@ pub fn main_with_plugins(expected: &[&str]) -> ExitCode {
     let registry = match pipeplug::registry::global() {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("error: {e}");
+            eprintln!("error: {}", cli::error_chain(&e));
             return ExitCode::FAILURE;
         }
     };
