@@ -130,7 +130,7 @@ pub fn execute(cli: Cli, registry: &Registry) -> ExitCode {
                 eprintln!(
                     "error: cannot write docs to {}: {}",
                     out.display(),
-                    error_chain(&e)
+                    crate::error_chain(&e)
                 );
                 ExitCode::FAILURE
             }
@@ -187,23 +187,10 @@ fn build(
             ExitCode::SUCCESS
         }
         Err(e) => {
-            eprintln!("error: {}", error_chain(&e));
+            eprintln!("error: {}", crate::error_chain(&e));
             ExitCode::FAILURE
         }
     }
-}
-
-/// `e` and every error below it (its `source()` chain), joined with `: `, so that a user
-/// sees the whole cause on one line: `error: X: Y: Z`.
-pub(crate) fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut text = e.to_string();
-    let mut next = e.source();
-    while let Some(cause) = next {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        next = cause.source();
-    }
-    text
 }
 
 /// Loads and builds every config; the enabled pipelines, or every error.
@@ -300,7 +287,7 @@ fn run(
     let mut engine = match Engine::open(options) {
         Ok(e) => e,
         Err(e) => {
-            eprintln!("error: {}", error_chain(&e));
+            eprintln!("error: {}", crate::error_chain(&e));
             return ExitCode::FAILURE;
         }
     };
@@ -322,7 +309,7 @@ fn run(
         // The engine names the plugin and its position; the file says which config.
         let file = p.config().file.clone();
         if let Err(e) = engine.start(p) {
-            eprintln!("error: {file}: {}", error_chain(&e));
+            eprintln!("error: {file}: {}", crate::error_chain(&e));
             let _ = engine.stop();
             return ExitCode::FAILURE;
         }

@@ -2,6 +2,7 @@
 //! the plugin's name instead of taking the pipeline down.
 
 use pipeplug::runner::panic_message;
+use pipeplug::BoxError;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -58,12 +59,13 @@ pub(crate) fn try_call<R>(
     })
 }
 
-/// Logs an error a plugin method returned.
-pub(crate) fn report_error(label: &PluginLabel, method: &str, error: &dyn std::fmt::Display) {
+/// Logs an error a plugin method returned, with its whole chain of causes.
+pub(crate) fn report_error(label: &PluginLabel, method: &str, error: &BoxError) {
     tracing::error!(
         config = %label.config,
         plugin = %label.type_with_id,
         position = %label.position,
-        "plugin {label}: `{method}` failed: {error}"
+        "plugin {label}: `{method}` failed: {}",
+        crate::error_chain(&**error)
     );
 }

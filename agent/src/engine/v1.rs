@@ -221,7 +221,8 @@ impl Process {
                             config = %label.config,
                             plugin = %label.type_with_id,
                             alarm = "AGGREGATOR_ADD_ALARM",
-                            "aggregator {label} refused a log ({e}); retrying"
+                            "aggregator {label} refused a log ({}); retrying",
+                            crate::error_chain(&*e)
                         );
                     }
                     let since = *refused_since.get_or_insert_with(Instant::now);
@@ -230,7 +231,8 @@ impl Process {
                         tracing::error!(
                             config = %label.config,
                             plugin = %label.type_with_id,
-                            "aggregator {label} kept refusing a log ({e}); it is dropped"
+                            "aggregator {label} kept refusing a log ({}); it is dropped",
+                            crate::error_chain(&*e)
                         );
                         self.counters.refused.fetch_add(1, Ordering::Relaxed);
                         return;
