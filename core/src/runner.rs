@@ -2,8 +2,8 @@
 //! rounds, how long an aggregator waits between flushes, when a metric input first runs, and
 //! how a caught panic is named.
 //!
-//! The agent's engine (`pipeplug-agent`) and the harnesses of [`testing`](crate::testing)
-//! both call these functions, so a plugin timed one way under a harness is timed the same
+//! The agent's engine (`pipeplug-agent`) and the harnesses of `pipeplug::testing` both
+//! call these functions, so a plugin timed one way under a harness is timed the same
 //! way in the agent.
 //!
 //! # Intervals

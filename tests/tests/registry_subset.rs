@@ -3,6 +3,9 @@
 //! extension a plugin asks for without declaring it, and the default aggregator comes from
 //! the subset too (the engine's pass-through when the subset has none).
 
+// Helpers of these tests unwrap as the tests do: a failure there is a failed test.
+#![allow(clippy::unwrap_used)]
+
 use pipeplug::prelude::*;
 use pipeplug::registry::{self, PluginDescriptor, PluginKind, Registry};
 use pipeplug_agent::config::{self, Format, PipelineConfig};

@@ -2,6 +2,9 @@
 //! (`pipeplug::runner`): a plugin whose `init` leaves the interval to the runner gets the
 //! same interval from `MetricInputHarness` as from a running pipeline, clamps included.
 
+// Helpers of these tests unwrap as the tests do: a failure there is a failed test.
+#![allow(clippy::unwrap_used)]
+
 use pipeplug::prelude::*;
 use pipeplug::registry;
 use pipeplug::runner::{MAX_INTERVAL, MIN_INTERVAL};

@@ -362,7 +362,7 @@ impl RunningPipeline {
     /// Each metric input's `type/id` (`metric_x/1`) with the interval it runs on, in config
     /// order: what its `init` returned, else its `IntervalMs`, else `global.InputIntervalMs`,
     /// kept within 1 ms ..= a year ([`pipeplug::runner::metric_input_interval`], the rule
-    /// [`MetricInputHarness`](pipeplug::testing::MetricInputHarness) follows too).
+    /// `pipeplug::testing::MetricInputHarness` follows too).
     #[must_use]
     pub fn input_intervals(&self) -> &[(String, Duration)] {
         &self.intervals
