@@ -189,7 +189,7 @@ fn pipeline(structure: &str, count: u64, extra_flusher: &str) -> Pipeline {
     let registry = registry::global().expect("registry");
     let cfg =
         config::load_str(&text, Format::Yaml, "bench.yaml", "bench", &registry).expect("config");
-    Pipeline::build(cfg).expect("pipeline")
+    Pipeline::build(cfg, &registry).expect("pipeline")
 }
 
 fn engine() -> Engine {

@@ -5,8 +5,9 @@
 
 use crate::config::{self, ConfigErrors, PipelineConfig};
 use crate::docs;
+pub use crate::docs::DocFormat;
 use crate::engine::{self, Engine, EngineOptions, Loaded, Pipeline};
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Parser, Subcommand};
 use pipeplug::registry::Registry;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -82,15 +83,6 @@ pub enum Command {
     },
 }
 
-/// The format of `pipeplug doc`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum DocFormat {
-    /// A Markdown page per plugin and `plugin-list.md`.
-    Md,
-    /// A JSON description per plugin and `plugins.json`.
-    Json,
-}
-
 fn parse_duration(s: &str) -> Result<Duration, String> {
     humantime::parse_duration(s)
         .map_err(|e| format!("`{s}` is not a duration such as `10s` or `1m 30s`: {e}"))
@@ -135,7 +127,11 @@ pub fn execute(cli: Cli, registry: &Registry) -> ExitCode {
                 ExitCode::SUCCESS
             }
             Err(e) => {
-                eprintln!("error: cannot write docs to {}: {e}", out.display());
+                eprintln!(
+                    "error: cannot write docs to {}: {}",
+                    out.display(),
+                    crate::error_chain(&e)
+                );
                 ExitCode::FAILURE
             }
         },
@@ -191,7 +187,7 @@ fn build(
             ExitCode::SUCCESS
         }
         Err(e) => {
-            eprintln!("error: {e}");
+            eprintln!("error: {}", crate::error_chain(&e));
             ExitCode::FAILURE
         }
     }
@@ -291,7 +287,7 @@ fn run(
     let mut engine = match Engine::open(options) {
         Ok(e) => e,
         Err(e) => {
-            eprintln!("error: {e}");
+            eprintln!("error: {}", crate::error_chain(&e));
             return ExitCode::FAILURE;
         }
     };
@@ -313,7 +309,7 @@ fn run(
         // The engine names the plugin and its position; the file says which config.
         let file = p.config().file.clone();
         if let Err(e) = engine.start(p) {
-            eprintln!("error: {file}: {e}");
+            eprintln!("error: {file}: {}", crate::error_chain(&e));
             let _ = engine.stop();
             return ExitCode::FAILURE;
         }

@@ -1,11 +1,19 @@
 //! Plugin listings and documentation, generated from the registry (iLogtail's `--doc`).
 
-use crate::cli::DocFormat;
 use crate::config::Section;
 use pipeplug::registry::{PluginDescriptor, PluginKind, Registry};
 use serde_json::{json, Value};
 use std::fmt::Write as _;
 use std::path::Path;
+
+/// The format of `pipeplug doc`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DocFormat {
+    /// A Markdown page per plugin and `plugin-list.md`.
+    Md,
+    /// A JSON description per plugin and `plugins.json`.
+    Json,
+}
 
 /// `pipeplug list`: one line per plugin, aligned columns.
 #[must_use]

@@ -5,8 +5,8 @@
 //! `all` module lists its plugins in `PLUGINS`: naming that list both links the crate and
 //! tells the agent what to expect, so that a missing plugin is reported at start-up.
 //!
-//! The built-in plugins come with the agent library itself; this binary adds the seed's
-//! example plugin.
+//! The built-in plugins come with the agent library itself; this binary adds the workspace's
+//! example plugin (`example_plugin`).
 
 use std::process::ExitCode;
 

@@ -181,6 +181,7 @@ pub mod prelude;
 pub mod protocol;
 mod queue;
 pub mod registry;
+pub mod runner;
 mod self_metrics;
 mod stop;
 pub mod suggest;

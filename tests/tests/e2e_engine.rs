@@ -20,7 +20,7 @@ fn pipeline(name: &str, text: &str) -> Pipeline {
     let registry = registry::global().expect("no duplicate plugins");
     let cfg = config::load_str(text, Format::Yaml, &format!("{name}.yaml"), name, &registry)
         .unwrap_or_else(|e| panic!("config of {name}:\n{e}"));
-    Pipeline::build(cfg).unwrap_or_else(|e| panic!("pipeline {name}:\n{e}"))
+    Pipeline::build(cfg, &registry).unwrap_or_else(|e| panic!("pipeline {name}:\n{e}"))
 }
 
 fn options() -> EngineOptions {
@@ -121,7 +121,7 @@ fn the_internal_form_with_type_and_detail_runs_too() {
         cfg.flushers[0].id, "8",
         "numbered after the last explicit ID"
     );
-    let report = run_until_in(Pipeline::build(cfg).unwrap(), 3);
+    let report = run_until_in(Pipeline::build(cfg, &registry).unwrap(), 3);
     assert!(report.is_lossless(), "{report:?}");
     assert_eq!(testkit::count("internal_form"), 3);
 }
@@ -407,7 +407,7 @@ flushers:
         .replace("StructureType: v9", "StructureType: v1")
         .replace("  - Type: service_countr\n", "");
     let cfg = config::load_str(&text, Format::Yaml, "bad.yaml", "bad", &registry).unwrap();
-    let err = Pipeline::build(cfg).unwrap_err();
+    let err = Pipeline::build(cfg, &registry).unwrap_err();
     let all = err.to_string();
     assert_eq!(err.errors.len(), 3, "{all}");
     assert!(

@@ -1,5 +1,5 @@
 //! End-to-end tests of the host with the real plugins: the built-ins (`pipeplug_plugins`) and
-//! the seed's example plugin, in V1 and V2 pipelines built from YAML configs, writing JSON
+//! the workspace's example plugin (`example_plugin`), in V1 and V2 pipelines built from YAML configs, writing JSON
 //! lines to a file through `flusher_stdout`; each line is checked whole.
 //!
 //! What varies from run to run (a log's time, an event's timestamp) is checked to be within
@@ -43,7 +43,8 @@ fn run(name: &str, text: &str, events: u64) -> (StopReport, Vec<String>) {
         &registry,
     )
     .unwrap_or_else(|e| panic!("config of {name}:\n{e}"));
-    let pipeline = Pipeline::build(cfg).unwrap_or_else(|e| panic!("pipeline {name}:\n{e}"));
+    let pipeline =
+        Pipeline::build(cfg, &registry).unwrap_or_else(|e| panic!("pipeline {name}:\n{e}"));
     let mut engine = Engine::with_checkpoints(
         Arc::new(pipeplug::MemoryCheckpoints::new()),
         EngineOptions {
@@ -219,7 +220,7 @@ fn a_v2_pipeline_of_built_ins_writes_the_expected_lines() {
     assert_lines(&lines, &expected);
 }
 
-/// The seed's example plugin every 10 ms → add_fields → rename → drop → aggregator_default
+/// The example plugin every 10 ms → add_fields → rename → drop → aggregator_default
 /// → flusher_stdout.
 const EXAMPLE: &str = r"
 global:

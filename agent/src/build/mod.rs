@@ -1,5 +1,6 @@
 //! `pipeplug build`: an agent binary with external plugin crates, from
-//! `external_plugins.yml` (the seed's step 7).
+//! `external_plugins.yml`, as iLogtail's build turns its `external_plugins.yml` into the Go
+//! imports of extra plugin modules.
 //!
 //! The command reads the plugin lists ([`spec`]), writes a small crate ([`generate`]) whose
 //! `main.rs` names each import once and calls [`main_with_plugins`](crate::main_with_plugins),
@@ -36,7 +37,7 @@ pub enum BuildError {
     #[error(transparent)]
     Spec(#[from] SpecError),
     /// The crate could not be written.
-    #[error("cannot write the agent crate in {dir}: {source}")]
+    #[error("cannot write the agent crate in {dir}")]
     Write {
         /// The folder.
         dir: PathBuf,
@@ -50,8 +51,8 @@ pub enum BuildError {
         dir: PathBuf,
     },
     /// cargo could not be started.
-    #[error("cannot run cargo: {0}")]
-    Spawn(std::io::Error),
+    #[error("cannot run cargo")]
+    Spawn(#[source] std::io::Error),
     /// cargo failed; its output was shown in full above.
     #[error("cargo build failed ({status}); its output is above{}", hint.as_ref().map(|h| format!("\n{h}")).unwrap_or_default())]
     Cargo {

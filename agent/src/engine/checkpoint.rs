@@ -28,12 +28,35 @@ impl fmt::Debug for RedbCheckpoints {
 
 /// The checkpoint database could not be opened.
 #[derive(Debug, thiserror::Error)]
-#[error("cannot open the checkpoint database {}: {reason}", path.display())]
+#[error("cannot open the checkpoint database {}{}", path.display(), source.hint())]
 pub struct OpenError {
     /// The database file.
     pub path: PathBuf,
-    /// Why.
-    pub reason: String,
+    /// What failed.
+    pub source: OpenErrorCause,
+}
+
+/// Why the checkpoint database could not be opened.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenErrorCause {
+    /// The data folder could not be created.
+    #[error("cannot create the data folder")]
+    DataDir(#[source] std::io::Error),
+    /// redb could not open or create the file.
+    #[error(transparent)]
+    Database(#[from] redb::DatabaseError),
+}
+
+impl OpenErrorCause {
+    /// What to do about it, when known, to follow the path in [`OpenError`]'s message.
+    fn hint(&self) -> &'static str {
+        match self {
+            Self::Database(redb::DatabaseError::DatabaseAlreadyOpen) => {
+                ": it is in use (is another pipeplug running with the same --data-dir?)"
+            }
+            _ => "",
+        }
+    }
 }
 
 impl RedbCheckpoints {
@@ -44,18 +67,12 @@ impl RedbCheckpoints {
     /// has it open.
     pub fn open(data_dir: &Path) -> Result<Self, OpenError> {
         let path = data_dir.join(CHECKPOINT_FILE);
-        let err = |reason: String| OpenError {
+        let err = |source: OpenErrorCause| OpenError {
             path: path.clone(),
-            reason,
+            source,
         };
-        std::fs::create_dir_all(data_dir)
-            .map_err(|e| err(format!("cannot create the data folder: {e}")))?;
-        let db = Database::create(&path).map_err(|e| match e {
-            redb::DatabaseError::DatabaseAlreadyOpen => err(
-                "it is in use (is another pipeplug running with the same --data-dir?)".to_owned(),
-            ),
-            other => err(other.to_string()),
-        })?;
+        std::fs::create_dir_all(data_dir).map_err(|e| err(OpenErrorCause::DataDir(e)))?;
+        let db = Database::create(&path).map_err(|e| err(e.into()))?;
         Ok(Self { db, path })
     }
 
@@ -113,5 +130,8 @@ mod tests {
         let _first = RedbCheckpoints::open(dir.path()).unwrap();
         let err = RedbCheckpoints::open(dir.path()).unwrap_err();
         assert!(err.to_string().contains("in use"), "{err}");
+        // The message is the top of the chain; redb's own error is its source.
+        let source = std::error::Error::source(&err).unwrap();
+        assert!(!err.to_string().contains(&source.to_string()), "{err}");
     }
 }

@@ -1,6 +1,6 @@
 //! What the V1 and V2 runners share: starting plugins, input loops, aggregator timing.
 
-use super::build::{Built, PluginSet};
+use super::assemble::{Built, PluginSet};
 use super::flush::{FanOut, FlushTarget, FlusherOut, FlusherState, Group, Ident};
 use super::guard::{self, PluginLabel};
 use super::sink::InputSink;
@@ -8,6 +8,7 @@ use super::stop::StopState;
 use super::threads::ThreadSet;
 use super::StartError;
 use pipeplug::plugin::{Aggregator, Flusher, MetricInput, Processor, ServiceInput};
+use pipeplug::runner::{self, Interval};
 use pipeplug::{BoxError, Context, GlobalConfig, LogGroupQueue, StopSignal};
 use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
@@ -60,16 +61,18 @@ impl Threads {
 }
 
 /// What a started pipeline hands back to the engine: the sink its inputs feed (V1 logs or
-/// V2 groups) and its flushers' states.
+/// V2 groups), its flushers' states and its metric inputs' intervals.
 pub(crate) struct Started<T> {
     pub sink: Arc<InputSink<T>>,
     pub flushers: Vec<Arc<FlusherState>>,
+    /// Each metric input's `type/id` and interval.
+    pub intervals: Vec<(String, Duration)>,
 }
 
-fn thread_error(label: &PluginLabel, e: &std::io::Error) -> StartError {
+fn thread_error(label: &PluginLabel, source: std::io::Error) -> StartError {
     StartError::Thread {
         plugin: label.to_string(),
-        reason: e.to_string(),
+        source,
     }
 }
 
@@ -78,16 +81,28 @@ pub(crate) fn init<R>(
     label: &PluginLabel,
     f: impl FnOnce() -> Result<R, BoxError>,
 ) -> Result<R, StartError> {
-    match guard::call(label, "init", f) {
-        Some(Ok(r)) => Ok(r),
-        Some(Err(e)) => Err(StartError::Init {
+    match guard::try_call(label, "init", f) {
+        Ok(Ok(r)) => Ok(r),
+        Ok(Err(source)) => Err(StartError::Init {
             plugin: label.to_string(),
-            reason: e.to_string(),
+            source,
         }),
-        None => Err(StartError::Init {
+        Err(message) => Err(StartError::InitPanicked {
             plugin: label.to_string(),
-            reason: "it panicked".to_owned(),
+            message,
         }),
+    }
+}
+
+/// Logs a warning when `interval` (of the plugin `label`) was clamped.
+fn warn_clamped(label: &PluginLabel, interval: &Interval) {
+    if let Some(warning) = interval.clamp_warning() {
+        tracing::warn!(
+            config = %label.config,
+            plugin = %label.type_with_id,
+            position = %label.position,
+            "plugin {label}: {warning}"
+        );
     }
 }
 
@@ -129,7 +144,9 @@ where
     for m in &mut metric {
         let ctx = plugin_ctx(&m.meta);
         let d = init(&m.label, || M::init(&mut m.plugin, &ctx))?;
-        intervals.push(metric_interval(d, m, &env.global));
+        let interval = runner::metric_input_interval(d, &m.params, &env.global);
+        warn_clamped(&m.label, &interval);
+        intervals.push(interval.interval);
     }
     for s in &mut service {
         let ctx = plugin_ctx(&s.meta);
@@ -145,7 +162,9 @@ where
         let ctx = plugin_ctx(&a.meta);
         let q = queue.clone();
         let d = init(&a.label, || A::init(&mut a.plugin, &ctx, q))?;
-        timed.push(Timed::new(a, aggregator_interval(d, &env.global)));
+        let interval = runner::aggregator_interval(d, &env.global);
+        warn_clamped(&a.label, &interval);
+        timed.push(Timed::new(a, interval.interval));
     }
     for f in &mut flushers {
         let ctx = plugin_ctx(&f.meta);
@@ -161,37 +180,8 @@ where
     })
 }
 
-/// The longest interval the runners use: a longer one (from a config, or a plugin's `init`)
-/// is as good as "never", and would overflow the clock's arithmetic.
-pub(crate) const MAX_INTERVAL: Duration = Duration::from_secs(365 * 24 * 3600);
-
-/// The interval of a metric input: `init`'s, else its `IntervalMs`, else the global one
-/// (at most [`MAX_INTERVAL`]).
-fn metric_interval<T>(from_init: Duration, built: &Built<T>, global: &GlobalConfig) -> Duration {
-    if !from_init.is_zero() {
-        return from_init.min(MAX_INTERVAL);
-    }
-    Duration::from_millis(
-        built
-            .interval_ms_param
-            .unwrap_or(global.input_interval_ms)
-            .max(1),
-    )
-    .min(MAX_INTERVAL)
-}
-
-/// The flush interval of an aggregator: `init`'s, else the global one (at most
-/// [`MAX_INTERVAL`]).
-fn aggregator_interval(from_init: Duration, global: &GlobalConfig) -> Duration {
-    if from_init.is_zero() {
-        Duration::from_millis(global.aggregat_interval_ms.max(1)).min(MAX_INTERVAL)
-    } else {
-        from_init.min(MAX_INTERVAL)
-    }
-}
-
 /// Runs `collect` on the metric input's interval until the pipeline stops; the first run
-/// comes after a random delay capped by the interval and `InputMaxFirstCollectDelayMs`.
+/// comes after a random delay ([`runner::first_collect_delay`]).
 fn spawn_metric_loop(
     threads: &mut ThreadSet,
     label: PluginLabel,
@@ -200,11 +190,7 @@ fn spawn_metric_loop(
     stopping: StopSignal,
     mut collect: impl FnMut() -> Result<(), BoxError> + Send + 'static,
 ) -> Result<(), StartError> {
-    let cap = interval.min(Duration::from_millis(
-        global.input_max_first_collect_delay_ms,
-    ));
-    let cap_ms = u64::try_from(cap.as_millis()).unwrap_or(u64::MAX);
-    let first = Duration::from_millis(fastrand::u64(0..=cap_ms));
+    let first = runner::first_collect_delay(interval, global);
     let name = format!("input {}", label.type_with_id);
     let l = label.clone();
     threads
@@ -225,26 +211,29 @@ fn spawn_metric_loop(
                 }
             }
         })
-        .map_err(|e| thread_error(&label, &e))
+        .map_err(|e| thread_error(&label, e))
 }
 
 /// Starts one thread per metric input, each running `collect` with its own clone of `out`
-/// on the input's interval (see [`spawn_metric_loop`]).
+/// on the input's interval (see [`spawn_metric_loop`]); returns each input's `type/id` with
+/// its interval.
 pub(crate) fn spawn_metric_inputs<M, O>(
     threads: &mut ThreadSet,
     env: &StartEnv,
     metric: Vec<(Built<Box<M>>, Duration)>,
     out: &O,
     collect: fn(&mut M, &O) -> Result<(), BoxError>,
-) -> Result<(), StartError>
+) -> Result<Vec<(String, Duration)>, StartError>
 where
     M: ?Sized + MetricInput + 'static,
     O: Clone + Send + 'static,
 {
+    let mut intervals = Vec::with_capacity(metric.len());
     for (m, interval) in metric {
         let Built {
             label, mut plugin, ..
         } = m;
+        intervals.push((label.type_with_id.clone(), interval));
         let o = out.clone();
         spawn_metric_loop(
             threads,
@@ -255,7 +244,7 @@ where
             move || collect(&mut plugin, &o),
         )?;
     }
-    Ok(())
+    Ok(intervals)
 }
 
 /// Starts one thread per service input, each running `start` with its own clone of `out`,
@@ -307,7 +296,7 @@ fn spawn_service<P: Send + 'static>(
                 guard::report_error(&l, "stop", &e);
             }
         })
-        .map_err(|e| thread_error(&label, &e))
+        .map_err(|e| thread_error(&label, e))
 }
 
 /// Starts the processing thread, running `run`.
@@ -319,9 +308,9 @@ pub(crate) fn spawn_process(
     threads
         .process
         .spawn(format!("process {}", env.ident.config_name), run)
-        .map_err(|e| StartError::Thread {
+        .map_err(|source| StartError::Thread {
             plugin: "the processing thread".to_owned(),
-            reason: e.to_string(),
+            source,
         })
 }
 
@@ -344,7 +333,7 @@ pub(crate) fn spawn_flushers<G: Group, T: FlushTarget<G>>(
             .spawn(format!("flusher {}", label.type_with_id), move || {
                 super::flush::run_flusher(target, rx, s, stop, ident);
             })
-            .map_err(|e| thread_error(&label, &e))?;
+            .map_err(|e| thread_error(&label, e))?;
         outs.push(FlusherOut {
             tx,
             state: Arc::clone(&state),
@@ -377,15 +366,13 @@ impl<T> Timed<T> {
         }
     }
 
-    /// Whether its flush is due; if so, schedules the next one (with iLogtail's 10% jitter).
+    /// Whether its flush is due; if so, schedules the next one
+    /// ([`runner::aggregator_flush_delay`]: the interval ± 5 %).
     pub(crate) fn due(&mut self, now: Instant) -> bool {
         if now < self.next {
             return false;
         }
-        let ms = u64::try_from(self.interval.as_millis()).unwrap_or(u64::MAX);
-        let jitter = fastrand::u64(0..=ms / 10);
-        self.next =
-            now + self.interval - Duration::from_millis(ms / 20) + Duration::from_millis(jitter);
+        self.next = now + runner::aggregator_flush_delay(self.interval);
         true
     }
 }

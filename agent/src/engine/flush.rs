@@ -1,8 +1,8 @@
 //! The flusher stage: one bounded queue and one thread per flusher, and the fan-out that
 //! feeds them.
 //!
-//! iLogtail's runner waits until *every* flusher is ready before it flushes to any, so one
-//! unready flusher stalls them all (reference §9.9). Here each flusher has its own queue and
+//! iLogtail's runner (`plugin_runner_v1.go`) waits until *every* flusher is ready before it
+//! flushes to any, so one unready flusher stalls them all. Here each flusher has its own queue and
 //! thread. The fan-out blocks on a full queue (back-pressure: a slow but working flusher slows
 //! the pipeline down) unless that flusher has been waiting for `is_ready` longer than the
 //! stall grace: then the batch is dropped *for that flusher only*, counted and reported, and

@@ -1,7 +1,8 @@
 //! Calling plugin code: every call is wrapped in `catch_unwind`, and a panic is reported with
 //! the plugin's name instead of taking the pipeline down.
 
-use std::any::Any;
+use pipeplug::runner::panic_message;
+use pipeplug::BoxError;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -26,48 +27,45 @@ impl std::fmt::Display for PluginLabel {
     }
 }
 
-/// The message of a panic payload.
-pub(crate) fn panic_message(payload: &(dyn Any + Send)) -> String {
-    if let Some(s) = payload.downcast_ref::<&str>() {
-        (*s).to_owned()
-    } else if let Some(s) = payload.downcast_ref::<String>() {
-        s.clone()
-    } else {
-        "(a non-string panic payload)".to_owned()
-    }
+/// Runs `f` (a call of `method` on the plugin `label`); a panic is reported and becomes
+/// `None`. See [`try_call`].
+pub(crate) fn call<R>(label: &PluginLabel, method: &str, f: impl FnOnce() -> R) -> Option<R> {
+    try_call(label, method, f).ok()
 }
 
 /// Runs `f` (a call of `method` on the plugin `label`); a panic is reported and becomes
-/// `None`.
+/// its message.
 ///
 /// The first ten panics of a plugin are reported, then every thousandth, so that a plugin
 /// panicking on every event does not flood the log.
-pub(crate) fn call<R>(label: &PluginLabel, method: &str, f: impl FnOnce() -> R) -> Option<R> {
-    match catch_unwind(AssertUnwindSafe(f)) {
-        Ok(r) => Some(r),
-        Err(payload) => {
-            let n = label.panics.fetch_add(1, Ordering::Relaxed) + 1;
-            if n <= 10 || n.is_multiple_of(1000) {
-                tracing::error!(
-                    config = %label.config,
-                    plugin = %label.type_with_id,
-                    position = %label.position,
-                    panics = n,
-                    "plugin {label} panicked in `{method}`: {}; the pipeline goes on",
-                    panic_message(&*payload)
-                );
-            }
-            None
+pub(crate) fn try_call<R>(
+    label: &PluginLabel,
+    method: &str,
+    f: impl FnOnce() -> R,
+) -> Result<R, String> {
+    catch_unwind(AssertUnwindSafe(f)).map_err(|payload| {
+        let message = panic_message(&*payload);
+        let n = label.panics.fetch_add(1, Ordering::Relaxed) + 1;
+        if n <= 10 || n.is_multiple_of(1000) {
+            tracing::error!(
+                config = %label.config,
+                plugin = %label.type_with_id,
+                position = %label.position,
+                panics = n,
+                "plugin {label} panicked in `{method}`: {message}; the pipeline goes on"
+            );
         }
-    }
+        message
+    })
 }
 
-/// Logs an error a plugin method returned.
-pub(crate) fn report_error(label: &PluginLabel, method: &str, error: &dyn std::fmt::Display) {
+/// Logs an error a plugin method returned, with its whole chain of causes.
+pub(crate) fn report_error(label: &PluginLabel, method: &str, error: &BoxError) {
     tracing::error!(
         config = %label.config,
         plugin = %label.type_with_id,
         position = %label.position,
-        "plugin {label}: `{method}` failed: {error}"
+        "plugin {label}: `{method}` failed: {}",
+        crate::error_chain(&**error)
     );
 }

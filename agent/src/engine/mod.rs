@@ -1,4 +1,10 @@
-//! The pipeline engine: iLogtail's plugin runner (reference §3), with its pain points fixed.
+//! The pipeline engine: iLogtail's plugin runner (`pluginmanager/plugin_runner_v1.go` and
+//! `plugin_runner_v2.go`), with its pain points fixed.
+//!
+//! Plugins are created from the [`Registry`] the engine is handed ([`Pipeline::build`],
+//! [`load_file`]), including the default aggregator and the extensions plugins ask for
+//! without declaring them. Intervals, first-collect delays and flush jitter follow
+//! [`pipeplug::runner`], the rules the test harnesses follow too.
 //!
 //! # Threads and queues (per pipeline)
 //!
@@ -20,8 +26,8 @@
 //! A slow flusher slows the pipeline down (the fan-out waits for room in its queue). A
 //! flusher that stays unready longer than the *stall grace* (1 s by default) no longer holds
 //! the others back: batches for it are dropped while its queue is full, counted in the
-//! [`StopReport`], and reported. iLogtail instead waits for every flusher before flushing to
-//! any (reference §9.9).
+//! [`StopReport`], and reported. iLogtail's `plugin_runner_v1.go` instead waits until every
+//! flusher is ready before flushing to any, so one unready flusher holds back them all.
 //!
 //! # Stop (iLogtail's order, every step bounded in time: [`StopTimeouts`])
 //!
@@ -45,7 +51,7 @@
 
 #[cfg(feature = "mimalloc")]
 mod alloc;
-mod build;
+mod assemble;
 mod checkpoint;
 mod common;
 mod flush;
@@ -57,8 +63,8 @@ mod threads;
 mod v1;
 mod v2;
 
-pub use build::{load_file, Loaded, Pipeline};
-pub use checkpoint::{OpenError, RedbCheckpoints, CHECKPOINT_FILE};
+pub use assemble::{load_file, Loaded, Pipeline};
+pub use checkpoint::{OpenError, OpenErrorCause, RedbCheckpoints, CHECKPOINT_FILE};
 pub use stop::StopTimeouts;
 
 use crate::config::StructureType;
@@ -66,7 +72,8 @@ use common::{ProcessCounters, StartEnv, Threads};
 use crossbeam_channel::Sender;
 use flush::{FlusherState, Ident};
 use guard::PluginLabel;
-use pipeplug::{CheckpointStore, Context, ExtensionHandle};
+use pipeplug::registry::Registry;
+use pipeplug::{BoxError, CheckpointStore, Context, ExtensionHandle};
 use sink::InputSink;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -98,21 +105,29 @@ impl Default for EngineOptions {
 /// A pipeline that could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
-    /// A plugin's `init` failed or panicked.
-    #[error("plugin {plugin}: init failed: {reason}")]
+    /// A plugin's `init` returned an error.
+    #[error("plugin {plugin}: init failed")]
     Init {
         /// `type/id (position)`.
         plugin: String,
-        /// Why.
-        reason: String,
+        /// The plugin's error.
+        source: BoxError,
+    },
+    /// A plugin's `init` panicked.
+    #[error("plugin {plugin}: init panicked: {message}")]
+    InitPanicked {
+        /// `type/id (position)`.
+        plugin: String,
+        /// The panic message.
+        message: String,
     },
     /// A thread could not be started.
-    #[error("cannot start a thread for {plugin}: {reason}")]
+    #[error("cannot start a thread for {plugin}")]
     Thread {
         /// What it was for.
         plugin: String,
-        /// The OS's reason.
-        reason: String,
+        /// The OS's error.
+        source: std::io::Error,
     },
     /// Another pipeline has the same config name (they would share checkpoints).
     #[error("two pipelines are named `{0}` (config names come from file names; rename one)")]
@@ -197,6 +212,7 @@ pub struct RunningPipeline {
     finish: Sender<()>,
     input: Arc<dyn InputControl>,
     flushers: Vec<Arc<FlusherState>>,
+    intervals: Vec<(String, Duration)>,
     extensions: Vec<(PluginLabel, ExtensionHandle)>,
     counters: Arc<ProcessCounters>,
     panics: Arc<AtomicU64>,
@@ -221,6 +237,48 @@ fn logstore_key(name: &str) -> i64 {
     i64::from_ne_bytes(h.to_ne_bytes())
 }
 
+/// Initialises the extensions a pipeline declares and adds them to `ctx` (other plugins look
+/// them up in their `init`); on an error, those already initialised are stopped again.
+fn start_extensions(
+    extensions: Vec<assemble::Built<Box<dyn pipeplug::plugin::Extension>>>,
+    ctx: &Context,
+    timeouts: &StopTimeouts,
+) -> Result<Vec<(PluginLabel, ExtensionHandle)>, StartError> {
+    let mut handles: Vec<(PluginLabel, ExtensionHandle)> = Vec::new();
+    for mut e in extensions {
+        let pctx = ctx.for_plugin(e.meta.clone());
+        if let Err(err) = common::init(&e.label, || e.plugin.init(&pctx)) {
+            stop_extensions(&handles, Instant::now() + timeouts.stop);
+            return Err(err);
+        }
+        let handle: ExtensionHandle = Arc::new(std::sync::Mutex::new(e.plugin));
+        let type_with_id = e.meta.type_with_id();
+        ctx.add_extension(type_with_id, Arc::clone(&handle));
+        if !e.explicit_id {
+            // Declared as a bare `Type: ext_x`: plugins find it as `ext_x` too (iLogtail
+            // would create a second, unconfigured one).
+            ctx.add_extension(e.meta.plugin_type.clone(), Arc::clone(&handle));
+        }
+        handles.push((e.label, handle));
+    }
+    Ok(handles)
+}
+
+/// The context of a pipeline's plugins: its config name, `global` section and checkpoints,
+/// and undeclared extensions created from `registry`.
+fn pipeline_context(
+    config: &crate::config::PipelineConfig,
+    checkpoints: Arc<dyn CheckpointStore>,
+    registry: Arc<Registry>,
+) -> Context {
+    Context::builder()
+        .config_name(config.name.clone())
+        .global(config.global.clone())
+        .checkpoints(checkpoints)
+        .extension_factory(registry.extension_factory())
+        .build()
+}
+
 impl RunningPipeline {
     /// Initialises the plugins of `pipeline` (extensions first) and starts its threads.
     ///
@@ -237,30 +295,10 @@ impl RunningPipeline {
             extensions,
             plugins,
             panics,
+            registry,
         } = pipeline;
-        let ctx = Context::builder()
-            .config_name(config.name.clone())
-            .global(config.global.clone())
-            .checkpoints(checkpoints)
-            .build();
-        // Extensions first: other plugins look them up in their `init`.
-        let mut handles: Vec<(PluginLabel, ExtensionHandle)> = Vec::new();
-        for mut e in extensions {
-            let pctx = ctx.for_plugin(e.meta.clone());
-            if let Err(err) = common::init(&e.label, || e.plugin.init(&pctx)) {
-                stop_extensions(&handles, Instant::now() + options.timeouts.stop);
-                return Err(err);
-            }
-            let handle: ExtensionHandle = Arc::new(std::sync::Mutex::new(e.plugin));
-            let type_with_id = e.meta.type_with_id();
-            ctx.add_extension(type_with_id, Arc::clone(&handle));
-            if !e.explicit_id {
-                // Declared as a bare `Type: ext_x`: plugins find it as `ext_x` too (iLogtail
-                // would create a second, unconfigured one).
-                ctx.add_extension(e.meta.plugin_type.clone(), Arc::clone(&handle));
-            }
-            handles.push((e.label, handle));
-        }
+        let ctx = pipeline_context(&config, checkpoints, registry);
+        let handles = start_extensions(extensions, &ctx, &options.timeouts)?;
         let stop_state = Arc::new(stop::StopState::default());
         let counters = Arc::new(ProcessCounters::default());
         let env = StartEnv {
@@ -279,12 +317,22 @@ impl RunningPipeline {
         let mut threads = Threads::new();
         let (finish_tx, finish_rx) = crossbeam_channel::bounded(1);
         let started = match plugins {
-            build::Plugins::V1(p) => v1::start(p, &env, &mut threads, finish_rx)
-                .map(|s| (Arc::clone(&s.sink) as Arc<dyn InputControl>, s.flushers)),
-            build::Plugins::V2(p) => v2::start(p, &env, &mut threads, finish_rx)
-                .map(|s| (Arc::clone(&s.sink) as Arc<dyn InputControl>, s.flushers)),
+            assemble::Plugins::V1(p) => v1::start(p, &env, &mut threads, finish_rx).map(|s| {
+                (
+                    Arc::clone(&s.sink) as Arc<dyn InputControl>,
+                    s.flushers,
+                    s.intervals,
+                )
+            }),
+            assemble::Plugins::V2(p) => v2::start(p, &env, &mut threads, finish_rx).map(|s| {
+                (
+                    Arc::clone(&s.sink) as Arc<dyn InputControl>,
+                    s.flushers,
+                    s.intervals,
+                )
+            }),
         };
-        let (input, flushers) = match started {
+        let (input, flushers, intervals) = match started {
             Ok(x) => x,
             Err(e) => {
                 // Whatever started stops: the finish channel is gone, so the processing
@@ -294,18 +342,7 @@ impl RunningPipeline {
                 return Err(e);
             }
         };
-        tracing::info!(
-            config = %config.name,
-            "pipeline `{}` started ({}, {} input(s), {} processor(s), {} flusher(s))",
-            config.name,
-            match config.structure {
-                StructureType::V1 => "v1",
-                StructureType::V2 => "v2",
-            },
-            config.inputs.len(),
-            config.processors.len(),
-            config.flushers.len()
-        );
+        log_started(&config);
         Ok(Self {
             name: config.name,
             ctx,
@@ -314,11 +351,21 @@ impl RunningPipeline {
             finish: finish_tx,
             input,
             flushers,
+            intervals,
             extensions: handles,
             counters,
             panics,
             timeouts: options.timeouts,
         })
+    }
+
+    /// Each metric input's `type/id` (`metric_x/1`) with the interval it runs on, in config
+    /// order: what its `init` returned, else its `IntervalMs`, else `global.InputIntervalMs`,
+    /// kept within 1 ms ..= a year ([`pipeplug::runner::metric_input_interval`], the rule
+    /// `pipeplug::testing::MetricInputHarness` follows too).
+    #[must_use]
+    pub fn input_intervals(&self) -> &[(String, Duration)] {
+        &self.intervals
     }
 
     /// The config name.
@@ -413,6 +460,22 @@ impl RunningPipeline {
         );
         report
     }
+}
+
+/// Logs that the pipeline of `config` started.
+fn log_started(config: &crate::config::PipelineConfig) {
+    tracing::info!(
+        config = %config.name,
+        "pipeline `{}` started ({}, {} input(s), {} processor(s), {} flusher(s))",
+        config.name,
+        match config.structure {
+            StructureType::V1 => "v1",
+            StructureType::V2 => "v2",
+        },
+        config.inputs.len(),
+        config.processors.len(),
+        config.flushers.len()
+    );
 }
 
 /// Stops every extension, giving up on one whose lock is held past `deadline`; returns those

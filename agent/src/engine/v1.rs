@@ -4,7 +4,7 @@
 //! in series, then every aggregator, which are flushed on their interval) → one bounded queue
 //! and thread per flusher.
 
-use super::build::{Built, V1Plugins};
+use super::assemble::{Built, V1Plugins};
 use super::common::{
     self, ProcessCounters, StartEnv, Started, Threads, Timed, ADD_RETRY, MAX_ROUND_LOGS,
 };
@@ -67,7 +67,7 @@ pub(crate) fn start(
     common::spawn_process(threads, env, move || process.run(&rx, &finish))?;
 
     let collector = Collector::new(Arc::clone(&sink) as Arc<dyn pipeplug::LogSink>);
-    common::spawn_metric_inputs(
+    let intervals = common::spawn_metric_inputs(
         &mut threads.inputs,
         env,
         ready.metric,
@@ -84,6 +84,7 @@ pub(crate) fn start(
     Ok(Started {
         sink,
         flushers: flusher_states,
+        intervals,
     })
 }
 
@@ -220,7 +221,8 @@ impl Process {
                             config = %label.config,
                             plugin = %label.type_with_id,
                             alarm = "AGGREGATOR_ADD_ALARM",
-                            "aggregator {label} refused a log ({e}); retrying"
+                            "aggregator {label} refused a log ({}); retrying",
+                            crate::error_chain(&*e)
                         );
                     }
                     let since = *refused_since.get_or_insert_with(Instant::now);
@@ -229,7 +231,8 @@ impl Process {
                         tracing::error!(
                             config = %label.config,
                             plugin = %label.type_with_id,
-                            "aggregator {label} kept refusing a log ({e}); it is dropped"
+                            "aggregator {label} kept refusing a log ({}); it is dropped",
+                            crate::error_chain(&*e)
                         );
                         self.counters.refused.fetch_add(1, Ordering::Relaxed);
                         return;

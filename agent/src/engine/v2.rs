@@ -10,7 +10,7 @@
 //! iLogtail's grouped context keeps them (it groups by the group's identity). Merging
 //! separate groups would also copy every event once more.
 
-use super::build::{Built, V2Plugins};
+use super::assemble::{Built, V2Plugins};
 use super::common::{self, ProcessCounters, StartEnv, Started, Threads, Timed, MAX_ROUND_GROUPS};
 use super::flush::{FanOut, V2Target};
 use super::guard;
@@ -75,7 +75,7 @@ pub(crate) fn start(
     let input_ctx = PipelineContext::new(PipelineCollector::from_sink(
         Arc::clone(&sink) as Arc<dyn GroupSink>
     ));
-    common::spawn_metric_inputs(
+    let intervals = common::spawn_metric_inputs(
         &mut threads.inputs,
         env,
         ready.metric,
@@ -92,6 +92,7 @@ pub(crate) fn start(
     Ok(Started {
         sink,
         flushers: flusher_states,
+        intervals,
     })
 }
 

@@ -89,10 +89,11 @@ impl<P: Aggregator> AggregatorHarness<P> {
         self
     }
 
-    /// Calls `init` with the mock context and a fresh queue; returns the flush interval
-    /// ([`DEFAULT_INTERVAL`](crate::plugin::DEFAULT_INTERVAL) becomes
-    /// `global.AggregatIntervalMs`, 3 s, as in iLogtail). Runs by itself on first need when
-    /// not called.
+    /// Calls `init` with the mock context and a fresh queue; returns the flush interval, as
+    /// the engine resolves it ([`DEFAULT_INTERVAL`](crate::plugin::DEFAULT_INTERVAL) becomes
+    /// `global.AggregatIntervalMs`, 3 s, as in iLogtail; then kept within 1 ms ..= a year:
+    /// see [`runner::aggregator_interval`](crate::runner::aggregator_interval)). Runs by
+    /// itself on first need when not called.
     ///
     /// # Errors
     /// `init` failed, or already ran.
@@ -109,11 +110,7 @@ impl<P: Aggregator> AggregatorHarness<P> {
             .base
             .ensure_init(|ctx| Aggregator::init(plugin, ctx, queue))?
             .unwrap_or_default();
-        let interval = if returned.is_zero() {
-            Duration::from_millis(global.aggregat_interval_ms)
-        } else {
-            returned
-        };
+        let interval = crate::runner::aggregator_interval(returned, &global).interval;
         self.interval = Some(interval);
         Ok(interval)
     }

@@ -13,9 +13,10 @@ use std::time::Duration;
 /// time `start + i × interval`. Both return what those rounds emitted; [`output`](Self::output)
 /// keeps everything, as V1 logs or V2 events whichever interface emitted it.
 ///
-/// The interval is what `init` returned, or, for
+/// The interval is the engine's: what `init` returned, or, for
 /// [`DEFAULT_INTERVAL`](crate::plugin::DEFAULT_INTERVAL), the config's `IntervalMs` when the
-/// harness was built from a config, else `global.InputIntervalMs` (1 s), as in iLogtail.
+/// harness was built from a config, else `global.InputIntervalMs` (1 s), as in iLogtail;
+/// then kept within 1 ms ..= a year (see [`runner::metric_input_interval`](crate::runner::metric_input_interval)).
 ///
 /// ```
 /// use pipeplug::prelude::*;
@@ -87,15 +88,6 @@ common_api!(
 plugin_api!(MetricInputHarness, MetricInput);
 output_api!(MetricInputHarness, MetricInput);
 
-/// The config's `IntervalMs`, matched case-insensitively as the host does.
-fn config_interval_ms(config: &serde_json::Value) -> Option<u64> {
-    config
-        .as_object()?
-        .iter()
-        .find(|(k, _)| k.eq_ignore_ascii_case("IntervalMs"))
-        .and_then(|(_, v)| v.as_u64())
-}
-
 impl<P: MetricInput> MetricInputHarness<P> {
     /// Calls `init` with the mock context; returns the interval the rounds use (see the type's
     /// docs). Runs by itself on the first round when not called.
@@ -111,13 +103,12 @@ impl<P: MetricInput> MetricInputHarness<P> {
             .base
             .ensure_init(|ctx| MetricInput::init(plugin, ctx))?
             .unwrap_or_default();
-        let interval = if returned.is_zero() {
-            let ms = config_interval_ms(&self.base.config)
-                .unwrap_or(self.base.mock.context().global().input_interval_ms);
-            Duration::from_millis(ms)
-        } else {
-            returned
-        };
+        let interval = crate::runner::metric_input_interval(
+            returned,
+            &self.base.config,
+            self.base.mock.context().global(),
+        )
+        .interval;
         self.interval = Some(interval);
         Ok(interval)
     }

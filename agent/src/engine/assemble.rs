@@ -1,7 +1,7 @@
-//! Building a pipeline: every plugin created from the registry with its config decoded by
-//! the plugin's own decoder, in the interface version the pipeline runs.
+//! Assembling a pipeline: every plugin created from the registry the engine was handed, with
+//! its config decoded by the plugin's own decoder, in the interface version the pipeline runs.
 
-use super::guard::{panic_message, PluginLabel};
+use super::guard::PluginLabel;
 use super::passthrough::PassThrough;
 use crate::config::{
     ConfigDiagnostic, ConfigErrors, PipelineConfig, PluginPosition, PluginSpec, Problem, Section,
@@ -11,11 +11,15 @@ use pipeplug::plugin::{
     AggregatorV1, AggregatorV2, Extension, FlusherV1, FlusherV2, MetricInputV1, MetricInputV2,
     ProcessorV1, ProcessorV2, ServiceInputV1, ServiceInputV2,
 };
-use pipeplug::registry::{Factories, Factory, PluginKind};
+use pipeplug::registry::{Factories, Factory, PluginKind, Registry};
+use pipeplug::runner::panic_message;
 use pipeplug::PluginMeta;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
+
+/// The aggregator a pipeline without one gets, when the registry has it.
+const DEFAULT_AGGREGATOR: &str = "aggregator_default";
 
 /// A created plugin and what the engine knows of it.
 pub(crate) struct Built<T> {
@@ -23,8 +27,8 @@ pub(crate) struct Built<T> {
     pub meta: PluginMeta,
     /// The `Type` named an ID (`ext_x/u1`), rather than getting a number.
     pub explicit_id: bool,
-    /// `IntervalMs` among its parameters (metric inputs).
-    pub interval_ms_param: Option<u64>,
+    /// Its parameters as written (a metric input's `IntervalMs` is read from them).
+    pub params: serde_json::Value,
     pub plugin: T,
 }
 
@@ -67,6 +71,8 @@ pub struct Pipeline {
     pub(crate) extensions: Vec<Built<Box<dyn Extension>>>,
     pub(crate) plugins: Plugins,
     pub(crate) panics: Arc<AtomicU64>,
+    /// The registry it was assembled from: undeclared extensions are created from it too.
+    pub(crate) registry: Arc<Registry>,
 }
 
 impl std::fmt::Debug for Pipeline {
@@ -80,6 +86,7 @@ impl std::fmt::Debug for Pipeline {
 
 struct Builder<'a> {
     config: &'a PipelineConfig,
+    registry: &'a Registry,
     errors: Vec<ConfigDiagnostic>,
     panics: Arc<AtomicU64>,
 }
@@ -105,7 +112,7 @@ impl Builder<'_> {
                 label: self.label(spec),
                 meta: spec.meta(),
                 explicit_id: spec.plugin_type.id.is_some(),
-                interval_ms_param: spec.interval_ms_param(),
+                params: spec.params.clone(),
                 plugin,
             }),
             Ok(Err(e)) => {
@@ -132,6 +139,27 @@ impl Builder<'_> {
         }
     }
 
+    /// The factories of `spec`'s plugin in the registry the pipeline is built with; a
+    /// plugin that registry does not have (the config was read against another one) becomes
+    /// a diagnostic.
+    fn factories(&mut self, spec: &PluginSpec) -> Option<Factories> {
+        let found = self.registry.get(spec.kind(), &spec.plugin_type.name);
+        if found.is_none() {
+            self.errors.push(
+                ConfigDiagnostic::file(
+                    &self.config.file,
+                    Problem::Pipeline(format!(
+                        "{} `{}` is not in the registry this pipeline is built with",
+                        spec.kind(),
+                        spec.plugin_type.name
+                    )),
+                )
+                .at_plugin(spec.position.clone()),
+            );
+        }
+        found.map(|d| d.factories)
+    }
+
     fn wrong_kind(&mut self, spec: &PluginSpec) {
         // The config module only resolves names to kinds of the right list.
         self.errors.push(
@@ -145,8 +173,9 @@ impl Builder<'_> {
 
     /// The default aggregator's spec: `aggregator_default` from the registry, if there.
     fn default_aggregator(&self) -> Option<PluginSpec> {
-        let registry = pipeplug::registry::global().ok()?;
-        let descriptor = registry.get(PluginKind::Aggregator, "aggregator_default")?;
+        let descriptor = self
+            .registry
+            .get(PluginKind::Aggregator, DEFAULT_AGGREGATOR)?;
         let next_id = self
             .config
             .plugins()
@@ -158,10 +187,10 @@ impl Builder<'_> {
             position: PluginPosition {
                 section: Section::Aggregators,
                 index: 0,
-                type_string: "aggregator_default".to_owned(),
+                type_string: DEFAULT_AGGREGATOR.to_owned(),
             },
             plugin_type: pipeplug::registry::PluginType {
-                name: "aggregator_default".to_owned(),
+                name: DEFAULT_AGGREGATOR.to_owned(),
                 id: None,
                 priority: None,
             },
@@ -174,17 +203,17 @@ impl Builder<'_> {
     fn pass_through<T>(&self, plugin: T) -> Built<T> {
         Built {
             label: PluginLabel {
-                type_with_id: "aggregator_default".to_owned(),
+                type_with_id: DEFAULT_AGGREGATOR.to_owned(),
                 position: "aggregators (engine's pass-through)".to_owned(),
                 config: self.config.name.clone(),
                 panics: Arc::clone(&self.panics),
             },
             meta: PluginMeta {
-                plugin_type: "aggregator_default".to_owned(),
+                plugin_type: DEFAULT_AGGREGATOR.to_owned(),
                 plugin_id: String::new(),
             },
             explicit_id: false,
-            interval_ms_param: None,
+            params: serde_json::Value::Null,
             plugin,
         }
     }
@@ -200,16 +229,18 @@ macro_rules! build_version {
             flushers: Vec::new(),
         };
         for spec in &$config.inputs {
-            match spec.descriptor.factories {
-                Factories::MetricInput { $v: f, .. } => p.metric.extend($b.make(spec, f)),
-                Factories::ServiceInput { $v: f, .. } => p.service.extend($b.make(spec, f)),
-                _ => $b.wrong_kind(spec),
+            match $b.factories(spec) {
+                Some(Factories::MetricInput { $v: f, .. }) => p.metric.extend($b.make(spec, f)),
+                Some(Factories::ServiceInput { $v: f, .. }) => p.service.extend($b.make(spec, f)),
+                Some(_) => $b.wrong_kind(spec),
+                None => {}
             }
         }
         for spec in &$config.processors {
-            match spec.descriptor.factories {
-                Factories::Processor { $v: f, .. } => p.processors.extend($b.make(spec, f)),
-                _ => $b.wrong_kind(spec),
+            match $b.factories(spec) {
+                Some(Factories::Processor { $v: f, .. }) => p.processors.extend($b.make(spec, f)),
+                Some(_) => $b.wrong_kind(spec),
+                None => {}
             }
         }
         let default_spec = if $config.aggregators.is_empty() {
@@ -218,9 +249,10 @@ macro_rules! build_version {
             None
         };
         for spec in $config.aggregators.iter().chain(default_spec.as_ref()) {
-            match spec.descriptor.factories {
-                Factories::Aggregator { $v: f, .. } => p.aggregators.extend($b.make(spec, f)),
-                _ => $b.wrong_kind(spec),
+            match $b.factories(spec) {
+                Some(Factories::Aggregator { $v: f, .. }) => p.aggregators.extend($b.make(spec, f)),
+                Some(_) => $b.wrong_kind(spec),
+                None => {}
             }
         }
         if $config.aggregators.is_empty() && default_spec.is_none() {
@@ -228,9 +260,10 @@ macro_rules! build_version {
                 .push($b.pass_through(Box::new(PassThrough::default())));
         }
         for spec in &$config.flushers {
-            match spec.descriptor.factories {
-                Factories::Flusher { $v: f, .. } => p.flushers.extend($b.make(spec, f)),
-                _ => $b.wrong_kind(spec),
+            match $b.factories(spec) {
+                Some(Factories::Flusher { $v: f, .. }) => p.flushers.extend($b.make(spec, f)),
+                Some(_) => $b.wrong_kind(spec),
+                None => {}
             }
         }
         p
@@ -238,23 +271,32 @@ macro_rules! build_version {
 }
 
 impl Pipeline {
-    /// Creates every plugin of `config` with its parameters decoded, without initialising
-    /// any (this is what `pipeplug check` runs). With no aggregator, `aggregator_default` is
-    /// added from the registry, or the engine's pass-through when none is registered.
+    /// Creates every plugin of `config` from `registry` with its parameters decoded, without
+    /// initialising any (this is what `pipeplug check` runs). With no aggregator,
+    /// `aggregator_default` is added from `registry`, or the engine's pass-through when
+    /// `registry` has none. Once started, the pipeline creates the extensions its plugins ask
+    /// for without declaring them from `registry` too, so a host handing a subset
+    /// ([`Registry::from_descriptors`]) runs only that subset.
+    ///
+    /// Each plugin is looked up again by kind and name in `registry` (`config` may have been
+    /// read against another one, see [`crate::config::load_file`]).
     ///
     /// # Errors
-    /// Every plugin whose parameters do not decode, with file, plugin and key.
-    pub fn build(config: PipelineConfig) -> Result<Self, ConfigErrors> {
+    /// Every plugin whose parameters do not decode, or that `registry` does not have, with
+    /// file, plugin and key.
+    pub fn build(config: PipelineConfig, registry: &Registry) -> Result<Self, ConfigErrors> {
         let mut b = Builder {
             config: &config,
+            registry,
             errors: Vec::new(),
             panics: Arc::new(AtomicU64::new(0)),
         };
         let mut extensions = Vec::new();
         for spec in &config.extensions {
-            match spec.descriptor.factories {
-                Factories::Extension { new } => extensions.extend(b.make(spec, new)),
-                _ => b.wrong_kind(spec),
+            match b.factories(spec) {
+                Some(Factories::Extension { new }) => extensions.extend(b.make(spec, new)),
+                Some(_) => b.wrong_kind(spec),
+                None => {}
             }
         }
         let plugins = match config.structure {
@@ -268,6 +310,7 @@ impl Pipeline {
             extensions,
             plugins,
             panics,
+            registry: Arc::new(registry.clone()),
         })
     }
 
@@ -292,10 +335,7 @@ pub enum Loaded {
 ///
 /// # Errors
 /// Every problem found, each naming the file, the plugin and the key.
-pub fn load_file(
-    path: &std::path::Path,
-    registry: &pipeplug::registry::Registry,
-) -> Result<Loaded, ConfigErrors> {
+pub fn load_file(path: &std::path::Path, registry: &Registry) -> Result<Loaded, ConfigErrors> {
     let (config, mut errors) = crate::config::load_file_partial(path, registry);
     let Some(config) = config else {
         return Err(errors);
@@ -303,7 +343,7 @@ pub fn load_file(
     if !config.enable {
         return errors.into_result(Loaded::Disabled(config));
     }
-    match Pipeline::build(config) {
+    match Pipeline::build(config, registry) {
         Ok(p) => errors.into_result(Loaded::Pipeline(p)),
         Err(e) => {
             errors.errors.extend(e.errors);

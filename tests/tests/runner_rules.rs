@@ -1,0 +1,96 @@
+//! The engine and the test harness time a metric input by the same rules
+//! (`pipeplug::runner`): a plugin whose `init` leaves the interval to the runner gets the
+//! same interval from `MetricInputHarness` as from a running pipeline, clamps included.
+
+// Helpers of these tests unwrap as the tests do: a failure there is a failed test.
+#![allow(clippy::unwrap_used)]
+
+use pipeplug::prelude::*;
+use pipeplug::registry;
+use pipeplug::runner::{MAX_INTERVAL, MIN_INTERVAL};
+use pipeplug::testing::MetricInputHarness;
+use pipeplug_agent::config::{self, Format};
+use pipeplug_agent::engine::{Engine, EngineOptions, Pipeline};
+use pipeplug_tests::testkit;
+use std::sync::Arc;
+
+/// Counts its rounds; its `init` returns `DEFAULT_INTERVAL`, so the runner decides (from
+/// `IntervalMs`, which it accepts without declaring: lenient).
+#[metric_input(name = "metric_runner_rules", lenient)]
+pub struct Rounds {
+    /// Rounds so far.
+    #[state]
+    n: u64,
+}
+
+impl MetricInput for Rounds {}
+
+impl MetricInputV1 for Rounds {
+    fn collect(&mut self, _: &Collector) -> Result<(), BoxError> {
+        self.n += 1;
+        Ok(())
+    }
+}
+
+/// The interval the harness gives `Rounds` built from `params` (a YAML map).
+fn harness_interval(params: &str) -> Duration {
+    let mut h = MetricInputHarness::<Rounds>::from_yaml(params).unwrap();
+    h.init().unwrap()
+}
+
+/// The interval a running pipeline gives `Rounds` with `params` (YAML `key: value` lines).
+fn engine_interval(name: &str, params: &str) -> Duration {
+    testkit::register();
+    let registry = registry::global().unwrap();
+    let params: String = params.lines().map(|l| format!("    {l}\n")).collect();
+    let text = format!(
+        "inputs:\n  - Type: metric_runner_rules\n{params}flushers:\n  - Type: flusher_count\n    Name: {name}\n"
+    );
+    let cfg = config::load_str(
+        &text,
+        Format::Yaml,
+        &format!("{name}.yaml"),
+        name,
+        &registry,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let pipeline = Pipeline::build(cfg, &registry).unwrap_or_else(|e| panic!("{e}"));
+    let mut engine = Engine::with_checkpoints(
+        Arc::new(pipeplug::MemoryCheckpoints::new()),
+        EngineOptions::default(),
+    );
+    engine.start(pipeline).unwrap();
+    let intervals = engine.pipelines()[0].input_intervals().to_vec();
+    engine.stop();
+    assert_eq!(intervals.len(), 1, "{intervals:?}");
+    assert_eq!(intervals[0].0, "metric_runner_rules/1");
+    intervals[0].1
+}
+
+#[test]
+fn interval_ms_zero_is_raised_to_one_millisecond_by_both() {
+    let harness = harness_interval("IntervalMs: 0");
+    assert_eq!(harness, MIN_INTERVAL);
+    assert_eq!(engine_interval("rules_zero", "IntervalMs: 0"), harness);
+}
+
+#[test]
+fn a_huge_interval_ms_is_lowered_to_a_year_by_both() {
+    let harness = harness_interval("IntervalMs: 99999999999999");
+    assert_eq!(harness, MAX_INTERVAL);
+    assert_eq!(
+        engine_interval("rules_huge", "IntervalMs: 99999999999999"),
+        harness
+    );
+}
+
+#[test]
+fn interval_ms_in_another_case_and_the_global_default_agree() {
+    let harness = harness_interval("intervalms: 250");
+    assert_eq!(harness, Duration::from_millis(250));
+    assert_eq!(engine_interval("rules_case", "intervalms: 250"), harness);
+    // Without `IntervalMs`: `global.InputIntervalMs` (1 s by default).
+    let harness = harness_interval("");
+    assert_eq!(harness, Duration::from_secs(1));
+    assert_eq!(engine_interval("rules_global", ""), harness);
+}
