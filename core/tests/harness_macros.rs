@@ -6,7 +6,7 @@ use pipeplug::models::new_tags_with_key_values;
 use pipeplug::prelude::*;
 use pipeplug::testing::ServiceInputHarness;
 
-/// The seed's plugin: a log or a counter every interval.
+/// The example plugin (`service_example_plugin`): a log or a counter every interval.
 #[service_input(name = "service_harness_macro")]
 pub struct Seed {
     /// How often to emit.

@@ -10,7 +10,7 @@ use pipeplug::testing::{HarnessError, ServiceInputHarness};
 use pipeplug::{ConfigError, PluginConfig};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-/// The seed's plugin, by hand: every `interval`, a V1 log `host = 1.1.1.1`, or a V2 counter
+/// The example plugin (`service_example_plugin`), by hand: every `interval`, a V1 log `host = 1.1.1.1`, or a V2 counter
 /// `test_metric{hello="world"} 1`.
 #[derive(Default)]
 struct Example {

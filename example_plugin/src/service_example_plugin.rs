@@ -1,4 +1,4 @@
-//! `service_example_plugin`: the seed's `MyServiceInput`, ported.
+//! `service_example_plugin`: `MyServiceInput` of iLogtail's guide to external private plugins, ported.
 
 use pipeplug::prelude::*;
 
