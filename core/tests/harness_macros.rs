@@ -2,7 +2,8 @@
 //! config text, the registry, and the generated conformance test (which runs in this
 //! binary as `__pipeplug_conformance_service_harness_macro::pipeplug_conformance`).
 
-use pipeplug::models::new_tags_with_key_values;
+use pipeplug::compat::new_tags_with_key_values;
+use pipeplug::compat::*;
 use pipeplug::prelude::*;
 use pipeplug::testing::ServiceInputHarness;
 

@@ -2,8 +2,9 @@
 //! and non-blocking starts, and the failures it reports.
 #![allow(clippy::unwrap_used)] // test helpers, not only `#[test]` functions, unwrap
 
+use pipeplug::compat::*;
 use pipeplug::config::{Decoder, DurationUnit, Encoder};
-use pipeplug::models::{new_single_value_metric, new_tags_with_key_values, MetricValue};
+use pipeplug::models::MetricValue;
 use pipeplug::prelude::*;
 use pipeplug::registry::ConfigField;
 use pipeplug::testing::{HarnessError, ServiceInputHarness};

@@ -191,7 +191,10 @@ fn use_tree(code: &str, start: usize) -> (Vec<Vec<String>>, usize) {
     }
     // `use a::b as c;` and `use a::b::*;` name `a::b`.
     if code[i..].trim_start().starts_with(" as ") || code[i..].starts_with(" as ") {
-        let after = code[i..].trim_start().trim_start_matches("as ").trim_start();
+        let after = code[i..]
+            .trim_start()
+            .trim_start_matches("as ")
+            .trim_start();
         let skip = after
             .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
             .unwrap_or(after.len());
@@ -254,11 +257,12 @@ fn sibling_edges(modules: &BTreeMap<ModPath, PathBuf>, root: &Path) -> Edges {
                     continue;
                 };
                 // Paths into an inline module of this file stay within the file's module.
-                let target: ModPath = if target.len() > module.len() && !modules.contains_key(&target) {
-                    module.clone()
-                } else {
-                    target
-                };
+                let target: ModPath =
+                    if target.len() > module.len() && !modules.contains_key(&target) {
+                        module.clone()
+                    } else {
+                        target
+                    };
                 let common = module
                     .iter()
                     .zip(&target)
@@ -297,13 +301,19 @@ fn sibling_edges(modules: &BTreeMap<ModPath, PathBuf>, root: &Path) -> Edges {
 /// `mod name {` (with any visibility) on a line: the inline module's name.
 fn inline_mod(code: &str) -> Option<String> {
     let t = code.trim();
-    let t = t.strip_prefix("pub(crate) ").or_else(|| t.strip_prefix("pub ")).unwrap_or(t);
+    let t = t
+        .strip_prefix("pub(crate) ")
+        .or_else(|| t.strip_prefix("pub "))
+        .unwrap_or(t);
     let rest = t.strip_prefix("mod ")?;
     let name: String = rest
         .chars()
         .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
         .collect();
-    rest[name.len()..].trim_start().starts_with('{').then_some(name)
+    rest[name.len()..]
+        .trim_start()
+        .starts_with('{')
+        .then_some(name)
 }
 
 /// Each circle among the siblings of one parent, as the list of its modules.
