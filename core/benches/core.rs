@@ -6,11 +6,12 @@
 //! figures in `docs/benchmarks.md`.
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
+use pipeplug::compat::*;
 use pipeplug::convert::{
     group_to_v1, group_to_v2, metric_to_v1_logs, v1_log_to_metric, v1_log_to_v2,
     v1_log_to_v2_with_tags, v2_log_to_v1,
 };
-use pipeplug::models::{new_single_value_metric, new_tags_with_key_values, MetricType};
+use pipeplug::models::MetricType;
 use pipeplug::plugin::{Plugin, Processor, ProcessorV1};
 use pipeplug::protocol::{Log, LogGroup, LogTag};
 use pipeplug::registry::{

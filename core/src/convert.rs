@@ -255,7 +255,7 @@ pub fn v1_log_to_metric(log: &Log) -> Option<Metric> {
         .get(METRIC_TIME_NANO_KEY)
         .and_then(|t| t.parse().ok())
         .unwrap_or_else(|| log.timestamp_nanos());
-    Some(models::new_single_value_metric(
+    Some(Metric::single(
         name,
         models::MetricType::Untyped,
         tags,
@@ -421,10 +421,10 @@ pub fn logs_to_group(logs: &[Log]) -> PipelineGroupEvents {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::models::{
-        new_metric_multi_value_with_map, new_multi_values_metric, new_single_value_metric,
-        new_tags_with_key_values, MetricType,
+    use crate::compat::{
+        new_metric_multi_value_with_map, new_multi_values_metric, new_tags_with_key_values,
     };
+    use crate::models::MetricType;
 
     fn keys(log: &Log) -> Vec<&str> {
         log.contents.iter().map(|c| c.key.as_str()).collect()
@@ -432,7 +432,7 @@ mod tests {
 
     #[test]
     fn metric_log_is_what_ilogtail_writes() {
-        let m = new_single_value_metric(
+        let m = Metric::single(
             "test_metric",
             MetricType::Counter,
             new_tags_with_key_values(&["z", "1", "hello", "world"]),
@@ -461,7 +461,7 @@ mod tests {
 
     #[test]
     fn large_values_use_go_exponent_form() {
-        let m = new_single_value_metric("m", MetricType::Gauge, Tags::new(), 0, 2_500_000);
+        let m = Metric::single("m", MetricType::Gauge, Tags::new(), 0, 2_500_000);
         assert_eq!(metric_to_v1_logs(&m)[0].get("__value__"), Some("2.5e+06"));
     }
 
@@ -519,7 +519,7 @@ mod tests {
 
     #[test]
     fn event_tags_become_tag_contents_and_back() {
-        let mut l = models::new_simple_log("body", new_tags_with_key_values(&["k", "v"]), 5);
+        let mut l = crate::compat::new_simple_log("body", Tags::from([("k", "v")]), 5);
         l.contents.add("n", 3_i64);
         l.contents.add("ratio", 0.5);
         let v1 = v2_log_to_v1(&l);
@@ -565,14 +565,14 @@ mod tests {
 
     #[test]
     fn spans_and_bytes_have_their_documented_keys() {
-        let span = models::new_span(
+        let span = crate::compat::new_span(
             "GET /",
             "t1",
             "s1",
             models::SpanKind::Server,
             1_000_000_000,
             1_500_000_000,
-            new_tags_with_key_values(&["http.method", "GET"]),
+            Tags::from([("http.method", "GET")]),
             vec![],
             vec![],
         );
@@ -582,7 +582,7 @@ mod tests {
         assert_eq!(log.get("duration"), Some("500000000"));
         assert_eq!(log.get("attributes"), Some(r#"{"http.method":"GET"}"#));
         assert_eq!(log.time, 1);
-        let bytes = byte_array_to_v1_log(&models::new_byte_array(b"a\xffb".to_vec()));
+        let bytes = byte_array_to_v1_log(&crate::compat::new_byte_array(b"a\xffb".to_vec()));
         assert_eq!(bytes.get("content"), Some("a\u{fffd}b"));
     }
 }

@@ -167,6 +167,7 @@ pub mod adapter;
 mod checkpoint;
 mod clock;
 mod collector;
+pub mod compat;
 pub mod config;
 mod context;
 pub mod convert;

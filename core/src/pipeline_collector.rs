@@ -36,10 +36,10 @@ enum Inner {
 /// Cheap to clone, `Send + Sync`; clones share the same destination.
 ///
 /// ```
-/// use pipeplug::models::{new_single_value_metric, GroupInfo, MetricType, Tags};
+/// use pipeplug::models::{GroupInfo, Metric, MetricType, Tags};
 /// use pipeplug::PipelineCollector;
 /// let collector = PipelineCollector::grouped();
-/// let metric = new_single_value_metric("m", MetricType::Counter, Tags::new(), 1, 1.0);
+/// let metric = Metric::single("m", MetricType::Counter, Tags::new(), 1, 1.0);
 /// collector.collect(GroupInfo::default(), vec![metric.clone().into()]);
 /// collector.collect(GroupInfo::default(), vec![metric.into()]);
 /// let groups = collector.to_array();

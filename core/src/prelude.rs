@@ -1,9 +1,6 @@
 //! Everything a plugin file needs: `use pipeplug::prelude::*;`.
 
-pub use crate::models::{
-    new_group, new_single_value_metric, new_tags_with_key_values, new_tags_with_map, GroupInfo,
-    MetricType, PipelineEvent, PipelineGroupEvents, Tags,
-};
+pub use crate::models::{GroupInfo, Metric, MetricType, PipelineEvent, PipelineGroupEvents, Tags};
 pub use crate::plugin::{
     Aggregator, AggregatorV1, AggregatorV2, Extension, Flusher, FlusherV1, FlusherV2, MetricInput,
     MetricInputV1, MetricInputV2, Plugin, Processor, ProcessorV1, ProcessorV2, ServiceInput,

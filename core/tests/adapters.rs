@@ -6,10 +6,9 @@ use pipeplug::adapter::{
     AggregatorV1AsV2, AggregatorV2AsV1, FlusherV1AsV2, FlusherV2AsV1, MetricInputV1AsV2,
     MetricInputV2AsV1, ProcessorV1AsV2, ProcessorV2AsV1, ServiceInputV1AsV2, ServiceInputV2AsV1,
 };
+use pipeplug::compat::*;
 use pipeplug::models::{
-    self, new_group, new_metadata_with_key_values, new_single_value_metric,
-    new_tags_with_key_values, GroupInfo, LogValue, MetricType, PipelineEvent, PipelineGroupEvents,
-    Tags,
+    self, GroupInfo, LogValue, MetricType, PipelineEvent, PipelineGroupEvents, Tags,
 };
 use pipeplug::plugin::*;
 use pipeplug::protocol::{Log, LogGroup, LogTag};
@@ -93,7 +92,7 @@ fn v1_processor_in_v2_processes_logs_and_passes_other_events() {
         new_metadata_with_key_values(&["source", "s"]),
         new_tags_with_key_values(&["host", "h"]),
     );
-    let mut kept = models::new_simple_log("body", new_tags_with_key_values(&["file", "a"]), 7);
+    let mut kept = new_simple_log("body", new_tags_with_key_values(&["file", "a"]), 7);
     kept.contents.add("msg", "hi");
     let mut dropped = models::Log::default();
     dropped.contents.add("drop", "1");

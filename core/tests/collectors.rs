@@ -2,10 +2,8 @@
 //! the aggregators' `LogGroupQueue`.
 #![allow(clippy::unwrap_used)] // test helpers, not only `#[test]` functions, unwrap
 
-use pipeplug::models::{
-    new_group, new_metadata_with_key_values, new_single_value_metric, new_tags_with_key_values,
-    GroupInfo, MetricType, PipelineEvent, PipelineGroupEvents, Tags,
-};
+use pipeplug::compat::*;
+use pipeplug::models::{GroupInfo, MetricType, PipelineEvent, PipelineGroupEvents, Tags};
 use pipeplug::protocol::{Log, LogGroup};
 use pipeplug::{
     Clock, Collector, LogContext, LogGroupQueue, LogWithContext, PipelineCollector, QueueError,

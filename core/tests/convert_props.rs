@@ -3,11 +3,12 @@
 //!
 //! What round-trips, and under which conditions, is documented in `pipeplug::convert`.
 
+use pipeplug::compat::*;
 use pipeplug::convert::{
     self, format_value, group_to_v1, group_to_v2, metric_to_v1_logs, parse_labels, parse_value,
     v1_log_to_metric, v1_log_to_v2, v1_log_to_v2_with_tags, v2_log_to_v1,
 };
-use pipeplug::models::{self, new_single_value_metric, LogValue, MetricType, Tags};
+use pipeplug::models::{self, LogValue, MetricType, Tags};
 use pipeplug::protocol::{Log, LogContent, LogGroup, LogTag};
 use pipeplug::registry::PluginType;
 use proptest::prelude::*;

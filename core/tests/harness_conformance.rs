@@ -1,7 +1,8 @@
 //! The conformance checks, on hand-registered plugins that pass and plugins that break one
 //! rule each.
 
-use pipeplug::models::{new_single_value_metric, PipelineEvent};
+use pipeplug::compat::*;
+use pipeplug::models::PipelineEvent;
 use pipeplug::prelude::*;
 use pipeplug::registry::{
     self, add_aggregator_creator, add_extension_creator, add_flusher_creator, add_metric_creator,

@@ -1,6 +1,6 @@
 //! The mock context, the capture's two views, and the test-kit helpers.
 
-use pipeplug::models::{new_single_value_metric, new_tags_with_key_values};
+use pipeplug::compat::*;
 use pipeplug::prelude::*;
 use pipeplug::testing::{
     create_log, create_logs, mock_context, pick_logs, read_log_val, Capture, Emission, MockContext,

@@ -2,11 +2,12 @@
 //! config text, the registry, and the generated conformance test (which runs in this
 //! binary as `__pipeplug_conformance_service_harness_macro::pipeplug_conformance`).
 
-use pipeplug::models::new_tags_with_key_values;
+use pipeplug::compat::new_tags_with_key_values;
+use pipeplug::compat::*;
 use pipeplug::prelude::*;
 use pipeplug::testing::ServiceInputHarness;
 
-/// The seed's plugin: a log or a counter every interval.
+/// The example plugin (`service_example_plugin`): a log or a counter every interval.
 #[service_input(name = "service_harness_macro")]
 pub struct Seed {
     /// How often to emit.

@@ -1,6 +1,6 @@
 //! The metric input harness: rounds, intervals, both interfaces, errors.
 
-use pipeplug::models::new_single_value_metric;
+use pipeplug::compat::new_single_value_metric;
 use pipeplug::prelude::*;
 use pipeplug::registry::{add_metric_creator, V1Only};
 use pipeplug::testing::{HarnessError, MetricInputHarness};

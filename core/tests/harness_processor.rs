@@ -1,6 +1,7 @@
 //! The processor harness: V1 logs, V2 groups and events, init errors.
 
-use pipeplug::models::{new_single_value_metric, LogValue};
+use pipeplug::compat::*;
+use pipeplug::models::LogValue;
 use pipeplug::prelude::*;
 use pipeplug::testing::{
     create_group, create_log_event, create_log_events, create_logs, pick_events, pick_logs,

@@ -2,15 +2,16 @@
 //! and non-blocking starts, and the failures it reports.
 #![allow(clippy::unwrap_used)] // test helpers, not only `#[test]` functions, unwrap
 
+use pipeplug::compat::*;
 use pipeplug::config::{Decoder, DurationUnit, Encoder};
-use pipeplug::models::{new_single_value_metric, new_tags_with_key_values, MetricValue};
+use pipeplug::models::MetricValue;
 use pipeplug::prelude::*;
 use pipeplug::registry::ConfigField;
 use pipeplug::testing::{HarnessError, ServiceInputHarness};
 use pipeplug::{ConfigError, PluginConfig};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-/// The seed's plugin, by hand: every `interval`, a V1 log `host = 1.1.1.1`, or a V2 counter
+/// The example plugin (`service_example_plugin`), by hand: every `interval`, a V1 log `host = 1.1.1.1`, or a V2 counter
 /// `test_metric{hello="world"} 1`.
 #[derive(Default)]
 struct Example {

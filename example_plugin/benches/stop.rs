@@ -1,4 +1,4 @@
-//! How long `stop` takes for the seed plugin with its 5 s interval, on the real clock.
+//! How long `stop` takes for the example plugin with its 5 s interval, on the real clock.
 //!
 //! `cargo bench -p example_plugin --bench stop`
 

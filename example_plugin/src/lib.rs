@@ -1,9 +1,9 @@
-//! The seed's external plugin, ported to pipeplug: `service_example_plugin`.
+//! The example plugin of iLogtail's guide to external private plugins, ported to pipeplug: `service_example_plugin`.
 //!
-//! This crate is laid out like the seed's Go repository `my_plugins`: one module per plugin
+//! This crate is laid out like that guide's Go repository `my_plugins`: one module per plugin
 //! and an [`all`] module that brings every plugin in at once. It depends on `pipeplug` alone.
 //!
-//! | Go (seed) | here |
+//! | Go (the guide) | here |
 //! |---|---|
 //! | `example_plugin/example_plugin.go` | [`service_example_plugin`](MyServiceInput) |
 //! | `func init() { pipeline.AddServiceCreator(...) }` | `#[service_input(name = "service_example_plugin")]` |

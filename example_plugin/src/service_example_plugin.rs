@@ -1,4 +1,4 @@
-//! `service_example_plugin`: the seed's `MyServiceInput`, ported.
+//! `service_example_plugin`: `MyServiceInput` of iLogtail's guide to external private plugins, ported.
 
 use pipeplug::prelude::*;
 
@@ -60,10 +60,10 @@ impl ServiceInputV2 for MyServiceInput {
         self.worker
             .spawn(&self.ctx, "service_example_plugin", move |stop| {
                 while ticker.tick(&stop) {
-                    let metric = new_single_value_metric(
+                    let metric = Metric::single(
                         "test_metric",
                         MetricType::Counter,
-                        new_tags_with_key_values(&["hello", "world"]),
+                        Tags::from([("hello", "world")]),
                         clock.now_nanos(),
                         1,
                     );

@@ -1,4 +1,4 @@
-//! The seed plugin's behaviour, checked through the harness in virtual time: a 5 s interval
+//! The example plugin's behaviour, checked through the harness in virtual time: a 5 s interval
 //! is tested in milliseconds.
 #![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 
@@ -11,7 +11,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 const INTERVAL: Duration = Duration::from_secs(5);
 
 fn harness() -> ServiceInputHarness<MyServiceInput> {
-    // The seed's default config: no keys, so `interval` is 5 s.
+    // The guide's default config: no keys, so `interval` is 5 s.
     ServiceInputHarness::from_yaml("").unwrap()
 }
 

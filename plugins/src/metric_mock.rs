@@ -1,9 +1,7 @@
 //! `metric_mock`: a metric input that makes up data (iLogtail's `metric_mock`).
 
 use pipeplug::convert;
-use pipeplug::models::{
-    new_group, new_metric_with_typed_values, KeyValues, MetricNumber, MetricValue,
-};
+use pipeplug::models::{KeyValues, MetricNumber};
 use pipeplug::prelude::*;
 use serde_json::Value;
 
@@ -74,7 +72,7 @@ impl MetricInputV1 for MetricMock {
             for (k, v) in self.fields.iter() {
                 labels.add(k, sprint(v));
             }
-            let metric = new_single_value_metric(
+            let metric = Metric::single(
                 "metrics_mock",
                 MetricType::Untyped,
                 labels,
@@ -100,8 +98,8 @@ impl MetricInputV2 for MetricMock {
     fn read(&mut self, ctx: &PipelineContext) -> Result<(), BoxError> {
         let index = self.next_index();
         let now = self.ctx.clock().now_nanos();
-        let group = new_group(self.group_meta.clone(), self.group_tags.clone());
-        let single = new_single_value_metric(
+        let group = GroupInfo::new(self.group_meta.clone(), self.group_tags.clone());
+        let single = Metric::single(
             "single_metrics_mock",
             MetricType::Counter,
             self.tags.clone(),
@@ -121,14 +119,14 @@ impl MetricInputV2 for MetricMock {
                 other => typed.add(k, Value::String(sprint(other))),
             }
         }
-        let multi = new_metric_with_typed_values(
+        let multi = Metric::multi(
             "multi_values_metrics_mock",
             MetricType::Untyped,
             self.tags.clone(),
             now,
-            MetricValue::Multi(values),
-            typed,
-        );
+            values,
+        )
+        .with_typed_values(typed);
         ctx.collector()
             .collect(group, vec![single.into(), multi.into()]);
         Ok(())

@@ -2,7 +2,8 @@
 //! queue, and V2 batching.
 #![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 
-use pipeplug::models::{new_single_value_metric, MetricType, PipelineGroupEvents};
+use pipeplug::compat::*;
+use pipeplug::models::{MetricType, PipelineGroupEvents};
 use pipeplug::plugin::AggregatorV2;
 use pipeplug::protocol::LogGroup;
 use pipeplug::testing::{

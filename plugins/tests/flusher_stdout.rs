@@ -1,10 +1,10 @@
 //! `flusher_stdout`: the exact lines, written to a `FileName` in a temporary folder.
 #![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 
+use pipeplug::compat::*;
 use pipeplug::models::{
-    new_byte_array, new_group, new_metadata_with_key_values, new_metric_with_typed_values,
-    new_simple_log, new_single_value_metric, new_span, new_tags_with_key_values, KeyValues,
-    LogValue, MetricType, MetricValue, PipelineGroupEvents, SpanEvent, SpanKind, SpanLink,
+    KeyValues, LogValue, MetricType, MetricValue, PipelineGroupEvents, SpanEvent, SpanKind,
+    SpanLink,
 };
 use pipeplug::protocol::{Log, LogGroup, LogTag};
 use pipeplug::testing::{create_log, FlusherHarness};

@@ -1,10 +1,8 @@
 //! `processor_drop`: keys go, events stay, in V1 and V2.
 #![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 
-use pipeplug::models::{
-    new_byte_array, new_single_value_metric, new_span, new_tags_with_key_values, MetricType,
-    PipelineEvent, SpanKind,
-};
+use pipeplug::compat::*;
+use pipeplug::models::{MetricType, PipelineEvent, SpanKind};
 use pipeplug::testing::{create_log_event, create_logs, ProcessorHarness};
 use pipeplug::Level;
 use pipeplug_plugins::ProcessorDrop;

@@ -2,10 +2,8 @@
 //! config is decoded (so `pipeplug check` reports them).
 #![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 
-use pipeplug::models::{
-    new_byte_array, new_single_value_metric, new_tags_with_key_values, LogValue, MetricType,
-    PipelineEvent,
-};
+use pipeplug::compat::*;
+use pipeplug::models::{LogValue, MetricType, PipelineEvent};
 use pipeplug::testing::{create_log_event, create_logs, ProcessorHarness};
 use pipeplug_plugins::ProcessorRename;
 

@@ -8,7 +8,8 @@
 //! Run with `cargo bench -p pipeplug-tests --bench macros`.
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
-use pipeplug::models::{new_simple_log, PipelineEvent};
+use pipeplug::compat::*;
+use pipeplug::models::PipelineEvent;
 use pipeplug::prelude::*;
 use pipeplug::protocol::Log as V1Log;
 use pipeplug::registry::{self, Factories, Native, PluginDescriptor, PluginKind, SourceLocation};

@@ -1,7 +1,8 @@
 //! The V1/V2 glue of the attribute macros: a plugin implementing one interface runs through
 //! the other one's factory, taken from the registry, with its events converted.
 
-use pipeplug::models::{new_simple_log, new_single_value_metric, LogValue, PipelineEvent};
+use pipeplug::compat::*;
+use pipeplug::models::{LogValue, PipelineEvent};
 use pipeplug::prelude::*;
 use pipeplug::protocol::Log as V1Log;
 use pipeplug::registry::{self, Factories, PluginDescriptor, PluginKind};

@@ -180,10 +180,12 @@ pub struct GroupInfo {
     pub tags: Tags,
 }
 
-/// `models.NewGroup`.
-#[must_use]
-pub fn new_group(metadata: Metadata, tags: Tags) -> GroupInfo {
-    GroupInfo { metadata, tags }
+impl GroupInfo {
+    /// A group with metadata and tags.
+    #[must_use]
+    pub fn new(metadata: Metadata, tags: Tags) -> Self {
+        Self { metadata, tags }
+    }
 }
 
 /// A group and its events: what V2 plugins pass along (`models.PipelineGroupEvents`).
@@ -206,19 +208,17 @@ impl PipelineGroupEvents {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::models::{
-        new_byte_array, new_simple_log, new_single_value_metric, new_span,
-        new_tags_with_key_values, MetricType, SpanKind,
-    };
+    use crate::compat::{new_byte_array, new_simple_log, new_span};
+    use crate::models::{MetricType, SpanKind};
 
     #[test]
     fn every_event_kind_serializes_and_reads_back() {
-        let tags = new_tags_with_key_values(&["k", "v"]);
+        let tags = Tags::from([("k", "v")]);
         let group = PipelineGroupEvents::new(
-            new_group(Metadata::new(), tags.clone()),
+            GroupInfo::new(Metadata::new(), tags.clone()),
             vec![
                 new_simple_log("body", tags.clone(), 1).into(),
-                new_single_value_metric("m", MetricType::Gauge, tags.clone(), 2, 0.5).into(),
+                Metric::single("m", MetricType::Gauge, tags.clone(), 2, 0.5).into(),
                 new_span("s", "t", "i", SpanKind::Client, 3, 4, tags, vec![], vec![]).into(),
                 new_byte_array(b"\x00raw".to_vec()).into(),
             ],

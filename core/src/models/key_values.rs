@@ -158,48 +158,16 @@ impl<T> IntoIterator for KeyValues<T> {
     }
 }
 
-/// `models.NewTags`: empty tags.
-#[must_use]
-pub fn new_tags() -> Tags {
-    Tags::new()
-}
-
-/// `models.NewMetadata`: empty metadata.
-#[must_use]
-pub fn new_metadata() -> Metadata {
-    Metadata::new()
-}
-
-/// `models.NewTagsWithMap`: tags from any map or list of pairs.
-pub fn new_tags_with_map<K: Into<String>, V: Into<String>>(
-    map: impl IntoIterator<Item = (K, V)>,
-) -> Tags {
-    map.into_iter().collect()
-}
-
-/// `models.NewTagsWithKeyValues`: tags from a flat `[k1, v1, k2, v2, ...]` list.
-/// A trailing key without a value is ignored, as in Go.
-#[must_use]
-pub fn new_tags_with_key_values(flat: &[&str]) -> Tags {
-    flat.chunks_exact(2).map(|kv| (kv[0], kv[1])).collect()
-}
-
-/// `models.NewMetadataWithMap`.
-pub fn new_metadata_with_map<K: Into<String>, V: Into<String>>(
-    map: impl IntoIterator<Item = (K, V)>,
-) -> Metadata {
-    map.into_iter().collect()
-}
-
-/// `models.NewMetadataWithKeyValues`.
-#[must_use]
-pub fn new_metadata_with_key_values(flat: &[&str]) -> Metadata {
-    new_tags_with_key_values(flat)
+impl<K: Into<String>, V: Into<T>, T, const N: usize> From<[(K, V); N]> for KeyValues<T> {
+    /// `Tags::from([("hello", "world")])`.
+    fn from(pairs: [(K, V); N]) -> Self {
+        pairs.into_iter().collect()
+    }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use crate::compat::new_tags_with_key_values;
 
     #[test]
     fn rename_keeps_position_and_replaces_target() {

@@ -106,6 +106,18 @@ pub struct Log {
 }
 
 impl Log {
+    /// A log with a body, tags and a time in Unix nanoseconds (`NewSimpleLog`).
+    #[must_use]
+    pub fn with_body(body: impl Into<LogValue>, tags: Tags, timestamp: u64) -> Self {
+        let mut log = Self {
+            tags,
+            timestamp,
+            ..Self::default()
+        };
+        log.set_body(body);
+        log
+    }
+
     /// The body (`GetBody`).
     #[must_use]
     pub fn body(&self) -> Option<&LogValue> {
@@ -145,52 +157,4 @@ impl Log {
         let tags: usize = self.tags.iter().map(|(k, v)| k.len() + v.len()).sum();
         contents + tags
     }
-}
-
-/// `models.NewLogContents`: empty log contents.
-#[must_use]
-pub fn new_log_contents() -> KeyValues<LogValue> {
-    KeyValues::new()
-}
-
-/// `models.NewLog`: a log with every field given.
-#[must_use]
-#[allow(clippy::too_many_arguments)]
-pub fn new_log(
-    name: impl Into<String>,
-    body: impl Into<LogValue>,
-    level: impl Into<String>,
-    span_id: impl Into<String>,
-    trace_id: impl Into<String>,
-    tags: Tags,
-    timestamp: u64,
-) -> Log {
-    let mut log = Log {
-        name: name.into(),
-        level: level.into(),
-        span_id: span_id.into(),
-        trace_id: trace_id.into(),
-        tags,
-        timestamp,
-        ..Log::default()
-    };
-    log.set_body(body);
-    log
-}
-
-/// `models.NewSimpleLog`: a log with a body, tags and a timestamp in Unix nanoseconds.
-#[must_use]
-pub fn new_simple_log(body: impl Into<LogValue>, tags: Tags, timestamp: u64) -> Log {
-    new_log("", body, "", "", "", tags, timestamp)
-}
-
-/// `models.NewSimpleLevelLog`: as [`new_simple_log`] with a level.
-#[must_use]
-pub fn new_simple_level_log(
-    level: impl Into<String>,
-    body: impl Into<LogValue>,
-    tags: Tags,
-    timestamp: u64,
-) -> Log {
-    new_log("", body, level, "", "", tags, timestamp)
 }

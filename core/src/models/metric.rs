@@ -146,6 +146,76 @@ pub struct Metric {
 }
 
 impl Metric {
+    /// A metric with a value: its name, type, labels and time (Unix nanoseconds).
+    #[must_use]
+    pub fn new(
+        name: impl Into<String>,
+        metric_type: MetricType,
+        tags: Tags,
+        timestamp: u64,
+        value: MetricValue,
+    ) -> Self {
+        Self {
+            name: name.into(),
+            metric_type,
+            tags,
+            timestamp,
+            value,
+            ..Self::default()
+        }
+    }
+
+    /// A metric with one number (any integer or float).
+    ///
+    /// ```
+    /// use pipeplug::models::{Metric, MetricType, Tags};
+    /// let m = Metric::single("test_metric", MetricType::Counter, Tags::from([("hello", "world")]), 1, 1);
+    /// assert_eq!(m.single_value(), Some(1.0));
+    /// ```
+    #[must_use]
+    pub fn single(
+        name: impl Into<String>,
+        metric_type: MetricType,
+        tags: Tags,
+        timestamp: u64,
+        value: impl MetricNumber,
+    ) -> Self {
+        Self::new(
+            name,
+            metric_type,
+            tags,
+            timestamp,
+            MetricValue::Single(value.to_f64()),
+        )
+    }
+
+    /// A metric with named numbers.
+    #[must_use]
+    pub fn multi(
+        name: impl Into<String>,
+        metric_type: MetricType,
+        tags: Tags,
+        timestamp: u64,
+        values: KeyValues<f64>,
+    ) -> Self {
+        Self::new(
+            name,
+            metric_type,
+            tags,
+            timestamp,
+            MetricValue::Multi(values),
+        )
+    }
+
+    /// The same metric with these typed (non-numeric) values.
+    #[must_use]
+    pub fn with_typed_values(self, typed_values: KeyValues<serde_json::Value>) -> Self {
+        Self {
+            typed_values,
+            ..self
+        }
+    }
+
     /// The single value, if the metric has one.
     #[must_use]
     pub fn single_value(&self) -> Option<f64> {
@@ -156,25 +226,6 @@ impl Metric {
     #[must_use]
     pub fn multi_values(&self) -> Option<&KeyValues<f64>> {
         self.value.multi_values()
-    }
-}
-
-/// `models.NewMetric`, without typed values (see [`new_metric_with_typed_values`]).
-#[must_use]
-pub fn new_metric(
-    name: impl Into<String>,
-    metric_type: MetricType,
-    tags: Tags,
-    timestamp: u64,
-    value: MetricValue,
-) -> Metric {
-    Metric {
-        name: name.into(),
-        metric_type,
-        tags,
-        timestamp,
-        value,
-        ..Metric::default()
     }
 }
 
@@ -197,75 +248,3 @@ macro_rules! metric_numbers {
     )*};
 }
 metric_numbers!(f64, f32, i8, i16, i32, i64, isize, u8, u16, u32, u64, usize);
-
-/// `models.NewSingleValueMetric`: a metric with one number (any integer or float).
-#[must_use]
-pub fn new_single_value_metric(
-    name: impl Into<String>,
-    metric_type: MetricType,
-    tags: Tags,
-    timestamp: u64,
-    value: impl MetricNumber,
-) -> Metric {
-    new_metric(
-        name,
-        metric_type,
-        tags,
-        timestamp,
-        MetricValue::Single(value.to_f64()),
-    )
-}
-
-/// `models.NewMultiValuesMetric`: a metric with named numbers.
-#[must_use]
-pub fn new_multi_values_metric(
-    name: impl Into<String>,
-    metric_type: MetricType,
-    tags: Tags,
-    timestamp: u64,
-    values: KeyValues<f64>,
-) -> Metric {
-    new_metric(
-        name,
-        metric_type,
-        tags,
-        timestamp,
-        MetricValue::Multi(values),
-    )
-}
-
-/// `models.NewMetricMultiValue`: no named numbers yet (add them with
-/// [`KeyValues::add`]).
-#[must_use]
-pub fn new_metric_multi_value() -> KeyValues<f64> {
-    KeyValues::new()
-}
-
-/// `models.NewMetricTypedValues`: no typed values yet.
-#[must_use]
-pub fn new_metric_typed_values() -> KeyValues<serde_json::Value> {
-    KeyValues::new()
-}
-
-/// `models.NewMetric` with its typed values (Go's sixth argument).
-#[must_use]
-pub fn new_metric_with_typed_values(
-    name: impl Into<String>,
-    metric_type: MetricType,
-    tags: Tags,
-    timestamp: u64,
-    value: MetricValue,
-    typed_values: KeyValues<serde_json::Value>,
-) -> Metric {
-    Metric {
-        typed_values,
-        ..new_metric(name, metric_type, tags, timestamp, value)
-    }
-}
-
-/// `models.NewMetricMultiValueWithMap`: named numbers from pairs.
-pub fn new_metric_multi_value_with_map<K: Into<String>>(
-    values: impl IntoIterator<Item = (K, f64)>,
-) -> KeyValues<f64> {
-    values.into_iter().collect()
-}

@@ -88,41 +88,19 @@ pub struct Span {
     pub events: Vec<SpanEvent>,
 }
 
-/// `models.NewSpan`.
-#[must_use]
-#[allow(clippy::too_many_arguments)]
-pub fn new_span(
-    name: impl Into<String>,
-    trace_id: impl Into<String>,
-    span_id: impl Into<String>,
-    kind: SpanKind,
-    start_time: u64,
-    end_time: u64,
-    tags: Tags,
-    events: Vec<SpanEvent>,
-    links: Vec<SpanLink>,
-) -> Span {
-    Span {
-        name: name.into(),
-        trace_id: trace_id.into(),
-        span_id: span_id.into(),
-        kind,
-        start_time,
-        end_time,
-        tags,
-        events,
-        links,
-        ..Span::default()
-    }
-}
-
 /// Raw bytes as an event (`models.ByteArray`). Its name and tags are empty, as in Go.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct ByteArray(pub Vec<u8>);
 
-/// `models.NewByteArray`.
-#[must_use]
-pub fn new_byte_array(bytes: impl Into<Vec<u8>>) -> ByteArray {
-    ByteArray(bytes.into())
+impl From<Vec<u8>> for ByteArray {
+    fn from(bytes: Vec<u8>) -> Self {
+        Self(bytes)
+    }
+}
+
+impl From<&[u8]> for ByteArray {
+    fn from(bytes: &[u8]) -> Self {
+        Self(bytes.to_vec())
+    }
 }

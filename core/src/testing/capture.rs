@@ -28,11 +28,11 @@ pub enum Emission {
 ///
 /// ```
 /// use pipeplug::testing::Capture;
-/// use pipeplug::models::{new_single_value_metric, GroupInfo, MetricType, Tags};
+/// use pipeplug::models::{GroupInfo, Metric, MetricType, Tags};
 ///
 /// let capture = Capture::new();
 /// // What a V2 input does:
-/// let metric = new_single_value_metric("m", MetricType::Counter, Tags::new(), 7_000_000_000, 1.0);
+/// let metric = Metric::single("m", MetricType::Counter, Tags::new(), 7_000_000_000, 1.0);
 /// capture.pipeline_context().collector().collect(GroupInfo::default(), vec![metric.into()]);
 ///
 /// let out = capture.emitted();

@@ -45,10 +45,9 @@ use super::{
     AggregatorHarness, ExtensionHarness, FlusherHarness, HarnessError, MetricInputHarness,
     MockContext, ProcessorHarness, ServiceInputHarness,
 };
+use crate::compat::{new_byte_array, new_metadata_with_key_values, new_span};
 use crate::models::{
-    self, new_byte_array, new_metadata_with_key_values, new_single_value_metric, new_span,
-    new_tags_with_key_values, EventType, GroupInfo, MetricType, PipelineEvent, PipelineGroupEvents,
-    SpanKind,
+    self, EventType, GroupInfo, MetricType, PipelineEvent, PipelineGroupEvents, SpanKind,
 };
 use crate::plugin::{
     Aggregator, Extension, Flusher, MetricInput, ProcessorV1, ProcessorV2, ServiceInput,
@@ -376,16 +375,16 @@ fn flusher<P: Flusher>(plugin: P, name: &str) -> Result<(), String> {
 
 /// The group of the pass-through check: one event of every kind.
 fn every_kind() -> PipelineGroupEvents {
-    let mut log = models::new_simple_log(
+    let mut log = models::Log::with_body(
         "conformance log",
-        new_tags_with_key_values(&["conformance", "log"]),
+        models::Tags::from([("conformance", "log")]),
         1_700_000_000_000_000_000,
     );
     log.contents.add("level", "info");
-    let metric = new_single_value_metric(
+    let metric = models::Metric::single(
         "conformance_metric",
         MetricType::Counter,
-        new_tags_with_key_values(&["conformance", "metric"]),
+        models::Tags::from([("conformance", "metric")]),
         1_700_000_000_000_000_000,
         1.0,
     );
@@ -396,14 +395,14 @@ fn every_kind() -> PipelineGroupEvents {
         SpanKind::Server,
         1_700_000_000_000_000_000,
         1_700_000_000_500_000_000,
-        new_tags_with_key_values(&["conformance", "span"]),
+        models::Tags::from([("conformance", "span")]),
         Vec::new(),
         Vec::new(),
     );
     PipelineGroupEvents::new(
         GroupInfo {
             metadata: new_metadata_with_key_values(&["source", "conformance"]),
-            tags: new_tags_with_key_values(&["conformance", "group"]),
+            tags: models::Tags::from([("conformance", "group")]),
         },
         vec![
             PipelineEvent::Log(log),

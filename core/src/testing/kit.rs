@@ -84,9 +84,9 @@ pub fn create_group(events: Vec<PipelineEvent>) -> PipelineGroupEvents {
 /// `key`, else its tag `key`; a metric's or a span's tag `key`; nothing for byte arrays.
 ///
 /// ```
-/// use pipeplug::models::{new_single_value_metric, new_tags_with_key_values, MetricType};
+/// use pipeplug::models::{Metric, MetricType, Tags};
 /// use pipeplug::testing::read_event_val;
-/// let m = new_single_value_metric("m", MetricType::Gauge, new_tags_with_key_values(&["host", "a"]), 0, 1.0);
+/// let m = Metric::single("m", MetricType::Gauge, Tags::from([("host", "a")]), 0, 1.0);
 /// assert_eq!(read_event_val(&m.into(), "host"), "a");
 /// ```
 #[must_use]

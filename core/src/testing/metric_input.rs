@@ -38,7 +38,7 @@ use std::time::Duration;
 /// impl MetricInputV2 for Rounds {
 ///     fn read(&mut self, ctx: &PipelineContext) -> Result<(), BoxError> {
 ///         self.n += 1;
-///         let m = new_single_value_metric("rounds", MetricType::Counter, Tags::new(),
+///         let m = Metric::single("rounds", MetricType::Counter, Tags::new(),
 ///             self.ctx.clock().now_nanos(), f64::from(self.n));
 ///         ctx.collector().collect(GroupInfo::default(), vec![m.into()]);
 ///         Ok(())

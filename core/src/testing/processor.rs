@@ -44,7 +44,7 @@ use crate::PipelineContext;
 ///
 /// // In V2 through the adapter, metrics pass it untouched:
 /// let mut h = ProcessorHarness::new(pipeplug::adapter::ProcessorV1AsV2::new(DropSecret));
-/// let metric = new_single_value_metric("m", MetricType::Gauge, Tags::new(), 0, 1.0);
+/// let metric = Metric::single("m", MetricType::Gauge, Tags::new(), 0, 1.0);
 /// let out = h.process_events(vec![create_log_event([("secret", "x")]), metric.into()]).unwrap();
 /// assert_eq!(out.len(), 2);
 /// ```
