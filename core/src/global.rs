@@ -12,7 +12,7 @@ use std::str::FromStr;
 /// in any case.
 ///
 /// ```
-/// use pipeplug::config::StructureType;
+/// use pipeplug::StructureType;
 /// assert_eq!("V2".parse::<StructureType>(), Ok(StructureType::V2));
 /// assert_eq!(StructureType::default().to_string(), "v1");
 /// assert_eq!(
@@ -168,7 +168,7 @@ impl GlobalConfig {
     /// problem.
     ///
     /// ```
-    /// use pipeplug::config::StructureType;
+    /// use pipeplug::StructureType;
     /// use pipeplug::GlobalConfig;
     ///
     /// let global = serde_json::json!({"structuretype": "V2", "InputIntervalMs": 500, "AlwaysOnline": true});

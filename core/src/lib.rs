@@ -208,7 +208,7 @@ pub use error::{
     error_chain, BoxError, CheckpointError, ConfigError, ConfigProblem, ConfigProblemKind,
     ExtensionError, LookupError, QueueError, RegistryError, TypeStringError,
 };
-pub use global::GlobalConfig;
+pub use global::{DecodedGlobal, GlobalConfig, StructureType};
 pub use pipeline_collector::{GroupSink, PipelineCollector, PipelineContext};
 pub use queue::LogGroupQueue;
 pub use self_metrics::{Counter, Gauge, Latency, SelfMetric, SelfMetricValue};

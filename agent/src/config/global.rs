@@ -6,7 +6,7 @@ use super::error::ConfigDiagnostic;
 use pipeplug::GlobalConfig;
 use serde_json::Value;
 
-pub use pipeplug::config::StructureType;
+pub use pipeplug::StructureType;
 
 /// The decoded `global` section (absent or null: every default); every problem is pushed
 /// to `errors`, and each ignored iLogtail key is returned as a warning.

@@ -17,9 +17,6 @@ mod duration;
 mod encode;
 pub mod serde_duration;
 
-/// The `global` section's own types, beside [`GlobalConfig`](crate::GlobalConfig) whose
-/// decoding they serve.
-pub use crate::global::{DecodedGlobal, StructureType};
 pub use decode::{Decoder, DecoderOptions};
 pub use duration::{format as format_duration, DurationUnit};
 pub use encode::Encoder;
