@@ -3,10 +3,12 @@
 //!
 //! The rule, compared without regard to case and counted in characters: a candidate equal
 //! to the input is best; else one that starts with the input or that the input starts with
-//! (`unit` for `units`, `rename_all` for `rename`); else one at a Levenshtein distance of at
-//! most a third of the input's length (at least 1). Among those, a prefix comes before a
-//! non-prefix, then the smaller distance, then the earlier candidate. An empty input gets no
-//! suggestion.
+//! (`unit` for `units`, `rename_all` for `rename`); else one at an edit distance of at most
+//! a third of the input's length (at least 1), where an insertion, a deletion, a
+//! substitution or a swap of two neighbouring characters is one edit (the optimal string
+//! alignment distance: `Hots` is one edit from `Host`). Among those, a prefix comes before
+//! a non-prefix, then the smaller distance, then the earlier candidate. An empty input gets
+//! no suggestion.
 //!
 //! The attribute macros apply the same rule at compile time, to the keys of their own
 //! attributes, in their own copy (`macros/src/symbol.rs`): the macros may depend on nothing
@@ -35,7 +37,7 @@ pub fn closest<'a>(input: &str, candidates: impl IntoIterator<Item = &'a str>) -
             let candidate = c.to_lowercase();
             let prefix = !candidate.is_empty()
                 && (candidate.starts_with(&typo) || typo.starts_with(&candidate));
-            let distance = strsim::levenshtein(&typo, &candidate);
+            let distance = strsim::osa_distance(&typo, &candidate);
             (prefix || distance <= within).then_some(((!prefix, distance), c))
         })
         .min_by_key(|(rank, _)| *rank)
@@ -86,6 +88,9 @@ mod tests {
                 Some("common"),
             ),
             ("plugin", &["plugins"], Some("plugins")),
+            ("Hots", &["Host", "Port"], Some("Host")),
+            ("SourceKey", &["SourceKeys", "DestKeys"], Some("SourceKeys")),
+            ("Cont", &["Count", "Interval"], Some("Count")),
         ];
         for (typo, accepted, expected) in cases {
             assert_eq!(

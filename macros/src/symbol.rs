@@ -57,9 +57,10 @@ pub(crate) fn list(keys: &[&str]) -> String {
 ///
 /// The rule, compared without regard to case and counted in characters: a key equal to the
 /// typo is best; else one that starts with the typo or that the typo starts with; else one
-/// at a Levenshtein distance of at most a third of the typo's length (at least 1). A prefix
-/// comes before a non-prefix, then the smaller distance, then the earlier key. An empty typo
-/// gets no suggestion.
+/// at an edit distance of at most a third of the typo's length (at least 1), where an
+/// insertion, a deletion, a substitution or a swap of two neighbouring characters is one
+/// edit (the optimal string alignment distance). A prefix comes before a non-prefix, then
+/// the smaller distance, then the earlier key. An empty typo gets no suggestion.
 ///
 /// The runtime has the same rule in `pipeplug::suggest::closest` (config keys, plugin names,
 /// the agent's files). There are two copies because the macros depend on nothing but `syn`,
@@ -84,21 +85,28 @@ pub(crate) fn closest<'a>(typo: &str, accepted: &[&'a str]) -> Option<&'a str> {
         .map(|(_, k)| k)
 }
 
-/// Levenshtein distance.
+/// Optimal string alignment distance: Levenshtein's insertions, deletions and
+/// substitutions, plus a swap of two neighbouring characters, each one edit (what
+/// `strsim::osa_distance` computes for the runtime).
 fn distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut prev = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != *cb);
-            let next = (row[j] + 1).min(row[j + 1] + 1).min(prev + cost);
-            prev = row[j + 1];
-            row[j + 1] = next;
+    let mut d: Vec<Vec<usize>> = (0..=a.len())
+        .map(|i| (0..=b.len()).map(|j| if i == 0 { j } else { i }).collect())
+        .collect();
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut best = (d[i - 1][j] + 1)
+                .min(d[i][j - 1] + 1)
+                .min(d[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                best = best.min(d[i - 2][j - 2] + 1);
+            }
+            d[i][j] = best;
         }
     }
-    row[b.len()]
+    d[a.len()][b.len()]
 }
 
 /// `; did you mean `x`?` when a key is close to `typo`, else nothing.
@@ -150,6 +158,9 @@ mod tests {
                 Some("common"),
             ),
             ("plugin", &["plugins"], Some("plugins")),
+            ("Hots", &["Host", "Port"], Some("Host")),
+            ("SourceKey", &["SourceKeys", "DestKeys"], Some("SourceKeys")),
+            ("Cont", &["Count", "Interval"], Some("Count")),
         ];
         for (typo, accepted, expected) in cases {
             assert_eq!(
