@@ -59,7 +59,8 @@
 //!   closest one; durations take `"5s"`, `"1m 30s"` or integers in the field's unit;
 //! - **the V1/V2 glue**: `AddHost` implements only V1, so V2 pipelines run it through
 //!   [`adapter::ProcessorV1AsV2`], which passes metrics and spans by unchanged;
-//! - **conformance tests** under `cargo test`, with no code from you;
+//! - **conformance tests** under `cargo test`, with no code from you (they need the feature
+//!   `testing` on for tests, see below);
 //! - **compile-time checks**: the name has the kind's prefix (`processor_`), the struct has a
 //!   doc comment, defaults parse, at least one of V1 and V2 is implemented.
 //!
