@@ -25,8 +25,8 @@ use pipeplug::registry::{self, Both};
 use pipeplug::{
     BoxError, Collector, Context, MemoryCheckpoints, PipelineContext, StopSignal, Worker,
 };
-use pipeplug_agent::config::{self, Format};
 use pipeplug_agent::engine::{Engine, EngineOptions, Pipeline};
+use pipeplug_agent::pipeline_config::{self, Format};
 use std::hint::black_box;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Once};
@@ -187,8 +187,8 @@ fn pipeline(structure: &str, count: u64, extra_flusher: &str) -> Pipeline {
          flushers: [{extra_flusher}{{ Type: flusher_bench_null }}]\n"
     );
     let registry = registry::global().expect("registry");
-    let cfg =
-        config::load_str(&text, Format::Yaml, "bench.yaml", "bench", &registry).expect("config");
+    let cfg = pipeline_config::load_str(&text, Format::Yaml, "bench.yaml", "bench", &registry)
+        .expect("config");
     Pipeline::build(cfg, &registry).expect("pipeline")
 }
 

@@ -3,10 +3,10 @@
 //! Data (the events flushers print, `list`, `check`'s verdicts) goes to stdout; logs and
 //! errors go to stderr (tracing, filtered by `RUST_LOG`, `info` by default).
 
-use crate::config::{self, ConfigErrors, PipelineConfig};
 use crate::docs;
 pub use crate::docs::DocFormat;
 use crate::engine::{self, Engine, EngineOptions, Loaded, Pipeline};
+use crate::pipeline_config::{self, ConfigErrors, PipelineConfig};
 use clap::{Parser, Subcommand};
 use pipeplug::registry::Registry;
 use std::path::PathBuf;
@@ -130,7 +130,7 @@ pub fn execute(cli: Cli, registry: &Registry) -> ExitCode {
                 eprintln!(
                     "error: cannot write docs to {}: {}",
                     out.display(),
-                    crate::error_chain(&e)
+                    pipeplug::error_chain(&e)
                 );
                 ExitCode::FAILURE
             }
@@ -187,7 +187,7 @@ fn build(
             ExitCode::SUCCESS
         }
         Err(e) => {
-            eprintln!("error: {}", crate::error_chain(&e));
+            eprintln!("error: {}", pipeplug::error_chain(&e));
             ExitCode::FAILURE
         }
     }
@@ -219,9 +219,9 @@ fn load_all(
             tracing::warn!("{w}");
         }
         if let Some((_, other)) = names.iter().find(|(n, _)| *n == cfg.name) {
-            errors.push(config::ConfigDiagnostic::file(
+            errors.push(pipeline_config::ConfigDiagnostic::file(
                 &cfg.file,
-                config::Problem::Pipeline(format!(
+                pipeline_config::Problem::Pipeline(format!(
                     "config name `{}` is also the name of {other} (names come from file names and key checkpoints)",
                     cfg.name
                 )),
@@ -287,7 +287,7 @@ fn run(
     let mut engine = match Engine::open(options) {
         Ok(e) => e,
         Err(e) => {
-            eprintln!("error: {}", crate::error_chain(&e));
+            eprintln!("error: {}", pipeplug::error_chain(&e));
             return ExitCode::FAILURE;
         }
     };
@@ -309,7 +309,7 @@ fn run(
         // The engine names the plugin and its position; the file says which config.
         let file = p.config().file.clone();
         if let Err(e) = engine.start(p) {
-            eprintln!("error: {file}: {}", crate::error_chain(&e));
+            eprintln!("error: {file}: {}", pipeplug::error_chain(&e));
             let _ = engine.stop();
             return ExitCode::FAILURE;
         }

@@ -1,6 +1,6 @@
 //! Plugin listings and documentation, generated from the registry (iLogtail's `--doc`).
 
-use crate::config::Section;
+use crate::pipeline_config::Section;
 use pipeplug::registry::{PluginDescriptor, PluginKind, Registry};
 use serde_json::{json, Value};
 use std::fmt::Write as _;

@@ -1,6 +1,6 @@
 //! The pipeplug host: runs iLogtail-format pipelines of pipeplug plugins.
 //!
-//! - [`config`] reads pipeline config files (YAML or JSON) and reports every problem at once;
+//! - [`pipeline_config`] reads pipeline config files (YAML or JSON) and reports every problem at once;
 //! - [`engine`] builds pipelines from the registry and runs them with iLogtail's semantics;
 //! - [`cli`] is the `pipeplug` command line (`run`, `check`, `list`, `doc`, `build`) and
 //!   [`docs`] the listings and docs it writes;
@@ -28,9 +28,9 @@
 
 pub mod build;
 pub mod cli;
-pub mod config;
 pub mod docs;
 pub mod engine;
+pub mod pipeline_config;
 
 use clap::Parser;
 use std::process::ExitCode;
@@ -48,7 +48,7 @@ pub fn main_with_plugins(expected: &[&str]) -> ExitCode {
     let registry = match pipeplug::registry::global() {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("error: {}", error_chain(&e));
+            eprintln!("error: {}", pipeplug::error_chain(&e));
             return ExitCode::FAILURE;
         }
     };
@@ -56,30 +56,4 @@ pub fn main_with_plugins(expected: &[&str]) -> ExitCode {
     let expected: Vec<&str> = [pipeplug_plugins::all::PLUGINS, expected].concat();
     cli::warn_missing(&expected, &registry);
     cli::execute(cli, &registry)
-}
-
-/// `e` and every error below it (its `source()` chain), joined with `: `, so that a user sees
-/// the whole cause on one line: `X: Y: Z`.
-pub(crate) fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut text = e.to_string();
-    let mut next = e.source();
-    while let Some(cause) = next {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        next = cause.source();
-    }
-    text
-}
-
-#[cfg(test)]
-mod tests {
-    #[derive(Debug, thiserror::Error)]
-    #[error("outer")]
-    struct Outer(#[source] std::io::Error);
-
-    #[test]
-    fn the_chain_names_every_cause_once() {
-        let e = Outer(std::io::Error::other("inner"));
-        assert_eq!(super::error_chain(&e), "outer: inner");
-    }
 }

@@ -5,10 +5,10 @@
 #![allow(clippy::unwrap_used)]
 
 use pipeplug::registry;
-use pipeplug_agent::config::{self, Format};
 use pipeplug_agent::engine::{
     Engine, EngineOptions, Pipeline, RedbCheckpoints, StopReport, StopTimeouts,
 };
+use pipeplug_agent::pipeline_config::{self, Format};
 use pipeplug_tests::testkit;
 use serde_json::Value;
 use std::sync::Arc;
@@ -18,8 +18,9 @@ use std::time::{Duration, Instant};
 fn pipeline(name: &str, text: &str) -> Pipeline {
     testkit::register();
     let registry = registry::global().expect("no duplicate plugins");
-    let cfg = config::load_str(text, Format::Yaml, &format!("{name}.yaml"), name, &registry)
-        .unwrap_or_else(|e| panic!("config of {name}:\n{e}"));
+    let cfg =
+        pipeline_config::load_str(text, Format::Yaml, &format!("{name}.yaml"), name, &registry)
+            .unwrap_or_else(|e| panic!("config of {name}:\n{e}"));
     Pipeline::build(cfg, &registry).unwrap_or_else(|e| panic!("pipeline {name}:\n{e}"))
 }
 
@@ -115,7 +116,8 @@ fn the_internal_form_with_type_and_detail_runs_too() {
     }"#;
     testkit::register();
     let registry = registry::global().unwrap();
-    let cfg = config::load_str(text, Format::Json, "internal.json", "internal", &registry).unwrap();
+    let cfg = pipeline_config::load_str(text, Format::Json, "internal.json", "internal", &registry)
+        .unwrap();
     assert_eq!(cfg.inputs[0].id, "7");
     assert_eq!(
         cfg.flushers[0].id, "8",
@@ -143,7 +145,7 @@ flushers:
     // No aggregator of that name: the config is rejected, naming it.
     testkit::register();
     let registry = registry::global().unwrap();
-    let err = config::load_str(text, Format::Yaml, "m.yaml", "m", &registry).unwrap_err();
+    let err = pipeline_config::load_str(text, Format::Yaml, "m.yaml", "m", &registry).unwrap_err();
     assert!(
         err.to_string()
             .contains("aggregators[0] (aggregator_default_is_not_needed_here): unknown aggregator"),
@@ -364,7 +366,7 @@ flushers:
 fn a_disabled_pipeline_is_skipped_without_looking_at_its_plugins() {
     testkit::register();
     let registry = registry::global().unwrap();
-    let cfg = config::load_str(
+    let cfg = pipeline_config::load_str(
         "enable: false\ninputs: [{Type: not_in_this_binary}]\n",
         Format::Yaml,
         "off.yaml",
@@ -392,7 +394,8 @@ processors:
 flushers:
   - Type: flusher_count
 ";
-    let cfg_err = config::load_str(text, Format::Yaml, "bad.yaml", "bad", &registry).unwrap_err();
+    let cfg_err =
+        pipeline_config::load_str(text, Format::Yaml, "bad.yaml", "bad", &registry).unwrap_err();
     let text_err = cfg_err.to_string();
     assert!(
         text_err.contains("unknown StructureType `v9`"),
@@ -406,7 +409,7 @@ flushers:
     let text = text
         .replace("StructureType: v9", "StructureType: v1")
         .replace("  - Type: service_countr\n", "");
-    let cfg = config::load_str(&text, Format::Yaml, "bad.yaml", "bad", &registry).unwrap();
+    let cfg = pipeline_config::load_str(&text, Format::Yaml, "bad.yaml", "bad", &registry).unwrap();
     let err = Pipeline::build(cfg, &registry).unwrap_err();
     let all = err.to_string();
     assert_eq!(err.errors.len(), 3, "{all}");

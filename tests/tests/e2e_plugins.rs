@@ -9,8 +9,8 @@
 #![allow(clippy::unwrap_used)]
 
 use pipeplug::registry;
-use pipeplug_agent::config::{self, Format};
 use pipeplug_agent::engine::{Engine, EngineOptions, Pipeline, StopReport, StopTimeouts};
+use pipeplug_agent::pipeline_config::{self, Format};
 use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -35,7 +35,7 @@ fn run(name: &str, text: &str, events: u64) -> (StopReport, Vec<String>) {
     let file = dir.path().join("out.jsonl");
     let text = text.replace("FILE", &file.to_string_lossy());
     let registry = registry::global().expect("no duplicate plugins");
-    let cfg = config::load_str(
+    let cfg = pipeline_config::load_str(
         &text,
         Format::Yaml,
         &format!("{name}.yaml"),

@@ -8,8 +8,8 @@
 
 use pipeplug::prelude::*;
 use pipeplug::registry::{self, PluginDescriptor, PluginKind, Registry};
-use pipeplug_agent::config::{self, Format, PipelineConfig};
 use pipeplug_agent::engine::{Engine, EngineOptions, Pipeline, StartError};
+use pipeplug_agent::pipeline_config::{self, Format, PipelineConfig};
 use pipeplug_tests::testkit;
 use std::sync::Arc;
 use std::time::Instant;
@@ -105,7 +105,7 @@ fn subset(more: &[&'static PluginDescriptor]) -> Registry {
 }
 
 fn load(name: &str, text: &str, registry: &Registry) -> PipelineConfig {
-    config::load_str(text, Format::Yaml, &format!("{name}.yaml"), name, registry)
+    pipeline_config::load_str(text, Format::Yaml, &format!("{name}.yaml"), name, registry)
         .unwrap_or_else(|e| panic!("{e}"))
 }
 
@@ -133,7 +133,8 @@ fn run(pipeline: Pipeline, name: &str, events: u64) -> Vec<serde_json::Value> {
 fn a_type_outside_the_subset_is_not_found() {
     let text = "inputs: [{Type: service_counter}]\nprocessors: [{Type: processor_tag}]\nflushers: [{Type: flusher_count}]\n";
     let sub = subset(&[]);
-    let err = config::load_str(text, Format::Yaml, "outside.yaml", "outside", &sub).unwrap_err();
+    let err =
+        pipeline_config::load_str(text, Format::Yaml, "outside.yaml", "outside", &sub).unwrap_err();
     assert!(
         err.to_string()
             .contains("processors[0] (processor_tag): unknown processor `processor_tag`"),

@@ -9,8 +9,8 @@ use pipeplug::prelude::*;
 use pipeplug::registry;
 use pipeplug::runner::{MAX_INTERVAL, MIN_INTERVAL};
 use pipeplug::testing::MetricInputHarness;
-use pipeplug_agent::config::{self, Format};
 use pipeplug_agent::engine::{Engine, EngineOptions, Pipeline};
+use pipeplug_agent::pipeline_config::{self, Format};
 use pipeplug_tests::testkit;
 use std::sync::Arc;
 
@@ -46,7 +46,7 @@ fn engine_interval(name: &str, params: &str) -> Duration {
     let text = format!(
         "inputs:\n  - Type: metric_runner_rules\n{params}flushers:\n  - Type: flusher_count\n    Name: {name}\n"
     );
-    let cfg = config::load_str(
+    let cfg = pipeline_config::load_str(
         &text,
         Format::Yaml,
         &format!("{name}.yaml"),

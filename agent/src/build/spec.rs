@@ -111,7 +111,7 @@ impl Entry {
 #[derive(Debug, thiserror::Error)]
 pub enum SpecError {
     /// The file cannot be read.
-    #[error("{file}: cannot read: {source}")]
+    #[error("{file}: cannot read")]
     Read {
         /// The file.
         file: PathBuf,
@@ -119,7 +119,7 @@ pub enum SpecError {
         source: std::io::Error,
     },
     /// The file is not YAML.
-    #[error("{file}: not valid YAML: {source}")]
+    #[error("{file}: not valid YAML")]
     Yaml {
         /// The file.
         file: PathBuf,
@@ -476,7 +476,7 @@ mod tests {
 
     fn err(text: &str) -> String {
         let dir = tempfile::tempdir().unwrap();
-        parse_in(text, dir.path()).unwrap_err().to_string()
+        pipeplug::error_chain(&parse_in(text, dir.path()).unwrap_err())
     }
 
     /// A folder with a crate `my_plugins` in it.

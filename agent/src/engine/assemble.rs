@@ -3,7 +3,7 @@
 
 use super::guard::PluginLabel;
 use super::passthrough::PassThrough;
-use crate::config::{
+use crate::pipeline_config::{
     ConfigDiagnostic, ConfigErrors, PipelineConfig, PluginPosition, PluginSpec, Problem, Section,
     StructureType,
 };
@@ -279,7 +279,7 @@ impl Pipeline {
     /// ([`Registry::from_descriptors`]) runs only that subset.
     ///
     /// Each plugin is looked up again by kind and name in `registry` (`config` may have been
-    /// read against another one, see [`crate::config::load_file`]).
+    /// read against another one, see [`crate::pipeline_config::load_file`]).
     ///
     /// # Errors
     /// Every plugin whose parameters do not decode, or that `registry` does not have, with
@@ -336,7 +336,7 @@ pub enum Loaded {
 /// # Errors
 /// Every problem found, each naming the file, the plugin and the key.
 pub fn load_file(path: &std::path::Path, registry: &Registry) -> Result<Loaded, ConfigErrors> {
-    let (config, mut errors) = crate::config::load_file_partial(path, registry);
+    let (config, mut errors) = crate::pipeline_config::load_file_partial(path, registry);
     let Some(config) = config else {
         return Err(errors);
     };

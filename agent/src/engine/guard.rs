@@ -66,6 +66,6 @@ pub(crate) fn report_error(label: &PluginLabel, method: &str, error: &BoxError) 
         plugin = %label.type_with_id,
         position = %label.position,
         "plugin {label}: `{method}` failed: {}",
-        crate::error_chain(&**error)
+        pipeplug::error_chain(&**error)
     );
 }

@@ -67,7 +67,7 @@ pub use assemble::{load_file, Loaded, Pipeline};
 pub use checkpoint::{OpenError, OpenErrorCause, RedbCheckpoints, CHECKPOINT_FILE};
 pub use stop::StopTimeouts;
 
-use crate::config::StructureType;
+use crate::pipeline_config::StructureType;
 use common::{ProcessCounters, StartEnv, Threads};
 use crossbeam_channel::Sender;
 use flush::{FlusherState, Ident};
@@ -267,7 +267,7 @@ fn start_extensions(
 /// The context of a pipeline's plugins: its config name, `global` section and checkpoints,
 /// and undeclared extensions created from `registry`.
 fn pipeline_context(
-    config: &crate::config::PipelineConfig,
+    config: &crate::pipeline_config::PipelineConfig,
     checkpoints: Arc<dyn CheckpointStore>,
     registry: Arc<Registry>,
 ) -> Context {
@@ -463,7 +463,7 @@ impl RunningPipeline {
 }
 
 /// Logs that the pipeline of `config` started.
-fn log_started(config: &crate::config::PipelineConfig) {
+fn log_started(config: &crate::pipeline_config::PipelineConfig) {
     tracing::info!(
         config = %config.name,
         "pipeline `{}` started ({}, {} input(s), {} processor(s), {} flusher(s))",

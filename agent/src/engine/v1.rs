@@ -222,7 +222,7 @@ impl Process {
                             plugin = %label.type_with_id,
                             alarm = "AGGREGATOR_ADD_ALARM",
                             "aggregator {label} refused a log ({}); retrying",
-                            crate::error_chain(&*e)
+                            pipeplug::error_chain(&*e)
                         );
                     }
                     let since = *refused_since.get_or_insert_with(Instant::now);
@@ -232,7 +232,7 @@ impl Process {
                             config = %label.config,
                             plugin = %label.type_with_id,
                             "aggregator {label} kept refusing a log ({}); it is dropped",
-                            crate::error_chain(&*e)
+                            pipeplug::error_chain(&*e)
                         );
                         self.counters.refused.fetch_add(1, Ordering::Relaxed);
                         return;

@@ -27,14 +27,17 @@ pub enum HarnessError {
     #[error(transparent)]
     Lookup(#[from] LookupError),
     /// A plugin method returned an error.
-    #[error("plugin `{plugin}`: {method} failed: {source}")]
+    ///
+    /// The message ends with the plugin's error and its whole chain (a test failure shows
+    /// everything on one line), so `error` is not also returned by `source()`.
+    #[error("plugin `{plugin}`: {method} failed: {}", crate::error_chain(&**error))]
     Plugin {
         /// The plugin.
         plugin: String,
         /// The method (`init`, `start`, ...).
         method: &'static str,
         /// The plugin's error.
-        source: BoxError,
+        error: BoxError,
     },
     /// A plugin method panicked.
     #[error("plugin `{plugin}`: {method} panicked: {message}")]
@@ -80,11 +83,11 @@ pub enum HarnessError {
 }
 
 impl HarnessError {
-    pub(crate) fn plugin(plugin: &str, method: &'static str, source: BoxError) -> Self {
+    pub(crate) fn plugin(plugin: &str, method: &'static str, error: BoxError) -> Self {
         Self::Plugin {
             plugin: plugin.to_owned(),
             method,
-            source,
+            error,
         }
     }
 

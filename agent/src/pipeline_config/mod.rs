@@ -111,16 +111,6 @@ impl PluginSpec {
             plugin_id: self.id.clone(),
         }
     }
-
-    /// `IntervalMs` among the parameters (any case), which iLogtail uses as a metric
-    /// input's interval when `init` returns zero.
-    #[must_use]
-    pub fn interval_ms_param(&self) -> Option<u64> {
-        let map = self.params.as_object()?;
-        map.iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case("IntervalMs"))
-            .and_then(|(_, v)| v.as_u64())
-    }
 }
 
 /// A pipeline config file, read and checked against the registry.
