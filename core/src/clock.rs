@@ -6,7 +6,7 @@
 //! interval is tested in microseconds and deterministically.
 
 use crate::StopSignal;
-use std::cell::{Cell, RefCell};
+use std::cell::Cell;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -163,19 +163,9 @@ impl Clock {
     }
 }
 
-thread_local! {
-    /// The participant that stands for the current thread, until the thread first waits.
-    static THREAD_HOLD: RefCell<Option<ThreadHold>> = const { RefCell::new(None) };
-}
-
-/// Drops the current thread's hold on a virtual clock, if it has one.
+/// Drops the current thread's hold on a virtual clock, if it has one (it is about to wait).
 pub(crate) fn release_thread_hold() {
-    // `try_with`: nothing to release while the thread's locals are being destroyed.
-    let hold = THREAD_HOLD
-        .try_with(|h| h.borrow_mut().take())
-        .ok()
-        .flatten();
-    drop(hold);
+    crate::stop::release_wait_hold();
 }
 
 /// A thread's place among a virtual clock's participants (see [`VirtualClock`]).
@@ -195,11 +185,7 @@ impl ThreadHold {
 
     /// Makes this the hold of the current thread until the thread first waits or ends.
     fn install(self) {
-        let previous = THREAD_HOLD
-            .try_with(|h| h.borrow_mut().replace(self))
-            .ok()
-            .flatten();
-        drop(previous);
+        crate::stop::install_wait_hold(Box::new(self));
     }
 }
 

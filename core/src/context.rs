@@ -1,12 +1,12 @@
 //! [`Context`]: what a plugin knows of its pipeline.
 
 use crate::checkpoint::{CheckpointStore, MemoryCheckpoints};
-use crate::error::{CheckpointError, ExtensionError};
-use crate::plugin::Extension;
+use crate::error::CheckpointError;
 use crate::self_metrics::{Counter, Gauge, Latency, MetricsRecord, SelfMetric};
 use crate::{Clock, GlobalConfig, StopSignal};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
+use std::any::Any;
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::atomic::AtomicUsize;
@@ -60,18 +60,9 @@ pub struct LogRecord {
     pub message: String,
 }
 
-/// A shared, lockable extension instance, as [`Context::get_extension`] returns it.
-pub type ExtensionHandle = Arc<Mutex<Box<dyn Extension>>>;
-
-/// Creates an extension that a pipeline does not declare (Go creates it from the registry
-/// on first use). The host installs one, usually
-/// [`Registry::extension_factory`](crate::registry::Registry::extension_factory); a context
-/// without one creates none.
-pub type ExtensionFactory = Arc<
-    dyn Fn(&str, &serde_json::Value, &Context) -> Result<ExtensionHandle, ExtensionError>
-        + Send
-        + Sync,
->;
+/// A value kept by type-erased slot: the context stores extensions and their factory without
+/// naming the plugin traits (the `extensions` module, which does, reads them back).
+pub(crate) type Erased = Arc<dyn Any + Send + Sync>;
 
 struct Shared {
     config_name: String,
@@ -81,8 +72,10 @@ struct Shared {
     checkpoints: Arc<dyn CheckpointStore>,
     clock: Clock,
     stopping: StopSignal,
-    extensions: RwLock<HashMap<String, ExtensionHandle>>,
-    extension_factory: Option<ExtensionFactory>,
+    /// Extensions by name: each an `ExtensionHandle` (see `crate::extensions`).
+    extensions: RwLock<HashMap<String, Erased>>,
+    /// The `ExtensionFactory`, if the host installed one.
+    extension_factory: Option<Erased>,
     metrics: MetricsRecord,
     records: Option<Mutex<Vec<LogRecord>>>,
     live_threads: Arc<AtomicUsize>,
@@ -135,7 +128,8 @@ pub struct ContextBuilder {
     checkpoints: Option<Arc<dyn CheckpointStore>>,
     clock: Clock,
     record_logs: bool,
-    extension_factory: Option<ExtensionFactory>,
+    /// Set by `ContextBuilder::extension_factory` (in `crate::extensions`).
+    pub(crate) extension_factory: Option<Erased>,
 }
 
 impl ContextBuilder {
@@ -172,12 +166,6 @@ impl ContextBuilder {
     /// Keep every line logged through [`Context::logger`], for [`Context::log_records`].
     pub fn record_logs(mut self, v: bool) -> Self {
         self.record_logs = v;
-        self
-    }
-    /// How undeclared extensions are created (by default they are not: asking for one is
-    /// [`ExtensionError::NoFactory`]).
-    pub fn extension_factory(mut self, v: ExtensionFactory) -> Self {
-        self.extension_factory = Some(v);
         self
     }
     /// The context.
@@ -341,74 +329,28 @@ impl Context {
         }
     }
 
-    /// Adds a created extension under `type/id` (the host does this for declared ones).
-    pub fn add_extension(&self, type_with_id: impl Into<String>, ext: ExtensionHandle) {
+    /// The extension kept under `name`, type-erased.
+    pub(crate) fn extension_slot(&self, name: &str) -> Option<Erased> {
         self.shared
-            .extensions
-            .write()
-            .unwrap_or_else(PoisonError::into_inner)
-            .insert(type_with_id.into(), ext);
-    }
-
-    /// The pipeline's extension called `name` (`GetExtension`).
-    ///
-    /// `name` is `type/id` as declared in the pipeline, or a bare type. A bare type that is
-    /// not declared is created with `config` by the context's [`ExtensionFactory`] (the
-    /// host's installs one over its registry, as Go creates it from its registry),
-    /// initialised and kept; an undeclared `type/id` is an error.
-    ///
-    /// # Errors
-    /// [`ExtensionError::NotDeclared`] for an undeclared `type/id`,
-    /// [`ExtensionError::NoFactory`] for an undeclared bare type when the context has no
-    /// factory, or the factory's error.
-    pub fn get_extension(
-        &self,
-        name: &str,
-        config: &serde_json::Value,
-    ) -> Result<ExtensionHandle, ExtensionError> {
-        if let Some(ext) = self
-            .shared
             .extensions
             .read()
             .unwrap_or_else(PoisonError::into_inner)
             .get(name)
-        {
-            return Ok(Arc::clone(ext));
-        }
-        if name.contains('/') {
-            return Err(ExtensionError::NotDeclared {
-                name: name.to_owned(),
-            });
-        }
-        let Some(factory) = &self.shared.extension_factory else {
-            return Err(ExtensionError::NoFactory {
-                name: name.to_owned(),
-            });
-        };
-        let ext = factory(name, config, self)?;
-        self.add_extension(name, Arc::clone(&ext));
-        Ok(ext)
+            .cloned()
     }
 
-    /// Runs `f` on the extension `name` downcast to its concrete type `T`.
-    ///
-    /// # Errors
-    /// As [`get_extension`](Self::get_extension), or the extension is not a `T`.
-    pub fn with_extension<T: Extension, R>(
-        &self,
-        name: &str,
-        config: &serde_json::Value,
-        f: impl FnOnce(&mut T) -> R,
-    ) -> Result<R, ExtensionError> {
-        let ext = self.get_extension(name, config)?;
-        let mut guard = lock(&ext);
-        let any: &mut dyn std::any::Any = &mut **guard;
-        any.downcast_mut::<T>()
-            .map(f)
-            .ok_or_else(|| ExtensionError::WrongType {
-                name: name.to_owned(),
-                expected: std::any::type_name::<T>(),
-            })
+    /// Keeps `ext` under `name`.
+    pub(crate) fn set_extension_slot(&self, name: String, ext: Erased) {
+        self.shared
+            .extensions
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(name, ext);
+    }
+
+    /// The installed extension factory, type-erased.
+    pub(crate) fn extension_factory_slot(&self) -> Option<&Erased> {
+        self.shared.extension_factory.as_ref()
     }
 
     fn labels(&self, extra: &[(&str, &str)]) -> Vec<(String, String)> {

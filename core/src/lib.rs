@@ -173,6 +173,7 @@ pub mod config;
 mod context;
 pub mod convert;
 mod error;
+mod extensions;
 mod global;
 mod kind;
 mod link;
@@ -192,6 +193,7 @@ pub mod suggest;
 // `cargo doc` shows them either way.
 #[cfg(any(feature = "testing", doc))]
 pub mod testing;
+mod worker;
 
 #[doc(hidden)]
 #[path = "private.rs"]
@@ -201,18 +203,17 @@ pub use checkpoint::{CheckpointStore, MemoryCheckpoints};
 pub use clock::{Clock, Ticker, VirtualClock};
 pub use collector::{Collector, LogContext, LogSink, LogWithContext};
 pub use config::PluginConfig;
-pub use context::{
-    Context, ContextBuilder, ExtensionFactory, ExtensionHandle, Level, LogRecord, Logger,
-    PluginMeta,
-};
+pub use context::{Context, ContextBuilder, Level, LogRecord, Logger, PluginMeta};
 pub use error::{
     error_chain, BoxError, CheckpointError, ConfigError, ConfigProblem, ConfigProblemKind,
     ExtensionError, LookupError, QueueError, RegistryError, TypeStringError,
 };
+pub use extensions::{ExtensionFactory, ExtensionHandle};
 pub use global::{DecodedGlobal, GlobalConfig, StructureType};
 pub use pipeline_collector::{GroupSink, PipelineCollector, PipelineContext};
 pub use queue::LogGroupQueue;
 pub use self_metrics::{Counter, Gauge, Latency, SelfMetric, SelfMetricValue};
-pub use stop::{StopSignal, Worker};
+pub use stop::StopSignal;
+pub use worker::Worker;
 
 pub use pipeplug_macros::{aggregator, extension, flusher, metric_input, processor, service_input};

@@ -1,10 +1,35 @@
-//! [`StopSignal`] and [`Worker`]: stopping plugin threads promptly.
+//! [`StopSignal`]: stopping plugin threads promptly; and the wait hold of a thread.
+//!
+//! A thread may hold something until it first waits: under a virtual clock, a new plugin
+//! thread holds the clock (which then waits for it) until it parks on a ticker or a stop
+//! signal. The hold lives here, beside the waits that release it, so that waiting needs
+//! nothing of the clock; the clock installs its hold through [`install_wait_hold`].
 
-use crate::Context;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::any::Any;
+use std::cell::RefCell;
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
-use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
+
+thread_local! {
+    /// What the current thread holds until it first waits (dropped then).
+    static WAIT_HOLD: RefCell<Option<Box<dyn Any>>> = const { RefCell::new(None) };
+}
+
+/// Makes `hold` the current thread's wait hold (dropping any previous one).
+pub(crate) fn install_wait_hold(hold: Box<dyn Any>) {
+    let previous = WAIT_HOLD
+        .try_with(|h| h.borrow_mut().replace(hold))
+        .ok()
+        .flatten();
+    drop(previous);
+}
+
+/// Drops the current thread's wait hold, if it has one: the thread is about to wait.
+pub(crate) fn release_wait_hold() {
+    // `try_with`: nothing to release while the thread's locals are being destroyed.
+    let hold = WAIT_HOLD.try_with(|h| h.borrow_mut().take()).ok().flatten();
+    drop(hold);
+}
 
 /// A one-way "stop now" flag that threads can wait on (Go's `stopCh`).
 ///
@@ -45,7 +70,7 @@ impl StopSignal {
             return true;
         };
         // A thread waiting here is parked: a virtual clock need not wait for it.
-        crate::clock::release_thread_hold();
+        release_wait_hold();
         let (lock, cvar) = &*self.inner;
         let mut fired = lock.lock().unwrap_or_else(PoisonError::into_inner);
         while !*fired {
@@ -63,113 +88,11 @@ impl StopSignal {
 
     /// Waits until the signal fires.
     pub fn wait(&self) {
-        crate::clock::release_thread_hold();
+        release_wait_hold();
         let (lock, cvar) = &*self.inner;
         let mut fired = lock.lock().unwrap_or_else(PoisonError::into_inner);
         while !*fired {
             fired = cvar.wait(fired).unwrap_or_else(PoisonError::into_inner);
-        }
-    }
-}
-
-/// Threads a plugin runs, stopped and joined together: the usual runtime state of an input.
-///
-/// [`spawn`](Self::spawn) starts a named thread that receives a [`StopSignal`];
-/// [`stop`](Self::stop) fires it and joins every thread, so that nothing is left behind. The
-/// threads are counted in the [`Context`] they were started from, which the test harness
-/// checks after `stop`. Under a virtual clock, a new thread is waited for by
-/// [`VirtualClock::advance`](crate::VirtualClock::advance) until it first waits (see
-/// [`Clock`](crate::Clock)).
-///
-/// ```
-/// use pipeplug::{Context, Worker};
-/// let ctx = Context::default();
-/// let mut worker = Worker::default();
-/// worker.spawn(&ctx, "loop", |stop| { stop.wait(); }).unwrap();
-/// assert_eq!(ctx.live_threads(), 1);
-/// worker.stop().unwrap();
-/// assert_eq!(ctx.live_threads(), 0);
-/// ```
-#[derive(Debug, Default)]
-pub struct Worker {
-    stop: StopSignal,
-    threads: Vec<JoinHandle<()>>,
-}
-
-struct LiveGuard(Arc<AtomicUsize>);
-
-impl Drop for LiveGuard {
-    fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::SeqCst);
-    }
-}
-
-impl Worker {
-    /// No threads yet.
-    #[must_use]
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Starts `body` on a new thread named `name`; `body` should return soon after its
-    /// [`StopSignal`] fires.
-    ///
-    /// # Errors
-    /// The OS refused to start a thread.
-    pub fn spawn<F>(&mut self, ctx: &Context, name: &str, body: F) -> std::io::Result<()>
-    where
-        F: FnOnce(StopSignal) + Send + 'static,
-    {
-        let stop = self.stop.clone();
-        let live = ctx.live_thread_counter();
-        live.fetch_add(1, Ordering::SeqCst);
-        let guard = LiveGuard(live);
-        // Under a virtual clock, `advance` waits for the new thread until it first waits,
-        // so a ticker made inside the thread misses no tick (see `clock`).
-        let hold = ctx.clock().hold_new_thread(name);
-        let handle = std::thread::Builder::new()
-            .name(name.to_owned())
-            .spawn(move || {
-                let _guard = guard;
-                let _hold = hold.map(crate::clock::ThreadHold::enter);
-                body(stop);
-            })?;
-        self.threads.push(handle);
-        Ok(())
-    }
-
-    /// Whether any thread was started and not yet joined.
-    #[must_use]
-    pub fn is_running(&self) -> bool {
-        !self.threads.is_empty()
-    }
-
-    /// Fires the stop signal and joins every thread. The worker can be used again afterwards.
-    ///
-    /// # Errors
-    /// A thread panicked; the message names the thread.
-    pub fn stop(&mut self) -> Result<(), crate::BoxError> {
-        self.stop.signal();
-        let mut panicked = Vec::new();
-        for handle in self.threads.drain(..) {
-            let name = handle.thread().name().unwrap_or("?").to_owned();
-            if handle.join().is_err() {
-                panicked.push(name);
-            }
-        }
-        self.stop = StopSignal::new();
-        if panicked.is_empty() {
-            Ok(())
-        } else {
-            Err(format!("worker thread(s) panicked: {}", panicked.join(", ")).into())
-        }
-    }
-}
-
-impl Drop for Worker {
-    fn drop(&mut self) {
-        if self.is_running() {
-            let _ = self.stop();
         }
     }
 }

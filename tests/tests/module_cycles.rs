@@ -209,6 +209,7 @@ fn use_tree(code: &str, start: usize) -> (Vec<Vec<String>>, usize) {
 /// The longest known module that `path` (from the module `from`, `ups` levels up) names.
 fn resolve(
     modules: &BTreeMap<ModPath, PathBuf>,
+    re_exports: &ReExports,
     from: &ModPath,
     is_mod_file: bool,
     ups: usize,
@@ -222,8 +223,15 @@ fn resolve(
         let keep = from.len().checked_sub(ups)?;
         from[..keep].to_vec()
     };
+    let start = base.clone();
     let mut best = None;
     for seg in path {
+        let module = best.clone().unwrap_or_else(|| start.clone());
+        // An item re-exported by the module reached so far (`crate::Clock`) comes from the
+        // module that defines it (`crate::clock`).
+        if let Some(origin) = re_exports.get(&(module, seg.clone())) {
+            return Some(origin.clone());
+        }
         base.push(seg.clone());
         if modules.contains_key(&base) {
             best = Some(base.clone());
@@ -234,10 +242,62 @@ fn resolve(
     best.or_else(|| (ups > 0).then(|| base[..from.len() - ups].to_vec()))
 }
 
+/// What a module re-exports (`pub use clock::{Clock, Ticker};` in `lib.rs`): (module, name) →
+/// the module the item comes from.
+type ReExports = BTreeMap<(ModPath, String), ModPath>;
+
+/// The `pub use` statements of every module, resolved to the modules they name.
+fn re_exports(modules: &BTreeMap<ModPath, PathBuf>) -> ReExports {
+    let mut out = ReExports::new();
+    for (module, file) in modules {
+        let text = std::fs::read_to_string(file).expect("readable source");
+        let code: String = text.lines().map(code_of).collect::<Vec<_>>().join(" ");
+        for stmt in code.split(';') {
+            let Some(at) = stmt.find("pub use ") else {
+                continue;
+            };
+            let tree = stmt[at + "pub use ".len()..].trim();
+            let (ups, start) = if let Some(rest) = tree.strip_prefix("crate::") {
+                (0, rest)
+            } else if let Some(rest) = tree.strip_prefix("super::") {
+                (1, rest)
+            } else {
+                (usize::MAX, tree) // relative to this module
+            };
+            let (paths, _) = use_tree(start, 0);
+            for path in paths {
+                let Some(name) = path.last().cloned() else {
+                    continue;
+                };
+                let base: ModPath = match ups {
+                    0 => Vec::new(),
+                    usize::MAX => module.clone(),
+                    n => module[..module.len().saturating_sub(n)].to_vec(),
+                };
+                let mut target = base.clone();
+                let mut found = None;
+                for seg in &path {
+                    target.push(seg.clone());
+                    if modules.contains_key(&target) {
+                        found = Some(target.clone());
+                    } else {
+                        break;
+                    }
+                }
+                if let Some(found) = found.filter(|f| f.len() > module.len() || ups != usize::MAX) {
+                    out.insert((module.clone(), name), found);
+                }
+            }
+        }
+    }
+    out
+}
+
 /// Edges between sibling modules, keyed by their parent.
 type Edges = BTreeMap<ModPath, BTreeMap<(String, String), Seen>>;
 
 fn sibling_edges(modules: &BTreeMap<ModPath, PathBuf>, root: &Path) -> Edges {
+    let re_exports = re_exports(modules);
     let mut edges: Edges = BTreeMap::new();
     for (module, file) in modules {
         let text = std::fs::read_to_string(file).expect("readable source");
@@ -253,7 +313,8 @@ fn sibling_edges(modules: &BTreeMap<ModPath, PathBuf>, root: &Path) -> Edges {
                 .chain(inline.iter().map(|(m, _)| m.clone()))
                 .collect();
             for (ups, path) in paths_in(code) {
-                let Some(target) = resolve(modules, &here, is_mod_file, ups, &path) else {
+                let Some(target) = resolve(modules, &re_exports, &here, is_mod_file, ups, &path)
+                else {
                     continue;
                 };
                 // Paths into an inline module of this file stay within the file's module.

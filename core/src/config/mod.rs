@@ -15,13 +15,14 @@
 mod decode;
 mod duration;
 mod encode;
+mod field;
 pub mod serde_duration;
 
 pub use decode::{Decoder, DecoderOptions};
 pub use duration::{format as format_duration, DurationUnit};
 pub use encode::Encoder;
+pub use field::ConfigField;
 
-use crate::registry::ConfigField;
 use crate::ConfigError;
 use serde::Deserializer;
 

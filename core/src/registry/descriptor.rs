@@ -2,6 +2,7 @@
 //! ([`ConfigField`]), its factories ([`Factories`]) and which interfaces it implements
 //! itself ([`Native`]).
 
+use crate::config::ConfigField;
 use crate::kind::{PluginKind, SourceLocation};
 use crate::plugin::{
     AggregatorV1, AggregatorV2, Extension, FlusherV1, FlusherV2, MetricInputV1, MetricInputV2,
@@ -9,22 +10,6 @@ use crate::plugin::{
 };
 use crate::ConfigError;
 use std::fmt;
-
-/// One config key of a plugin, for docs and checks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-pub struct ConfigField {
-    /// The key as written in configs (`interval`, `IgnoreIfExist`).
-    pub key: &'static str,
-    /// The Rust type (`Duration`, `Vec<String>`).
-    pub type_name: &'static str,
-    /// The default as written in the source (`"5s"`), `None` for `Default::default()`.
-    pub default: Option<&'static str>,
-    /// The field's doc comment.
-    pub doc: &'static str,
-    /// For durations, the unit of a bare integer (`ns`, the Go default, or what the field
-    /// declares, such as `ms` for iLogtail's `IntervalMs` keys); `None` for other types.
-    pub unit: Option<&'static str>,
-}
 
 /// Builds a plugin of type `T` from its config (a JSON value; `null` means "all defaults").
 pub type Factory<T> = &'static (dyn Fn(&serde_json::Value) -> Result<T, ConfigError> + Send + Sync);

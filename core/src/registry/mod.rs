@@ -21,12 +21,13 @@ mod list;
 mod snapshot;
 mod type_string;
 
+pub use crate::config::ConfigField;
 pub use crate::kind::{PluginKind, SourceLocation};
 pub use creators::{
     add_aggregator_creator, add_extension_creator, add_flusher_creator, add_metric_creator,
     add_processor_creator, add_service_creator, Both, CreatorOutput, V1Only, V2Only,
 };
-pub use descriptor::{ConfigField, Factories, Factory, Native, PluginDescriptor};
+pub use descriptor::{Factories, Factory, Native, PluginDescriptor};
 pub(crate) use list::submit;
 pub use list::{register, Node};
 pub use snapshot::{global, global_extension_factory, Registry};

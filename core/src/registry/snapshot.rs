@@ -3,10 +3,9 @@
 
 use super::list::{linked, registered_count};
 use super::{Factories, PluginDescriptor, PluginType};
-use crate::context::ExtensionHandle;
 use crate::error::{LookupError, RegistryError};
 use crate::kind::PluginKind;
-use crate::{Context, ExtensionError, ExtensionFactory, PluginMeta};
+use crate::{Context, ExtensionError, ExtensionFactory, ExtensionHandle, PluginMeta};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
