@@ -27,7 +27,6 @@ pub type ExtensionFactory = Arc<
 impl ContextBuilder {
     /// How undeclared extensions are created (by default they are not: asking for one is
     /// [`ExtensionError::NoFactory`]).
-    #[must_use]
     pub fn extension_factory(mut self, v: ExtensionFactory) -> Self {
         self.extension_factory = Some(Arc::new(v));
         self
