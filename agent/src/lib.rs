@@ -25,6 +25,8 @@
 //! The built-in plugins (`pipeplug-plugins`) are always linked: this library names them.
 //! `pipeplug build` writes such a binary from an `external_plugins.yml`.
 #![warn(missing_docs)]
+// No function longer than `too-many-lines-threshold` (clippy.toml) outside tests.
+#![cfg_attr(not(test), warn(clippy::too_many_lines))]
 
 pub mod build;
 pub mod cli;

@@ -163,6 +163,8 @@
 //!
 //! [iLogtail]: https://github.com/alibaba/ilogtail
 #![warn(missing_docs)]
+// No function longer than `too-many-lines-threshold` (clippy.toml) outside tests.
+#![cfg_attr(not(test), warn(clippy::too_many_lines))]
 
 pub mod adapter;
 mod checkpoint;
