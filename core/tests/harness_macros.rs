@@ -34,7 +34,7 @@ impl ServiceInput for Seed {
 impl ServiceInputV1 for Seed {
     fn start(&mut self, collector: Collector) -> Result<(), BoxError> {
         let (clock, interval) = (self.ctx.clock().clone(), self.interval);
-        self.worker.spawn(&self.ctx, "seed v1", move |stop| {
+        self.worker.spawn(&self.ctx, "example v1", move |stop| {
             let ticker = clock.ticker(interval);
             while ticker.tick(&stop) {
                 collector.add_raw_log(Log::new(clock.now_secs(), [("host", "1.1.1.1")]));
@@ -47,7 +47,7 @@ impl ServiceInputV1 for Seed {
 impl ServiceInputV2 for Seed {
     fn start_service(&mut self, ctx: PipelineContext) -> Result<(), BoxError> {
         let (clock, interval) = (self.ctx.clock().clone(), self.interval);
-        self.worker.spawn(&self.ctx, "seed v2", move |stop| {
+        self.worker.spawn(&self.ctx, "example v2", move |stop| {
             let ticker = clock.ticker(interval);
             while ticker.tick(&stop) {
                 let m = new_single_value_metric(
