@@ -173,6 +173,7 @@ pub mod config;
 mod context;
 pub mod convert;
 mod error;
+pub mod fs;
 mod global;
 mod kind;
 mod link;
