@@ -33,10 +33,7 @@ struct Scan {
 /// Whether a quote or a bracket after `prev` (the last non-blank byte before it on the
 /// line, if any) starts a node: elsewhere it is part of a plain scalar (`it's`, `a[0]`).
 fn starts_node(prev: Option<u8>) -> bool {
-    matches!(
-        prev,
-        None | Some(b':' | b'-' | b',' | b'?' | b'[' | b'{')
-    )
+    matches!(prev, None | Some(b':' | b'-' | b',' | b'?' | b'[' | b'{'))
 }
 
 impl Scan {

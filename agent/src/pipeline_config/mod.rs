@@ -193,8 +193,7 @@ pub fn load_file_partial(
     registry: &Registry,
 ) -> (Option<PipelineConfig>, ConfigErrors) {
     let file = path.display().to_string();
-    let text = match pipeplug::fs::read_to_string_limited(path, pipeplug::fs::CONFIG_FILE_LIMIT)
-    {
+    let text = match pipeplug::fs::read_to_string_limited(path, pipeplug::fs::CONFIG_FILE_LIMIT) {
         Ok(t) => t,
         Err(e) => {
             return (
@@ -316,21 +315,34 @@ fn read_section_capped(
         return plugins::read_section(section, list, registry, file, errors);
     };
     let mut specs = Vec::new();
+    let mut read_part =
+        |part: Vec<serde_json::Value>, offset: usize, errors: &mut Vec<_>, more: &mut usize| {
+            let mut found = Vec::new();
+            let part = serde_json::Value::Array(part);
+            let mut read = plugins::read_section(section, &part, registry, file, &mut found);
+            for spec in &mut read {
+                spec.position.index += offset;
+            }
+            for d in &mut found {
+                if let Some(p) = d.plugin.as_mut() {
+                    p.index += offset;
+                }
+            }
+            specs.append(&mut read);
+            cap(errors, found, more);
+        };
     for (n, chunk) in items.chunks(CHUNK).enumerate() {
         let offset = n * CHUNK;
-        let mut found = Vec::new();
-        let part = serde_json::Value::Array(chunk.to_vec());
-        let mut read = plugins::read_section(section, &part, registry, file, &mut found);
-        for spec in &mut read {
-            spec.position.index += offset;
+        if errors.len() < MAX_ERRORS_PER_FILE {
+            read_part(chunk.to_vec(), offset, errors, more);
+            continue;
         }
-        for d in &mut found {
-            if let Some(p) = d.plugin.as_mut() {
-                p.index += offset;
-            }
+        // Only counted from here on: an entry that is not a map is one problem, known
+        // without reading it; the maps are read one by one for their problems and specs.
+        *more += chunk.iter().filter(|i| !i.is_object()).count();
+        for (i, item) in chunk.iter().enumerate().filter(|(_, i)| i.is_object()) {
+            read_part(vec![item.clone()], offset + i, errors, more);
         }
-        specs.append(&mut read);
-        cap(errors, found, more);
     }
     specs
 }
@@ -370,7 +382,11 @@ impl PipelineConfig {
     fn warn_clamped_intervals(&mut self) {
         use pipeplug::runner::{Interval, IntervalSource, INTERVAL_MS_KEY};
         let mut found = Vec::new();
-        for spec in self.inputs.iter().filter(|s| s.kind() == PluginKind::MetricInput) {
+        for spec in self
+            .inputs
+            .iter()
+            .filter(|s| s.kind() == PluginKind::MetricInput)
+        {
             let Some((key, value)) = spec.params.as_object().and_then(|m| {
                 m.iter()
                     .find(|(k, _)| k.eq_ignore_ascii_case(INTERVAL_MS_KEY))

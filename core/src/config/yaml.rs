@@ -172,7 +172,10 @@ mod tests {
 
     #[test]
     fn tags_and_map_keys_are_refused() {
-        assert!(yaml_to_json("a: !T 1").unwrap_err().message.contains("tags"));
+        assert!(yaml_to_json("a: !T 1")
+            .unwrap_err()
+            .message
+            .contains("tags"));
         assert!(yaml_to_json("? [1]\n: 2\n").is_err());
     }
 }
