@@ -38,6 +38,8 @@ fn agent(args: &[&str], dir: &Path) -> Outcome {
     let out_path = dir.join("stdout.txt");
     let err_path = dir.join("stderr.txt");
     let start = Instant::now();
+    // Waited for with `wait4` below, which also gives its peak memory.
+    #[allow(clippy::zombie_processes)]
     let child = Command::new(env!("CARGO_BIN_EXE_pipeplug-testkit"))
         .args(args)
         .env("RUST_LOG", "info")

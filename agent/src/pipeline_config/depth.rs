@@ -96,9 +96,10 @@ impl Scan {
         while at < line.len() {
             let b = line[at];
             if let Some(q) = self.quote {
-                if b == b'\\' && q == b'"' {
-                    at += 1;
-                } else if b == q && q == b'\'' && line.get(at + 1) == Some(&b'\'') {
+                let escaped = (b == b'\\' && q == b'"')
+                    || (b == q && q == b'\'' && line.get(at + 1) == Some(&b'\''));
+                if escaped {
+                    // `\x` in double quotes, `''` in single quotes: skip the next byte too.
                     at += 1;
                 } else if b == q {
                     self.quote = None;
