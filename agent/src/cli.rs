@@ -41,7 +41,9 @@ pub enum Command {
     },
     /// Check config files without running them; reports every error at once. Checks the
     /// structure, the plugin types and every plugin's parameters; what only a plugin's
-    /// `init` can find (a file that cannot be opened) shows at `run`.
+    /// `init` can find (a file that cannot be opened) shows at `run`. A config file must be
+    /// a regular file of at most 16 MiB, nested at most 64 levels deep; at most 20 errors
+    /// are listed per file, then how many more.
     Check {
         /// Pipeline config files (YAML or JSON).
         #[arg(required = true, value_name = "CONFIG")]

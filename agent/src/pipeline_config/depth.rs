@@ -153,13 +153,17 @@ mod tests {
     #[test]
     fn real_configs_are_shallow() {
         let text = "inputs:\n  - Type: a\n    Fields: {a: [1, 2, {b: 'x]'}]}\n    Text: |\n      [[[[[[\n          {{{{\n    Msg: it's [ok\nflushers:\n- Type: f # [[[\n";
-        assert_eq!(exceeds(text, 5), None);
+        // inputs → list → entry → Fields → a → {b}: six levels, on line 3; the brackets
+        // in the block scalar, the quotes, the plain scalar and the comment are not counted.
+        assert_eq!(exceeds(text, 6), None);
+        assert_eq!(exceeds(text, 5), Some(3));
     }
 
     #[test]
     fn flow_and_block_nesting_are_counted() {
-        assert_eq!(exceeds(&"[".repeat(65), 64), Some(1));
-        assert_eq!(exceeds(&"[".repeat(64), 64), None);
+        // The line's own node is a level, then each bracket.
+        assert_eq!(exceeds(&"[".repeat(64), 64), Some(1));
+        assert_eq!(exceeds(&"[".repeat(63), 64), None);
         assert_eq!(exceeds(&"- ".repeat(100), 64), Some(1));
         let deep: String = (0..100).map(|i| format!("{}k:\n", " ".repeat(i))).collect();
         assert_eq!(exceeds(&deep, 64), Some(65));
