@@ -41,7 +41,9 @@ pub enum Command {
     },
     /// Check config files without running them; reports every error at once. Checks the
     /// structure, the plugin types and every plugin's parameters; what only a plugin's
-    /// `init` can find (a file that cannot be opened) shows at `run`.
+    /// `init` can find (a file that cannot be opened) shows at `run`. A config file must be
+    /// a regular file of at most 16 MiB, nested at most 64 levels deep; at most 20 errors
+    /// are listed per file, then how many more.
     Check {
         /// Pipeline config files (YAML or JSON).
         #[arg(required = true, value_name = "CONFIG")]
@@ -80,6 +82,10 @@ pub enum Command {
         /// A crates.io version of `pipeplug-agent` to build against instead.
         #[arg(long, value_name = "VERSION")]
         agent_version: Option<String>,
+        /// How long downloading the crates (`cargo fetch`, the only step that uses the
+        /// network) may take before the build gives up (`30s`, `10m`).
+        #[arg(long, value_name = "DURATION", value_parser = parse_duration, default_value = "10m")]
+        fetch_timeout: Duration,
     },
 }
 
@@ -141,14 +147,30 @@ pub fn execute(cli: Cli, registry: &Registry) -> ExitCode {
             release,
             agent_path,
             agent_version,
-        } => build(plugins, out, release, agent_path, agent_version),
+            fetch_timeout,
+        } => build(
+            BuildFlags {
+                plugin_files: plugins,
+                out,
+                release,
+                fetch_timeout,
+            },
+            agent_path,
+            agent_version,
+        ),
     }
 }
 
-fn build(
+/// `pipeplug build`'s flags beside the agent's source.
+struct BuildFlags {
     plugin_files: Vec<PathBuf>,
     out: PathBuf,
     release: bool,
+    fetch_timeout: Duration,
+}
+
+fn build(
+    flags: BuildFlags,
     agent_path: Option<PathBuf>,
     agent_version: Option<String>,
 ) -> ExitCode {
@@ -176,10 +198,11 @@ fn build(
         },
     };
     let opts = BuildOptions {
-        plugin_files,
-        out,
-        release,
+        plugin_files: flags.plugin_files,
+        out: flags.out,
+        release: flags.release,
         agent,
+        fetch_timeout: flags.fetch_timeout,
     };
     match crate::build::build(&opts) {
         Ok(exe) => {
@@ -233,11 +256,41 @@ fn load_all(
     (pipelines, disabled, errors)
 }
 
+/// Prints the problems to stderr, at most [`pipeline_config::MAX_ERRORS_PER_FILE`] per
+/// file and then `and M more error(s) in FILE`, and the total count.
 fn print_errors(errors: &ConfigErrors) {
+    use pipeline_config::{Problem, MAX_ERRORS_PER_FILE};
+    // Per file, in first-seen order: the file, how many were printed, how many were not.
+    let mut files: Vec<(&str, usize, usize)> = Vec::new();
+    let mut total = 0;
     for e in &errors.errors {
-        eprintln!("error: {e}");
+        let i = match files.iter().position(|f| f.0 == e.file) {
+            Some(i) => i,
+            None => {
+                files.push((&e.file, 0, 0));
+                files.len() - 1
+            }
+        };
+        let (_, shown, more) = &mut files[i];
+        if let Problem::MoreErrors(n) = e.problem {
+            *more += n;
+            total += n;
+            continue;
+        }
+        total += 1;
+        if *shown < MAX_ERRORS_PER_FILE {
+            eprintln!("error: {e}");
+            *shown += 1;
+        } else {
+            *more += 1;
+        }
     }
-    eprintln!("{} error(s)", errors.errors.len());
+    for (file, _, more) in files {
+        if more > 0 {
+            eprintln!("error: and {more} more error(s) in {file}");
+        }
+    }
+    eprintln!("{total} error(s)");
 }
 
 fn check(paths: &[PathBuf], registry: &Registry) -> ExitCode {

@@ -115,3 +115,49 @@ fn a_bad_plugin_list_stops_before_cargo() {
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr.contains("missing.yml: cannot read"), "{stderr}");
 }
+
+#[test]
+fn a_git_server_that_never_answers_stops_the_build_within_the_fetch_timeout() {
+    // Accepts connections and never answers: cargo would wait on it for good.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let _held = std::thread::spawn(move || {
+        let mut open = Vec::new();
+        for stream in listener.incoming().map_while(Result::ok) {
+            open.push(stream);
+        }
+    });
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("external_plugins.yml"),
+        format!("plugins:\n  common:\n    - crate: silent\n      git: http://127.0.0.1:{port}/silent.git\n"),
+    )
+    .unwrap();
+    let start = std::time::Instant::now();
+    let out = Command::new(env!("CARGO_BIN_EXE_pipeplug"))
+        .args([
+            "build",
+            "--plugins",
+            "external_plugins.yml",
+            "--out",
+            "agent",
+        ])
+        .args(["--fetch-timeout", "3s"])
+        .current_dir(dir.path())
+        .env("RUST_BACKTRACE", "0")
+        .env("CARGO_TARGET_DIR", dir.path().join("target"))
+        .output()
+        .unwrap();
+    let elapsed = start.elapsed();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("cargo fetch (downloading the plugin crates and their dependencies) did not finish within 3s")
+            && stderr.contains("--fetch-timeout"),
+        "{stderr}"
+    );
+    assert!(
+        elapsed < std::time::Duration::from_secs(30),
+        "took {elapsed:?}"
+    );
+}

@@ -176,6 +176,7 @@ mod context;
 pub mod convert;
 mod error;
 mod extensions;
+pub mod fs;
 mod global;
 mod kind;
 mod link;

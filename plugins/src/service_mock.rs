@@ -17,7 +17,8 @@ pub struct ServiceMock {
     /// Contents of every log.
     fields: KeyValues<String>,
     /// A file whose text becomes the content `content` of every log (read at `init`; an
-    /// empty file adds nothing, an unreadable one fails `init`).
+    /// empty file adds nothing; one that is not a regular file, is over 16 MiB or cannot be
+    /// read fails `init`).
     file: String,
     /// The count before the first log; the first log carries `Index + 1`.
     index: i64,
@@ -50,6 +51,8 @@ struct Rounds {
 /// The most logs handed on at once: a round of `LogsPerSecond` logs goes out in chunks of
 /// this size, so a huge round neither allocates it all nor ignores a stop.
 const CHUNK: usize = 1024;
+/// The largest `File` read at `init`.
+const FILE_LIMIT: u64 = 16 * 1024 * 1024;
 
 impl Rounds {
     /// How many logs the next round has (fewer when the limit is near).
@@ -119,8 +122,9 @@ impl ServiceInput for ServiceMock {
     fn init(&mut self, ctx: &Context) -> Result<Duration, BoxError> {
         self.ctx = ctx.clone();
         if !self.file.is_empty() {
-            let text = std::fs::read_to_string(&self.file)
-                .map_err(|e| format!("service_mock: cannot read `File` {:?}: {e}", self.file))?;
+            // Bounded: a FIFO or a device is refused, and at most FILE_LIMIT bytes are read.
+            let text = pipeplug::fs::read_to_string_limited(self.file.as_ref(), FILE_LIMIT)
+                .map_err(|e| format!("service_mock: cannot read `File` {}", e))?;
             if !text.is_empty() {
                 self.fields.add("content", text);
             }

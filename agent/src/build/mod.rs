@@ -13,6 +13,7 @@ pub mod spec;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
 
 pub use generate::{AgentSource, Generated};
 pub use spec::{Entry, SpecError};
@@ -28,7 +29,21 @@ pub struct BuildOptions {
     pub release: bool,
     /// Where the agent library comes from.
     pub agent: AgentSource,
+    /// How long `cargo fetch` (every network access of the build) may take before it is
+    /// stopped; the build itself then runs `--offline`.
+    pub fetch_timeout: Duration,
 }
+
+/// The default of [`BuildOptions::fetch_timeout`]: 10 minutes.
+pub const DEFAULT_FETCH_TIMEOUT: Duration = Duration::from_secs(600);
+
+/// cargo's own network bounds, set for `cargo fetch` unless the environment sets them: a
+/// request that moves under 10 bytes/s for 30 s fails, and is retried twice.
+const CARGO_NETWORK_ENV: [(&str, &str); 3] = [
+    ("CARGO_HTTP_TIMEOUT", "30"),
+    ("CARGO_HTTP_LOW_SPEED_LIMIT", "10"),
+    ("CARGO_NET_RETRY", "2"),
+];
 
 /// Why a build failed.
 #[derive(Debug, thiserror::Error)]
@@ -49,6 +64,18 @@ pub enum BuildError {
     Foreign {
         /// The folder.
         dir: PathBuf,
+    },
+    /// `cargo fetch` did not finish in time and was stopped.
+    #[error("cargo fetch (downloading the plugin crates and their dependencies) did not finish within {} and was stopped; check the network, and the `git:` and `version:` sources of the plugin lists (a server that accepts connections but never answers hangs cargo), or allow longer with --fetch-timeout", pipeplug::config::format_duration(*.after))]
+    FetchTimeout {
+        /// The limit that passed.
+        after: Duration,
+    },
+    /// `cargo fetch` failed; its output was shown above.
+    #[error("cargo fetch (downloading the plugin crates and their dependencies) failed ({status}); its output is above")]
+    Fetch {
+        /// cargo's exit status.
+        status: std::process::ExitStatus,
     },
     /// cargo could not be started.
     #[error("cannot run cargo")]
@@ -83,6 +110,7 @@ pub fn build(opts: &BuildOptions) -> Result<PathBuf, BuildError> {
         generated.dir.display(),
         entries.len()
     );
+    cargo_fetch(&generated, opts.fetch_timeout)?;
     let exe = cargo_build(&generated, opts.release)?;
     let dest = opts
         .out
@@ -96,12 +124,48 @@ pub fn build(opts: &BuildOptions) -> Result<PathBuf, BuildError> {
     Ok(dest)
 }
 
-/// Runs `cargo build` in the generated crate, streaming cargo's progress and rendered
+/// Runs `cargo fetch` in the generated crate with cargo's network bounds, and stops it when
+/// `timeout` passes: the only step of a build that uses the network.
+fn cargo_fetch(generated: &Generated, timeout: Duration) -> Result<(), BuildError> {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut cmd = Command::new(cargo);
+    cmd.arg("fetch")
+        .arg("--manifest-path")
+        .arg(generated.dir.join("Cargo.toml"))
+        .current_dir(&generated.dir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit());
+    for (key, value) in CARGO_NETWORK_ENV {
+        if std::env::var_os(key).is_none() {
+            cmd.env(key, value);
+        }
+    }
+    let mut child = cmd.spawn().map_err(BuildError::Spawn)?;
+    let deadline = Instant::now() + timeout;
+    loop {
+        if let Some(status) = child.try_wait().map_err(BuildError::Spawn)? {
+            return if status.success() {
+                Ok(())
+            } else {
+                Err(BuildError::Fetch { status })
+            };
+        }
+        if Instant::now() >= deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(BuildError::FetchTimeout { after: timeout });
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Runs `cargo build --offline` (everything was fetched) in the generated crate, streaming cargo's progress and rendered
 /// diagnostics to stderr, and returns the binary cargo reports.
 fn cargo_build(generated: &Generated, release: bool) -> Result<PathBuf, BuildError> {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut cmd = Command::new(cargo);
     cmd.arg("build")
+        .arg("--offline")
         .arg("--message-format=json-diagnostic-rendered-ansi")
         .arg("--manifest-path")
         .arg(generated.dir.join("Cargo.toml"))

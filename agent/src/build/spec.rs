@@ -159,15 +159,24 @@ fn kind_of(v: &Value) -> &'static str {
     }
 }
 
-/// Reads one file. Every entry is checked, and every problem is returned.
+/// Reads one file (a regular file of at most 16 MiB). Every entry is checked, and every
+/// problem is returned.
 ///
 /// # Errors
 /// See [`SpecError`].
 pub fn load(file: &Path) -> Result<Vec<Entry>, SpecError> {
-    let text = std::fs::read_to_string(file).map_err(|source| SpecError::Read {
-        file: file.to_owned(),
-        source,
-    })?;
+    // Bounded as pipeline files are: only a regular file, at most CONFIG_FILE_LIMIT bytes.
+    let text = pipeplug::fs::read_to_string_limited(file, pipeplug::fs::CONFIG_FILE_LIMIT)
+        .map_err(|e| match e.kind {
+            pipeplug::fs::ReadErrorKind::Io(source) => SpecError::Read {
+                file: file.to_owned(),
+                source,
+            },
+            kind => SpecError::Shape {
+                file: file.to_owned(),
+                message: kind.to_string(),
+            },
+        })?;
     let base = file.parent().unwrap_or(Path::new("."));
     parse(&text, file, base)
 }

@@ -43,6 +43,15 @@ pub enum Problem {
         /// The parser's own words.
         message: String,
     },
+    /// Values nested deeper than the limit (see `MAX_DEPTH`).
+    #[error("nested more than {limit} levels deep (the limit for a config file)")]
+    TooDeep {
+        /// The limit.
+        limit: usize,
+    },
+    /// More problems in this file than are listed: they were counted, not kept.
+    #[error("and {0} more error(s) in this file (only the first ones are listed)")]
+    MoreErrors(usize),
     /// Nothing but whitespace and comments.
     #[error("the file is empty; a pipeline needs at least `inputs` and `flushers`")]
     Empty,

@@ -22,6 +22,7 @@
 //! when the engine builds the pipeline ([`crate::engine::Pipeline::build`]); `pipeplug check`
 //! does both.
 
+mod depth;
 mod error;
 mod global;
 mod parse;
@@ -29,7 +30,7 @@ mod plugins;
 
 pub use error::{ConfigDiagnostic, ConfigErrors, PluginPosition, Problem};
 pub use global::StructureType;
-pub use parse::Format;
+pub use parse::{Format, MAX_DEPTH};
 
 use pipeplug::config::Decoder;
 use pipeplug::registry::{PluginDescriptor, PluginKind, PluginType, Registry};
@@ -162,7 +163,16 @@ const TOP_KEYS: [&str; 7] = [
     "extensions",
 ];
 
+/// At most this many problems are kept per file; the others are counted in one
+/// [`Problem::MoreErrors`] (a file of a million bad entries costs no more than its text).
+pub const MAX_ERRORS_PER_FILE: usize = 20;
+
 /// Reads the config file at `path` (`.json`: JSON, else YAML).
+///
+/// Only a regular file is read, and only up to [`pipeplug::fs::CONFIG_FILE_LIMIT`] (16 MiB):
+/// a FIFO, a device or a directory, or a larger file, is an error naming the file (and the
+/// limit) at once, without blocking or reading on. Nesting is limited to [`MAX_DEPTH`]
+/// levels, and problems to [`MAX_ERRORS_PER_FILE`] (then a count of the others).
 ///
 /// # Errors
 /// Every problem of the file, each naming the file, the plugin and the key.
@@ -183,12 +193,12 @@ pub fn load_file_partial(
     registry: &Registry,
 ) -> (Option<PipelineConfig>, ConfigErrors) {
     let file = path.display().to_string();
-    let text = match std::fs::read_to_string(path) {
+    let text = match pipeplug::fs::read_to_string_limited(path, pipeplug::fs::CONFIG_FILE_LIMIT) {
         Ok(t) => t,
         Err(e) => {
             return (
                 None,
-                ConfigDiagnostic::file(&file, Problem::Io(e.to_string())).into(),
+                ConfigDiagnostic::file(&file, Problem::Io(e.kind.to_string())).into(),
             )
         }
     };
@@ -272,13 +282,80 @@ fn read(
         // Skipped as a whole: its plugins may not even be in this binary.
         return Ok((config, errors));
     }
+    let mut more = 0;
+    cap(&mut errors, Vec::new(), &mut more);
     for (section, list) in top.sections {
         *config.section_mut(section) =
-            plugins::read_section(section, list, registry, file, &mut errors);
+            read_section_capped(section, list, registry, file, &mut errors, &mut more);
     }
     config.order_and_number();
+    config.warn_clamped_intervals();
     missing_lists(&top.sections, file, &mut errors);
+    cap(&mut errors, Vec::new(), &mut more);
+    if more > 0 {
+        errors.push(ConfigDiagnostic::file(file, Problem::MoreErrors(more)));
+    }
     Ok((config, errors))
+}
+
+/// Plugins read at a time, so that the problems of a huge list are counted, not all kept.
+const CHUNK: usize = 256;
+
+/// Reads a plugin list as [`plugins::read_section`] does, a chunk at a time, keeping at most
+/// [`MAX_ERRORS_PER_FILE`] problems in `errors` and counting the others in `more`.
+fn read_section_capped(
+    section: Section,
+    list: &serde_json::Value,
+    registry: &Registry,
+    file: &str,
+    errors: &mut Vec<ConfigDiagnostic>,
+    more: &mut usize,
+) -> Vec<PluginSpec> {
+    let serde_json::Value::Array(items) = list else {
+        return plugins::read_section(section, list, registry, file, errors);
+    };
+    let mut specs = Vec::new();
+    let mut read_part =
+        |part: Vec<serde_json::Value>, offset: usize, errors: &mut Vec<_>, more: &mut usize| {
+            let mut found = Vec::new();
+            let part = serde_json::Value::Array(part);
+            let mut read = plugins::read_section(section, &part, registry, file, &mut found);
+            for spec in &mut read {
+                spec.position.index += offset;
+            }
+            for d in &mut found {
+                if let Some(p) = d.plugin.as_mut() {
+                    p.index += offset;
+                }
+            }
+            specs.append(&mut read);
+            cap(errors, found, more);
+        };
+    for (n, chunk) in items.chunks(CHUNK).enumerate() {
+        let offset = n * CHUNK;
+        if errors.len() < MAX_ERRORS_PER_FILE {
+            read_part(chunk.to_vec(), offset, errors, more);
+            continue;
+        }
+        // Only counted from here on: an entry that is not a map is one problem, known
+        // without reading it; the maps are read one by one for their problems and specs.
+        *more += chunk.iter().filter(|i| !i.is_object()).count();
+        for (i, item) in chunk.iter().enumerate().filter(|(_, i)| i.is_object()) {
+            read_part(vec![item.clone()], offset + i, errors, more);
+        }
+    }
+    specs
+}
+
+/// Moves `found` into `errors` up to [`MAX_ERRORS_PER_FILE`]; counts the rest in `more`.
+fn cap(errors: &mut Vec<ConfigDiagnostic>, found: Vec<ConfigDiagnostic>, more: &mut usize) {
+    if errors.len() > MAX_ERRORS_PER_FILE {
+        *more += errors.len() - MAX_ERRORS_PER_FILE;
+        errors.truncate(MAX_ERRORS_PER_FILE);
+    }
+    let room = MAX_ERRORS_PER_FILE - errors.len();
+    *more += found.len().saturating_sub(room);
+    errors.extend(found.into_iter().take(room));
 }
 
 impl PipelineConfig {
@@ -298,6 +375,56 @@ impl PipelineConfig {
                 .chain(&mut self.aggregators)
                 .chain(&mut self.flushers),
         );
+    }
+
+    /// Warns about the intervals the runners will raise to 1 ms: a metric input's
+    /// `IntervalMs` of 0 or below a millisecond (`1ns`), and a zero global interval.
+    fn warn_clamped_intervals(&mut self) {
+        use pipeplug::runner::{Interval, IntervalSource, INTERVAL_MS_KEY};
+        let mut found = Vec::new();
+        for spec in self
+            .inputs
+            .iter()
+            .filter(|s| s.kind() == PluginKind::MetricInput)
+        {
+            let Some((key, value)) = spec.params.as_object().and_then(|m| {
+                m.iter()
+                    .find(|(k, _)| k.eq_ignore_ascii_case(INTERVAL_MS_KEY))
+            }) else {
+                continue;
+            };
+            let requested = match value {
+                serde_json::Value::Number(n) => n.as_u64().map(std::time::Duration::from_millis),
+                serde_json::Value::String(s) => humantime::parse_duration(s).ok(),
+                _ => None,
+            };
+            let interval = requested.map(|r| Interval::clamp(r, IntervalSource::ConfigIntervalMs));
+            if let Some(w) = interval.and_then(|i| i.clamp_warning()) {
+                found.push(
+                    ConfigDiagnostic::file(&self.file, Problem::Pipeline(w))
+                        .at_plugin(spec.position.clone())
+                        .at_key(key.clone()),
+                );
+            }
+        }
+        for (key, ms, source) in [
+            (
+                "global.InputIntervalMs",
+                self.global.input_interval_ms,
+                IntervalSource::GlobalInputInterval,
+            ),
+            (
+                "global.AggregatIntervalMs",
+                self.global.aggregat_interval_ms,
+                IntervalSource::GlobalAggregatorInterval,
+            ),
+        ] {
+            let interval = Interval::clamp(std::time::Duration::from_millis(ms), source);
+            if let Some(w) = interval.clamp_warning() {
+                found.push(ConfigDiagnostic::file(&self.file, Problem::Pipeline(w)).at_key(key));
+            }
+        }
+        self.warnings.extend(found);
     }
 
     fn section_mut(&mut self, section: Section) -> &mut Vec<PluginSpec> {

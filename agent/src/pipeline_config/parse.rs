@@ -1,5 +1,6 @@
 //! Config text → a JSON value, with the parser's line on error.
 
+use super::depth;
 use super::error::{ConfigDiagnostic, ConfigErrors, Problem};
 use std::path::Path;
 
@@ -31,8 +32,14 @@ fn is_blank(text: &str, format: Format) -> bool {
     })
 }
 
+/// How deep values may nest in a config file (a real pipeline nests less than 10 levels).
+pub const MAX_DEPTH: usize = 64;
+
 /// Parses `text` into a JSON value. An empty text is an error, as is any syntax error (with
-/// its line and column).
+/// its line and column), nesting deeper than [`MAX_DEPTH`] (checked in one pass before the
+/// parser runs, whose own cost grows with the square of the depth), a key given twice at any
+/// level, and (YAML) a value JSON cannot hold such as `.nan`. A UTF-8 byte order mark at the
+/// start is skipped; YAML merge keys (`<<: *base`) are applied.
 pub(crate) fn parse(
     text: &str,
     format: Format,
@@ -46,34 +53,38 @@ fn parse_one(
     format: Format,
     file: &str,
 ) -> Result<serde_json::Value, Box<ConfigDiagnostic>> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     if is_blank(text, format) {
         return Err(Box::new(ConfigDiagnostic::file(file, Problem::Empty)));
     }
+    if let Some(line) = depth::exceeds(text, MAX_DEPTH) {
+        let mut d = ConfigDiagnostic::file(file, Problem::TooDeep { limit: MAX_DEPTH });
+        d.line = Some((line, 1));
+        return Err(Box::new(d));
+    }
+    let syntax = |format, message: String, line| {
+        let mut d = ConfigDiagnostic::file(
+            file,
+            Problem::Syntax {
+                format,
+                message: strip_position(&message),
+            },
+        );
+        d.line = line;
+        Box::new(d)
+    };
     match format {
-        Format::Json => serde_json::from_str(text).map_err(|e| {
-            let mut d = ConfigDiagnostic::file(
-                file,
-                Problem::Syntax {
-                    format: "JSON",
-                    message: strip_position(&e.to_string()),
-                },
-            );
-            if e.line() > 0 {
-                d.line = Some((e.line(), e.column()));
-            }
-            Box::new(d)
+        Format::Json => pipeplug::config::json_to_value_strict(text).map_err(|e| {
+            let line = (e.line() > 0).then(|| (e.line(), e.column()));
+            syntax("JSON", e.to_string(), line)
         }),
         Format::Yaml => {
-            let value: serde_json::Value = serde_yaml_ng::from_str(text).map_err(|e| {
-                let mut d = ConfigDiagnostic::file(
-                    file,
-                    Problem::Syntax {
-                        format: "YAML",
-                        message: strip_position(&e.to_string()),
-                    },
-                );
-                d.line = e.location().map(|l| (l.line(), l.column()));
-                Box::new(d)
+            let value = pipeplug::config::yaml_to_json(text).map_err(|e| {
+                let mut d = syntax("YAML", e.message, e.location);
+                if !e.path.is_empty() {
+                    d.key = Some(e.path);
+                }
+                d
             })?;
             if value.is_null() {
                 return Err(Box::new(ConfigDiagnostic::file(file, Problem::Empty)));

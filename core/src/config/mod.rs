@@ -17,11 +17,15 @@ mod duration;
 mod encode;
 mod field;
 pub mod serde_duration;
+mod strict_json;
+mod yaml;
 
 pub use decode::{Decoder, DecoderOptions};
 pub use duration::{format as format_duration, DurationUnit};
 pub use encode::Encoder;
 pub use field::ConfigField;
+pub use strict_json::json_to_value_strict;
+pub use yaml::{yaml_to_json, YamlError};
 
 use crate::ConfigError;
 use serde::Deserializer;
@@ -69,14 +73,22 @@ pub trait PluginConfig: Sized {
         Self::from_deserializer(&mut de)
     }
 
-    /// Decodes a YAML text. An empty text means "every default".
+    /// Decodes a YAML text, strictly ([`yaml_to_json`]: a key given twice, `.nan` or `.inf`
+    /// are errors; merge keys apply). An empty text means "every default".
     ///
     /// # Errors
-    /// As [`from_deserializer`](Self::from_deserializer).
+    /// As [`from_deserializer`](Self::from_deserializer), and [`yaml_to_json`]'s errors.
     fn from_yaml_str(s: &str) -> Result<Self, ConfigError> {
         if s.trim().is_empty() {
             return Self::from_config(&serde_json::Value::Null);
         }
-        Self::from_deserializer(serde_yaml_ng::Deserializer::from_str(s))
+        let value = yaml_to_json(s).map_err(|e| {
+            ConfigError::new(
+                Self::NAME,
+                e.path,
+                crate::ConfigProblemKind::Custom(format!("not a valid config: {}", e.message)),
+            )
+        })?;
+        Self::from_config(&value)
     }
 }
