@@ -150,7 +150,7 @@ pub(crate) fn forced_exit(board: &Mutex<Board>, signal: &str, after: Duration) -
 
 enum FromStarter {
     Started {
-        pipeline: RunningPipeline,
+        pipeline: Box<RunningPipeline>,
         flushers: Vec<String>,
     },
     Failed {
@@ -200,6 +200,7 @@ fn start_all(
         let flushers = flusher_labels(&p);
         match RunningPipeline::start(p, Arc::clone(checkpoints), options) {
             Ok(pipeline) => {
+                let pipeline = Box::new(pipeline);
                 if let Err(unsent) = tx.send(FromStarter::Started { pipeline, flushers }) {
                     // The main thread is gone: stop what this thread started.
                     if let FromStarter::Started { pipeline, .. } = unsent.into_inner() {
@@ -257,7 +258,7 @@ fn wait_for_start(
             recv(from_starter) -> m => match m {
                 Ok(FromStarter::Started { pipeline, flushers }) => {
                     lock(board).started(&pipeline, flushers);
-                    running.push(pipeline);
+                    running.push(*pipeline);
                 }
                 Ok(FromStarter::Failed { file, error }) => return Start::Failed { file, error },
                 Ok(FromStarter::Done) | Err(_) => return Start::Done,
@@ -289,7 +290,7 @@ fn finish_start(
         match from_starter.recv_deadline(deadline) {
             Ok(FromStarter::Started { pipeline, flushers }) => {
                 lock(board).started(&pipeline, flushers);
-                running.push(pipeline);
+                running.push(*pipeline);
             }
             Ok(FromStarter::Failed { file, error }) => return Some(Start::Failed { file, error }),
             Ok(FromStarter::Done) | Err(RecvTimeoutError::Disconnected) => {
