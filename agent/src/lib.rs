@@ -5,7 +5,6 @@
 //! - [`cli`] is the `pipeplug` command line (`run`, `check`, `list`, `doc`, `build`) and
 //!   [`docs`] the listings and docs it writes;
 //! - [`signals`] says which signals stop `run` and when a second one forces the exit;
-//!   [`init_watch`] names the plugins whose `init` is running (for a start that takes long);
 //! - [`build`] makes agent binaries with external plugin crates (`external_plugins.yml`);
 //! - [`main_with_plugins`] is the whole program, for the `pipeplug` binary and for custom
 //!   agent builds.
@@ -32,7 +31,7 @@ pub mod build;
 pub mod cli;
 pub mod docs;
 pub mod engine;
-pub mod init_watch;
+mod init_watch;
 pub mod pipeline_config;
 mod run;
 pub mod signals;
