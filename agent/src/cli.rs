@@ -5,15 +5,17 @@
 
 use crate::docs;
 pub use crate::docs::DocFormat;
-use crate::engine::{self, Engine, EngineOptions, Loaded, Pipeline};
+use crate::engine::{self, EngineOptions, Loaded, Pipeline, RedbCheckpoints, StopTimeouts};
 use crate::pipeline_config::{self, ConfigErrors, PipelineConfig};
+use crate::run;
+use crate::signals::StopSignals;
 use clap::{Parser, Subcommand};
 use pipeplug::registry::Registry;
+use pipeplug::CheckpointStore;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 /// Runs iLogtail-format pipelines of pipeplug plugins.
 #[derive(Debug, Parser)]
@@ -27,11 +29,20 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Run pipelines until Ctrl-C / SIGTERM (or `--for`), then stop them cleanly.
+    /// Run pipelines until SIGTERM, SIGINT (Ctrl-C) or SIGHUP (or `--for`), then stop them
+    /// cleanly. Signals within 1 s of the first are the same stop; a signal 1 s or more after
+    /// the first forces the exit (code 130) with a report of what was not delivered.
     Run {
-        /// Stop after this long (`10s`, `1m 30s`).
+        /// Stop this long after the run begins (`10s`, `1m 30s`); plugins' `init` counts.
         #[arg(long = "for", value_name = "DURATION", value_parser = parse_duration)]
         duration: Option<Duration>,
+        /// Time limit of each stop step: `3s` for every step, or `STEP=DURATION` for one
+        /// (steps: `inputs`, `drain`, `flush`, `stop`); repeat to set several. Defaults:
+        /// inputs=5s, drain=10s, flush=5s, stop=5s. A stop takes at most
+        /// inputs + drain + flush + 2 × stop (30 s by default; pipelines stop in parallel);
+        /// a stop during the start first waits up to `inputs` for the start to return.
+        #[arg(long = "stop-timeout", value_name = "[STEP=]DURATION", value_parser = parse_stop_timeout)]
+        stop_timeout: Vec<StopTimeoutArg>,
         /// Where checkpoints are kept.
         #[arg(long, value_name = "DIR", default_value = "data")]
         data_dir: PathBuf,
@@ -94,6 +105,80 @@ fn parse_duration(s: &str) -> Result<Duration, String> {
         .map_err(|e| format!("`{s}` is not a duration such as `10s` or `1m 30s`: {e}"))
 }
 
+/// A step of a pipeline's stop, as `--stop-timeout` names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StopStep {
+    /// `inputs`: inputs stop (also how long a stop during the start waits for it).
+    Inputs,
+    /// `drain`: processors and aggregators drain the input queue.
+    Drain,
+    /// `flush`: flushers flush what is queued for them.
+    Flush,
+    /// `stop`: flushers' and extensions' `stop`.
+    Stop,
+}
+
+/// A `--stop-timeout` value: the time limit of one stop step, or of every step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StopTimeoutArg {
+    /// The step; `None` for every step.
+    pub step: Option<StopStep>,
+    /// Its time limit.
+    pub limit: Duration,
+}
+
+impl StopTimeoutArg {
+    /// Sets the limit of its step (or every step) in `timeouts`.
+    pub fn apply(&self, timeouts: &mut StopTimeouts) {
+        let fields = match self.step {
+            None => vec![
+                &mut timeouts.inputs,
+                &mut timeouts.drain,
+                &mut timeouts.flush,
+                &mut timeouts.stop,
+            ],
+            Some(StopStep::Inputs) => vec![&mut timeouts.inputs],
+            Some(StopStep::Drain) => vec![&mut timeouts.drain],
+            Some(StopStep::Flush) => vec![&mut timeouts.flush],
+            Some(StopStep::Stop) => vec![&mut timeouts.stop],
+        };
+        for f in fields {
+            *f = self.limit;
+        }
+    }
+}
+
+/// The longest stop step limit `--stop-timeout` takes (a day: longer is surely a typo).
+const MAX_STOP_TIMEOUT: Duration = Duration::from_secs(24 * 3600);
+
+fn parse_stop_timeout(s: &str) -> Result<StopTimeoutArg, String> {
+    let (step, duration) = match s.split_once('=') {
+        None => (None, s),
+        Some((step, d)) => {
+            let step = match step.trim() {
+                "inputs" => StopStep::Inputs,
+                "drain" => StopStep::Drain,
+                "flush" => StopStep::Flush,
+                "stop" => StopStep::Stop,
+                other => {
+                    return Err(format!(
+                        "`{other}` is not a stop step; the steps are `inputs`, `drain`, `flush` and `stop`"
+                    ))
+                }
+            };
+            (Some(step), d)
+        }
+    };
+    let limit = parse_duration(duration.trim())?;
+    if limit.is_zero() || limit > MAX_STOP_TIMEOUT {
+        return Err(format!(
+            "`{}` is out of range: a stop step's limit is more than 0 and at most 24h",
+            duration.trim()
+        ));
+    }
+    Ok(StopTimeoutArg { step, limit })
+}
+
 /// Sets up logging to stderr (`RUST_LOG`, `info` by default). Does nothing if a subscriber
 /// is already installed.
 pub fn init_logging() {
@@ -114,9 +199,16 @@ pub fn execute(cli: Cli, registry: &Registry) -> ExitCode {
     match cli.command {
         Command::Run {
             duration,
+            stop_timeout,
             data_dir,
             configs,
-        } => run(&configs, duration, data_dir, registry),
+        } => {
+            let mut timeouts = StopTimeouts::default();
+            for t in &stop_timeout {
+                t.apply(&mut timeouts);
+            }
+            run(&configs, duration, timeouts, data_dir, registry)
+        }
         Command::Check { configs } => check(&configs, registry),
         Command::List { json } => {
             let out = if json {
@@ -318,9 +410,24 @@ fn check(paths: &[PathBuf], registry: &Registry) -> ExitCode {
 fn run(
     paths: &[PathBuf],
     duration: Option<Duration>,
+    timeouts: StopTimeouts,
     data_dir: PathBuf,
     registry: &Registry,
 ) -> ExitCode {
+    // `--for` counts from here: a plugin whose `init` blocks does not hold it back.
+    let began = Instant::now();
+    // Listening from the start: a signal while configs load or plugins start stops the run.
+    let board = Arc::new(Mutex::new(run::Board::default()));
+    let b = Arc::clone(&board);
+    let signals = match StopSignals::listen(move |signal, after| {
+        run::forced_exit(&b, signal, after)
+    }) {
+        Ok(s) => Some(s),
+        Err(e) => {
+            tracing::warn!("cannot listen for SIGTERM, SIGINT and SIGHUP ({e}); use --for to stop");
+            None
+        }
+    };
     let (pipelines, disabled, errors) = load_all(paths, registry);
     for c in &disabled {
         tracing::info!("{}: skipped (enable: false)", c.file);
@@ -333,54 +440,29 @@ fn run(
         tracing::warn!("no enabled pipeline to run");
         return ExitCode::SUCCESS;
     }
-    let options = EngineOptions {
-        data_dir,
-        ..EngineOptions::default()
-    };
-    let mut engine = match Engine::open(options) {
-        Ok(e) => e,
+    let checkpoints: Arc<dyn CheckpointStore> = match RedbCheckpoints::open(&data_dir) {
+        Ok(store) => Arc::new(store),
         Err(e) => {
             eprintln!("error: {}", pipeplug::error_chain(&e));
             return ExitCode::FAILURE;
         }
     };
-    let (stop_tx, stop_rx) = crossbeam_channel::bounded::<()>(1);
-    let signals = Arc::new(AtomicUsize::new(0));
-    let s = Arc::clone(&signals);
-    if let Err(e) = ctrlc::set_handler(move || {
-        if s.fetch_add(1, Ordering::SeqCst) == 0 {
-            let _ = stop_tx.try_send(());
-        } else {
-            // A second Ctrl-C: the user does not want to wait for a clean stop.
-            eprintln!("pipeplug: second signal, exiting without a clean stop");
-            std::process::exit(130);
-        }
-    }) {
-        tracing::warn!("cannot install the Ctrl-C / SIGTERM handler ({e}); use --for to stop");
-    }
-    for p in pipelines {
-        // The engine names the plugin and its position; the file says which config.
-        let file = p.config().file.clone();
-        if let Err(e) = engine.start(p) {
-            eprintln!("error: {file}: {}", pipeplug::error_chain(&e));
-            let _ = engine.stop();
-            return ExitCode::FAILURE;
-        }
-    }
-    match duration {
-        Some(d) => {
-            let _ = stop_rx.recv_timeout(d);
-        }
-        None => {
-            let _ = stop_rx.recv();
-        }
-    }
-    tracing::info!("stopping");
-    let reports = engine.stop();
-    if reports.iter().any(|r| !r.overstayed.is_empty()) {
-        tracing::warn!("some plugins did not stop in time (see above)");
-    }
-    ExitCode::SUCCESS
+    let plan = run::RunPlan {
+        pipelines,
+        checkpoints,
+        options: EngineOptions {
+            data_dir,
+            timeouts,
+            ..EngineOptions::default()
+        },
+        stop_at: duration.and_then(|d| began.checked_add(d)),
+    };
+    let requests = signals
+        .as_ref()
+        .map_or_else(crossbeam_channel::never, |s| s.requests().clone());
+    let code = run::run(plan, requests, &board);
+    drop(signals);
+    code
 }
 
 /// Warns about each of `expected` that no plugin in the registry is called.

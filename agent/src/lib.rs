@@ -4,6 +4,7 @@
 //! - [`engine`] builds pipelines from the registry and runs them with iLogtail's semantics;
 //! - [`cli`] is the `pipeplug` command line (`run`, `check`, `list`, `doc`, `build`) and
 //!   [`docs`] the listings and docs it writes;
+//! - [`signals`] says which signals stop `run` and when a second one forces the exit;
 //! - [`build`] makes agent binaries with external plugin crates (`external_plugins.yml`);
 //! - [`main_with_plugins`] is the whole program, for the `pipeplug` binary and for custom
 //!   agent builds.
@@ -32,7 +33,10 @@ pub mod build;
 pub mod cli;
 pub mod docs;
 pub mod engine;
+mod init_watch;
 pub mod pipeline_config;
+mod run;
+pub mod signals;
 
 use clap::Parser;
 use std::process::ExitCode;
@@ -42,7 +46,9 @@ use std::process::ExitCode;
 /// the command.
 ///
 /// Exit codes: 0 on success (`run` after a clean stop), 1 on errors (bad configs, a plugin
-/// that fails to start, a broken registry), 2 on command-line errors.
+/// that fails to start or whose `init` does not return when a stop comes during the start,
+/// a broken registry), 2 on command-line errors, 130 when a second signal forces `run` to
+/// exit before its stop is done ([`signals`]).
 #[must_use]
 pub fn main_with_plugins(expected: &[&str]) -> ExitCode {
     let cli = cli::Cli::parse();

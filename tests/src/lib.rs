@@ -1,2 +1,3 @@
 //! Test support for the pipeplug workspace.
+pub mod stopkit;
 pub mod testkit;

@@ -81,6 +81,8 @@ pub(crate) fn init<R>(
     label: &PluginLabel,
     f: impl FnOnce() -> Result<R, BoxError>,
 ) -> Result<R, StartError> {
+    // Noted while it runs: `pipeplug run` names a plugin whose `init` takes long.
+    let _noted = crate::init_watch::begin(&label.config, label.to_string());
     match guard::try_call(label, "init", f) {
         Ok(Ok(r)) => Ok(r),
         Ok(Err(source)) => Err(StartError::Init {
