@@ -172,6 +172,7 @@ pub mod compat;
 pub mod config;
 mod context;
 pub mod convert;
+pub mod delivery;
 mod error;
 mod global;
 mod kind;
@@ -205,6 +206,7 @@ pub use context::{
     Context, ContextBuilder, ExtensionFactory, ExtensionHandle, Level, LogRecord, Logger,
     PluginMeta,
 };
+pub use delivery::PermanentError;
 pub use error::{
     error_chain, BoxError, CheckpointError, ConfigError, ConfigProblem, ConfigProblemKind,
     ExtensionError, LookupError, QueueError, RegistryError, TypeStringError,

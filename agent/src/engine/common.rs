@@ -7,6 +7,7 @@ use super::sink::InputSink;
 use super::stop::StopState;
 use super::threads::ThreadSet;
 use super::StartError;
+use crate::pipeline_config::DeliveryConfig;
 use pipeplug::plugin::{Aggregator, Flusher, MetricInput, Processor, ServiceInput};
 use pipeplug::runner::{self, Interval};
 use pipeplug::{BoxError, Context, GlobalConfig, LogGroupQueue, StopSignal};
@@ -317,7 +318,7 @@ pub(crate) fn spawn_process(
 /// Starts one thread per flusher and returns the fan-out feeding them.
 pub(crate) fn spawn_flushers<G: Group, T: FlushTarget<G>>(
     threads: &mut ThreadSet,
-    targets: Vec<(PluginLabel, T)>,
+    targets: Vec<(PluginLabel, DeliveryConfig, T)>,
     env: &StartEnv,
 ) -> Result<(FanOut<G>, Vec<Arc<FlusherState>>), StartError> {
     // One flusher queue holds `DefaultLogGroupQueueSize` batches (iLogtail's flush queue
@@ -325,9 +326,10 @@ pub(crate) fn spawn_flushers<G: Group, T: FlushTarget<G>>(
     let capacity = env.global.default_log_group_queue_size.max(1);
     let mut outs = Vec::new();
     let mut states = Vec::new();
-    for (label, target) in targets {
+    for (label, delivery, target) in targets {
         let (tx, rx) = crossbeam_channel::bounded(capacity);
-        let state = Arc::new(FlusherState::new(label.clone()));
+        let state = Arc::new(FlusherState::new(label.clone(), delivery));
+        state.watch_queue(rx.clone());
         let (s, stop, ident) = (Arc::clone(&state), Arc::clone(&env.stop), env.ident.clone());
         threads
             .spawn(format!("flusher {}", label.type_with_id), move || {

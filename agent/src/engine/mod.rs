@@ -67,10 +67,10 @@ pub use assemble::{load_file, Loaded, Pipeline};
 pub use checkpoint::{OpenError, OpenErrorCause, RedbCheckpoints, CHECKPOINT_FILE};
 pub use stop::StopTimeouts;
 
-use crate::pipeline_config::StructureType;
+use crate::pipeline_config::{DeliveryPolicy, StructureType};
 use common::{ProcessCounters, StartEnv, Threads};
 use crossbeam_channel::Sender;
-use flush::{FlusherState, Ident};
+use flush::{DropReason, FlusherState, Ident};
 use guard::PluginLabel;
 use pipeplug::registry::Registry;
 use pipeplug::{BoxError, CheckpointStore, Context, ExtensionHandle};
@@ -139,11 +139,60 @@ pub enum StartError {
 pub struct FlusherReport {
     /// `type/id (position)`.
     pub plugin: String,
-    /// Events flushed (its `flush`/`export` returned `Ok`).
+    /// Its delivery policy.
+    pub policy: DeliveryPolicy,
+    /// Events flushed (its `flush`/`export` returned `Ok`, at the first try or a retry).
     pub flushed: u64,
-    /// Events lost for this flusher: dropped while it was stalled, or at stop while it was
-    /// still unready, or in calls that failed or panicked.
+    /// Events lost for this flusher, whatever the reason: the sum of [`Self::drops`].
     pub dropped: u64,
+    /// Events lost for this flusher, by reason.
+    pub drops: DropCounts,
+}
+
+impl FlusherReport {
+    fn of(f: &FlusherState) -> Self {
+        let drops = DropCounts {
+            stalled: f.dropped(DropReason::Stalled),
+            failed: f.dropped(DropReason::Failed),
+            permanent: f.dropped(DropReason::Permanent),
+            panicked: f.dropped(DropReason::Panicked),
+            at_stop: f.dropped(DropReason::AtStop),
+        };
+        Self {
+            plugin: f.label.to_string(),
+            policy: f.delivery.policy,
+            flushed: f.flushed.load(Ordering::Relaxed),
+            dropped: drops.total(),
+            drops,
+        }
+    }
+}
+
+/// Events dropped for one flusher, by reason.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DropCounts {
+    /// `drop_newest` only: its queue was full while it had been unready longer than the
+    /// stall grace.
+    pub stalled: u64,
+    /// Its `flush`/`export` kept failing: every retry failed too (`MaxRetries`), or the
+    /// stop's flush deadline came before the next retry.
+    pub failed: u64,
+    /// Its `flush`/`export` returned a [`pipeplug::PermanentError`] (not retried).
+    pub permanent: u64,
+    /// Its `flush`/`export` panicked.
+    pub panicked: u64,
+    /// The stop's time was up: it was still unready, or blocked in a call (the batch in
+    /// that call and those queued behind it), or the events were still queued for
+    /// processing when the drain step's time was up.
+    pub at_stop: u64,
+}
+
+impl DropCounts {
+    /// Every dropped event, whatever the reason.
+    #[must_use]
+    pub fn total(&self) -> u64 {
+        self.stalled + self.failed + self.permanent + self.panicked + self.at_stop
+    }
 }
 
 /// What a pipeline did, reported when it stops.
@@ -155,7 +204,9 @@ pub struct StopReport {
     pub events_in: u64,
     /// Per flusher.
     pub flushers: Vec<FlusherReport>,
-    /// Events an input sent after the inputs were stopped (refused).
+    /// Events an input sent while the pipeline was stopping and that were not accepted
+    /// (refused: not in [`Self::events_in`]): sent after the inputs were stopped, or
+    /// blocked on the full input queue for a while after the stop began.
     pub refused_after_stop: u64,
     /// Events lost in plugin calls that panicked (processors, aggregators).
     pub lost_in_panics: u64,
@@ -186,12 +237,16 @@ impl StopReport {
 
 /// Input-queue counters, whatever the version.
 trait InputControl: Send + Sync {
+    fn begin_stop(&self);
     fn close(&self);
     fn accepted(&self) -> u64;
     fn dropped(&self) -> u64;
 }
 
 impl<T: Send> InputControl for InputSink<T> {
+    fn begin_stop(&self) {
+        InputSink::begin_stop(self);
+    }
     fn close(&self) {
         InputSink::close(self);
     }
@@ -408,7 +463,8 @@ impl RunningPipeline {
         let name = self.name.clone();
         // 1. urgent
         self.stop.set_urgent();
-        // 2. inputs
+        // 2. inputs (one blocked on the full input queue is released)
+        self.input.begin_stop();
         self.ctx.stopping().signal();
         let mut overstayed = self.threads.inputs.wait(Instant::now() + t.inputs);
         self.input.close();
@@ -423,21 +479,17 @@ impl RunningPipeline {
         let flush_deadline = Instant::now() + t.flush;
         self.stop.set_flush_deadline(flush_deadline);
         overstayed.extend(self.threads.flushers.wait(flush_deadline + t.stop));
+        for f in &self.flushers {
+            // What a flusher thread left behind still holds is counted dropped.
+            f.settle();
+        }
         tracing::debug!(config = %name, "flushers stopped");
         // 5. extensions
         overstayed.extend(stop_extensions(&self.extensions, Instant::now() + t.stop));
         let report = StopReport {
             config: name.clone(),
             events_in: self.input.accepted(),
-            flushers: self
-                .flushers
-                .iter()
-                .map(|f| FlusherReport {
-                    plugin: f.label.to_string(),
-                    flushed: f.flushed.load(Ordering::Relaxed),
-                    dropped: f.dropped.load(Ordering::Relaxed),
-                })
-                .collect(),
+            flushers: self.flushers.iter().map(|f| FlusherReport::of(f)).collect(),
             refused_after_stop: self.input.dropped(),
             lost_in_panics: self.counters.panicked.load(Ordering::Relaxed),
             refused_by_aggregators: self.counters.refused.load(Ordering::Relaxed),

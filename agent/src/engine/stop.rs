@@ -56,6 +56,12 @@ impl StopState {
             .get()
             .is_some_and(|d| Instant::now() >= *d)
     }
+    /// The flush step's deadline comes within `wait` (a retry after `wait` would pass it).
+    pub(crate) fn flush_due_before(&self, wait: Duration) -> bool {
+        self.flush_deadline
+            .get()
+            .is_some_and(|d| Instant::now() + wait >= *d)
+    }
     /// The flush step's time is up: unready flushers give up.
     pub(crate) fn flush_overdue(&self) -> bool {
         self.flush_deadline
