@@ -473,7 +473,13 @@ impl RunningPipeline {
         let drain_deadline = Instant::now() + t.drain;
         self.stop.set_drain_deadline(drain_deadline);
         let _ = self.finish.send(());
-        overstayed.extend(self.threads.process.wait(drain_deadline));
+        // The processing thread gives up on a blocked flusher at the deadline, then counts
+        // what it still holds as dropped: it gets a moment for that.
+        overstayed.extend(
+            self.threads
+                .process
+                .wait(drain_deadline + stop::DRAIN_GRACE),
+        );
         tracing::debug!(config = %name, "processors and aggregators drained");
         // 4. flush, then flushers stop
         let flush_deadline = Instant::now() + t.flush;
