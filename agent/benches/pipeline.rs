@@ -352,8 +352,9 @@ fn rss_kib() -> Option<u64> {
 /// Set in the child process that measures one never-ready pipeline.
 const MEMORY_CHILD: &str = "PIPELINE_BENCH_MEMORY_CHILD";
 
-/// Memory with a flusher that is never ready beside a null one: the resident size over 5 s
-/// of an endless input must level off. Each version runs in a fresh process (this bench
+/// Memory with a flusher that is never ready beside a null one, under each delivery policy
+/// (`block`: the pipeline is held back; `drop_newest`: the null flusher goes on): the
+/// resident size over 5 s of an endless input must level off. Each version runs in a fresh process (this bench
 /// again), so that what earlier runs left in the allocator does not hide the growth.
 fn never_ready_memory(_c: &mut Criterion) {
     if let Some(structure) = std::env::var_os(MEMORY_CHILD) {
@@ -363,11 +364,11 @@ fn never_ready_memory(_c: &mut Criterion) {
     if criterion_only() {
         return;
     }
-    for structure in ["v2", "v1"] {
+    for child in ["v2 block", "v1 block", "v2 drop_newest", "v1 drop_newest"] {
         let exe = std::env::current_exe().expect("the bench's path");
         let out = std::process::Command::new(exe)
             .args(["--bench", "no-criterion-benchmark-has-this-name"])
-            .env(MEMORY_CHILD, structure)
+            .env(MEMORY_CHILD, child)
             .output()
             .expect("runs the memory child");
         print!("{}", String::from_utf8_lossy(&out.stdout));
@@ -379,16 +380,16 @@ fn never_ready_memory(_c: &mut Criterion) {
     }
 }
 
-fn never_ready_child(structure: &str) {
+/// `child` is `<structure> <policy>`: the never-ready flusher's delivery policy.
+fn never_ready_child(child: &str) {
+    let (structure, policy) = child.split_once(' ').unwrap_or((child, "block"));
     FLUSHED.store(0, Ordering::SeqCst);
     let before = rss_kib().unwrap_or(0);
     let mut engine = engine();
+    let never_ready =
+        format!("{{ Type: flusher_bench_never_ready, Delivery: {{ Policy: {policy} }} }}, ");
     engine
-        .start(pipeline(
-            structure,
-            0,
-            "{ Type: flusher_bench_never_ready }, ",
-        ))
+        .start(pipeline(structure, 0, &never_ready))
         .expect("starts");
     let start = Instant::now();
     let mut peak = 0;
@@ -405,11 +406,11 @@ fn never_ready_child(structure: &str) {
     let report = engine.stop().remove(0);
     for (secs, flushed, rss) in at {
         println!(
-            "never-ready memory {structure}: after {secs} s: {flushed} events through the null flusher, RSS +{rss} KiB"
+            "never-ready memory {child}: after {secs} s: {flushed} events through the null flusher, RSS +{rss} KiB"
         );
     }
     println!(
-        "never-ready memory {structure}: peak RSS +{peak} KiB; dropped for the never-ready flusher: {}; flushed by the null one: {} of {} in",
+        "never-ready memory {child}: peak RSS +{peak} KiB; dropped for the never-ready flusher: {}; flushed by the null one: {} of {} in",
         report.flushers[0].dropped, report.flushers[1].flushed, report.events_in
     );
 }

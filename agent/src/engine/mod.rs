@@ -23,25 +23,47 @@
 //!   flusher thread: one per flusher: wait for is_ready, then flush/export
 //! ```
 //!
-//! A slow flusher slows the pipeline down (the fan-out waits for room in its queue). A
-//! flusher that stays unready longer than the *stall grace* (1 s by default) no longer holds
-//! the others back: batches for it are dropped while its queue is full, counted in the
-//! [`StopReport`], and reported. iLogtail's `plugin_runner_v1.go` instead waits until every
-//! flusher is ready before flushing to any, so one unready flusher holds back them all.
+//! # Delivery (per flusher: the `Delivery` map of its entry, [`DeliveryConfig`])
+//!
+//! - Policy `block` (the default, as iLogtail): a slow or unready flusher holds the pipeline
+//!   back (the fan-out waits for room in its queue; inputs feel the back-pressure); nothing
+//!   is dropped and memory stays bounded by the queues.
+//! - Policy `drop_newest`: once the flusher has been unready longer than the *stall grace*
+//!   ([`EngineOptions::stall_grace`], 1 s by default) with a full queue, batches for it are
+//!   dropped, counted ([`DropCounts::stalled`]) and warned about at most every 10 s, and the
+//!   other flushers go on.
+//! - A failed `flush`/`export` is retried with the same groups, with exponential backoff
+//!   and ±25 % jitter (`RetryInitialDelay` doubling up to `RetryMaxDelay`), at most
+//!   `MaxRetries` times and never past the stop's flush deadline; then the groups are
+//!   dropped ([`DropCounts::failed`]) and logged with the last error's chain. A
+//!   [`pipeplug::PermanentError`] is not retried ([`DropCounts::permanent`]).
+//!
+//! iLogtail's `plugin_runner_v1.go` waits until every flusher is ready before flushing to
+//! any, so one unready flusher holds back them all; here each flusher has its own queue and
+//! thread, and `drop_newest` isolates the others from it.
+//!
+//! [`DeliveryConfig`]: crate::pipeline_config::DeliveryConfig
 //!
 //! # Stop (iLogtail's order, every step bounded in time: [`StopTimeouts`])
 //!
 //! 1. every flusher is told `set_urgent(true)` (between its calls);
 //! 2. `Context::stopping` fires: metric inputs stop their loop; each service input's blocking
-//!    `start` returns, then its `stop` is called; the input queue then refuses new data;
+//!    `start` returns, then its `stop` is called; an input blocked on the full input queue
+//!    is released half a second after the stop began (what it was sending is refused, not
+//!    accepted); the input queue then refuses new data;
 //! 3. the processing thread drains the input queue through processors and aggregators, and
-//!    flushes every aggregator a last time (`flush`/`get_result`);
-//! 4. each flusher thread flushes what is queued for it (waiting for `is_ready` until the
-//!    flush step's time is up) and calls `stop`;
+//!    flushes every aggregator a last time (`flush`/`get_result`); a flusher whose queue
+//!    stays full until the step's deadline has the batches for it dropped, and what is still
+//!    queued for processing then is counted dropped for every flusher;
+//! 4. each flusher thread flushes what is queued for it (waiting for `is_ready` and retrying
+//!    until the flush step's time is up) and calls `stop`;
 //! 5. extensions are stopped.
 //!
-//! A clean stop loses nothing: every event accepted from an input is flushed. A plugin that
-//! overstays a step is named in the report and left behind.
+//! The whole stop takes at most [`StopTimeouts::worst_case`]. A clean stop loses nothing:
+//! every event accepted from an input is flushed. A plugin that overstays a step is named in
+//! the report and left behind; a flusher left behind has the batch it was inside and those
+//! queued for it counted dropped ([`DropCounts::at_stop`]), so that every accepted event is,
+//! per flusher, either flushed or dropped with its reason.
 //!
 //! # Panics
 //!
@@ -185,6 +207,26 @@ pub struct DropCounts {
     /// that call and those queued behind it), or the events were still queued for
     /// processing when the drain step's time was up.
     pub at_stop: u64,
+}
+
+impl std::fmt::Display for DropCounts {
+    /// `0 dropped`, or `10976 dropped: failed 1024, at_stop 9952` (the reasons that count).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} dropped", self.total())?;
+        let reasons = [
+            ("stalled", self.stalled),
+            ("failed", self.failed),
+            ("permanent", self.permanent),
+            ("panicked", self.panicked),
+            ("at_stop", self.at_stop),
+        ];
+        let mut sep = ": ";
+        for (reason, n) in reasons.into_iter().filter(|(_, n)| *n > 0) {
+            write!(f, "{sep}{reason} {n}")?;
+            sep = ", ";
+        }
+        Ok(())
+    }
 }
 
 impl DropCounts {
@@ -502,22 +544,32 @@ impl RunningPipeline {
             panics: self.panics.load(Ordering::Relaxed),
             overstayed,
         };
-        for o in &report.overstayed {
-            tracing::error!(config = %name, "{o} did not stop in time; left behind");
-        }
-        tracing::info!(
-            config = %name,
-            "pipeline `{name}` stopped: {} event(s) in, flushed {}",
-            report.events_in,
-            report
-                .flushers
-                .iter()
-                .map(|f| format!("{} to {} ({} dropped)", f.flushed, f.plugin, f.dropped))
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
+        log_stopped(&report);
         report
     }
+}
+
+/// Logs what the stop of a pipeline reports: threads left behind, and the summary.
+fn log_stopped(report: &StopReport) {
+    let name = &report.config;
+    for o in &report.overstayed {
+        tracing::error!(config = %name, "{o} did not stop in time; left behind");
+    }
+    let refused = match report.refused_after_stop {
+        0 => String::new(),
+        n => format!("; {n} refused while stopping (not accepted)"),
+    };
+    tracing::info!(
+        config = %name,
+        "pipeline `{name}` stopped: {} event(s) in, flushed {}{refused}",
+        report.events_in,
+        report
+            .flushers
+            .iter()
+            .map(|f| format!("{} to {} ({})", f.flushed, f.plugin, f.drops))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
 }
 
 /// Logs that the pipeline of `config` started.
