@@ -262,6 +262,10 @@ fn blocked_in_a_write(structure: &str) {
     assert!(blocked.drops.at_stop > 0, "{report:?}");
     assert_eq!(blocked.flushed, testkit::count(&name));
     assert_eq!(report.flushers[1].flushed, testkit::count(&other));
+    assert_eq!(
+        report.flushers[1].flushed, report.events_in,
+        "the working flusher still gets every accepted event: {report:?}"
+    );
     assert!(
         report
             .overstayed

@@ -11,7 +11,7 @@ use crate::pipeline_config::DeliveryConfig;
 use pipeplug::plugin::{Aggregator, Flusher, MetricInput, Processor, ServiceInput};
 use pipeplug::runner::{self, Interval};
 use pipeplug::{BoxError, Context, GlobalConfig, LogGroupQueue, StopSignal};
-use std::sync::atomic::AtomicU64;
+use std::sync::atomic::{AtomicBool, AtomicU64};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -339,6 +339,7 @@ pub(crate) fn spawn_flushers<G: Group, T: FlushTarget<G>>(
         outs.push(FlusherOut {
             tx,
             state: Arc::clone(&state),
+            held_up: AtomicBool::new(false),
         });
         states.push(state);
     }

@@ -22,7 +22,7 @@ use pipeplug::models::PipelineGroupEvents;
 use pipeplug::plugin::{FlusherV1, FlusherV2};
 use pipeplug::protocol::LogGroup;
 use pipeplug::{BoxError, PermanentError, PipelineCollector, PipelineContext};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
@@ -269,6 +269,8 @@ impl FlusherState {
 pub(crate) struct FlusherOut<G> {
     pub tx: Sender<Vec<G>>,
     pub state: Arc<FlusherState>,
+    /// Its queue stayed full past the drain deadline.
+    pub held_up: AtomicBool,
 }
 
 /// Sends each batch to every flusher's queue.
@@ -316,6 +318,10 @@ impl<G: Group> FanOut<G> {
             Err(TrySendError::Full(b)) => b,
         };
         let drop_newest = out.state.delivery.policy == DeliveryPolicy::DropNewest;
+        // Past the drain deadline a flusher gets one more poll for room, unless it already
+        // let one pass (then it is held up: its batches are dropped at once, so that the
+        // others still get theirs before the processing thread gives up).
+        let mut last_chance = !out.held_up.load(Ordering::Relaxed);
         loop {
             if drop_newest && out.state.stalled(self.stall_grace) {
                 out.state.drop_events(
@@ -325,7 +331,8 @@ impl<G: Group> FanOut<G> {
                 );
                 return;
             }
-            if self.stop.drain_overdue() {
+            if self.stop.drain_overdue() && !std::mem::take(&mut last_chance) {
+                out.held_up.store(true, Ordering::Relaxed);
                 out.state.drop_events(
                     count(&batch),
                     DropReason::AtStop,

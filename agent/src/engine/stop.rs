@@ -71,6 +71,14 @@ impl StopState {
             .get()
             .is_some_and(|d| Instant::now() >= *d)
     }
+    /// The drain step's time is up and half of [`DRAIN_GRACE`] with it: the processing
+    /// thread stops processing (what a blocked flusher held up has gone through by then,
+    /// dropped for that flusher only) and counts what is left as dropped.
+    pub(crate) fn drain_gave_up(&self) -> bool {
+        self.drain_deadline
+            .get()
+            .is_some_and(|d| Instant::now() >= *d + DRAIN_GRACE / 2)
+    }
     /// The flush step's deadline comes within `wait` (a retry after `wait` would pass it).
     pub(crate) fn flush_due_before(&self, wait: Duration) -> bool {
         self.flush_deadline

@@ -134,7 +134,7 @@ impl Process {
         loop {
             let next = pending.take().or_else(|| input.try_recv().ok());
             let Some(first) = next else { break };
-            if self.stop.drain_overdue() {
+            if self.stop.drain_gave_up() {
                 // Counted dropped for every flusher (the inputs are closed: nothing follows).
                 let n = 1 + input.try_iter().count() as u64;
                 self.fanout.drop_for_all(n);

@@ -134,7 +134,7 @@ impl Process {
         }
         // Drain: everything queued goes through, then every aggregator gives its result.
         while let Ok(first) = input.try_recv() {
-            if self.stop.drain_overdue() {
+            if self.stop.drain_gave_up() {
                 let n: usize =
                     first.events.len() + input.try_iter().map(|g| g.events.len()).sum::<usize>();
                 // Counted dropped for every flusher (the inputs are closed: nothing follows).
