@@ -14,6 +14,8 @@
 //!
 //! `PIPELINE_BENCH_CRITERION_ONLY=1` skips the interleaved rounds and the memory figures
 //! (for profiling one criterion benchmark with `--profile-time`).
+//! `PIPELINE_BENCH_MAX_RETRIES=0` sets the null flusher's `Delivery.MaxRetries` (5 by
+//! default): with 0 the engine keeps no copy of the batches for a retry.
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use pipeplug::models::{GroupInfo, LogValue, PipelineEvent, PipelineGroupEvents};
@@ -179,12 +181,17 @@ fn register() {
 
 fn pipeline(structure: &str, count: u64, extra_flusher: &str) -> Pipeline {
     register();
+    // The engine keeps a copy of each batch while a retry may follow (`MaxRetries`, 5 by
+    // default); `PIPELINE_BENCH_MAX_RETRIES=0` measures without it.
+    let null_delivery = std::env::var("PIPELINE_BENCH_MAX_RETRIES")
+        .map(|n| format!(", Delivery: {{ MaxRetries: {n} }}"))
+        .unwrap_or_default();
     let text = format!(
         "global: {{ StructureType: {structure} }}\n\
          inputs: [{{ Type: service_bench, Count: {count} }}]\n\
          processors: [{{ Type: processor_add_fields, Fields: {{ service: checkout }} }}]\n\
          aggregators: [{{ Type: aggregator_default }}]\n\
-         flushers: [{extra_flusher}{{ Type: flusher_bench_null }}]\n"
+         flushers: [{extra_flusher}{{ Type: flusher_bench_null{null_delivery} }}]\n"
     );
     let registry = registry::global().expect("registry");
     let cfg = pipeline_config::load_str(&text, Format::Yaml, "bench.yaml", "bench", &registry)

@@ -53,8 +53,9 @@
 //!    accepted); the input queue then refuses new data;
 //! 3. the processing thread drains the input queue through processors and aggregators, and
 //!    flushes every aggregator a last time (`flush`/`get_result`); a flusher whose queue
-//!    stays full until the step's deadline has the batches for it dropped, and what is still
-//!    queued for processing then is counted dropped for every flusher;
+//!    stays full until the step's deadline has the batches for it dropped from then on (the
+//!    others still get theirs), and what is still queued for processing 0.5 s later is
+//!    counted dropped for every flusher;
 //! 4. each flusher thread flushes what is queued for it (waiting for `is_ready` and retrying
 //!    until the flush step's time is up) and calls `stop`;
 //! 5. extensions are stopped.

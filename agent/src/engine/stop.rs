@@ -31,11 +31,11 @@ impl Default for StopTimeouts {
 
 /// How long past the drain step's deadline the processing thread has to count what it
 /// gives up on (a blocked flusher's batches).
-pub(crate) const DRAIN_GRACE: Duration = Duration::from_millis(250);
+pub(crate) const DRAIN_GRACE: Duration = Duration::from_secs(1);
 
 impl StopTimeouts {
     /// The longest a pipeline's stop takes, whatever its plugins do: every step's limit,
-    /// `stop` twice (flushers', then extensions'), and 250 ms for the processing thread to
+    /// `stop` twice (flushers', then extensions'), and 1 s for the processing thread to
     /// count what it gives up on. A plugin still running then is left behind and named in
     /// the report.
     #[must_use]
