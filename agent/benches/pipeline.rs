@@ -14,6 +14,8 @@
 //!
 //! `PIPELINE_BENCH_CRITERION_ONLY=1` skips the interleaved rounds and the memory figures
 //! (for profiling one criterion benchmark with `--profile-time`).
+//! `PIPELINE_BENCH_MAX_RETRIES=0` sets the null flusher's `Delivery.MaxRetries` (5 by
+//! default): with 0 the engine keeps no copy of the batches for a retry.
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use pipeplug::models::{GroupInfo, LogValue, PipelineEvent, PipelineGroupEvents};
@@ -179,12 +181,17 @@ fn register() {
 
 fn pipeline(structure: &str, count: u64, extra_flusher: &str) -> Pipeline {
     register();
+    // The engine keeps a copy of each batch while a retry may follow (`MaxRetries`, 5 by
+    // default); `PIPELINE_BENCH_MAX_RETRIES=0` measures without it.
+    let null_delivery = std::env::var("PIPELINE_BENCH_MAX_RETRIES")
+        .map(|n| format!(", Delivery: {{ MaxRetries: {n} }}"))
+        .unwrap_or_default();
     let text = format!(
         "global: {{ StructureType: {structure} }}\n\
          inputs: [{{ Type: service_bench, Count: {count} }}]\n\
          processors: [{{ Type: processor_add_fields, Fields: {{ service: checkout }} }}]\n\
          aggregators: [{{ Type: aggregator_default }}]\n\
-         flushers: [{extra_flusher}{{ Type: flusher_bench_null }}]\n"
+         flushers: [{extra_flusher}{{ Type: flusher_bench_null{null_delivery} }}]\n"
     );
     let registry = registry::global().expect("registry");
     let cfg = pipeline_config::load_str(&text, Format::Yaml, "bench.yaml", "bench", &registry)
@@ -352,8 +359,9 @@ fn rss_kib() -> Option<u64> {
 /// Set in the child process that measures one never-ready pipeline.
 const MEMORY_CHILD: &str = "PIPELINE_BENCH_MEMORY_CHILD";
 
-/// Memory with a flusher that is never ready beside a null one: the resident size over 5 s
-/// of an endless input must level off. Each version runs in a fresh process (this bench
+/// Memory with a flusher that is never ready beside a null one, under each delivery policy
+/// (`block`: the pipeline is held back; `drop_newest`: the null flusher goes on): the
+/// resident size over 5 s of an endless input must level off. Each version runs in a fresh process (this bench
 /// again), so that what earlier runs left in the allocator does not hide the growth.
 fn never_ready_memory(_c: &mut Criterion) {
     if let Some(structure) = std::env::var_os(MEMORY_CHILD) {
@@ -363,11 +371,11 @@ fn never_ready_memory(_c: &mut Criterion) {
     if criterion_only() {
         return;
     }
-    for structure in ["v2", "v1"] {
+    for child in ["v2 block", "v1 block", "v2 drop_newest", "v1 drop_newest"] {
         let exe = std::env::current_exe().expect("the bench's path");
         let out = std::process::Command::new(exe)
             .args(["--bench", "no-criterion-benchmark-has-this-name"])
-            .env(MEMORY_CHILD, structure)
+            .env(MEMORY_CHILD, child)
             .output()
             .expect("runs the memory child");
         print!("{}", String::from_utf8_lossy(&out.stdout));
@@ -379,16 +387,16 @@ fn never_ready_memory(_c: &mut Criterion) {
     }
 }
 
-fn never_ready_child(structure: &str) {
+/// `child` is `<structure> <policy>`: the never-ready flusher's delivery policy.
+fn never_ready_child(child: &str) {
+    let (structure, policy) = child.split_once(' ').unwrap_or((child, "block"));
     FLUSHED.store(0, Ordering::SeqCst);
     let before = rss_kib().unwrap_or(0);
     let mut engine = engine();
+    let never_ready =
+        format!("{{ Type: flusher_bench_never_ready, Delivery: {{ Policy: {policy} }} }}, ");
     engine
-        .start(pipeline(
-            structure,
-            0,
-            "{ Type: flusher_bench_never_ready }, ",
-        ))
+        .start(pipeline(structure, 0, &never_ready))
         .expect("starts");
     let start = Instant::now();
     let mut peak = 0;
@@ -405,11 +413,11 @@ fn never_ready_child(structure: &str) {
     let report = engine.stop().remove(0);
     for (secs, flushed, rss) in at {
         println!(
-            "never-ready memory {structure}: after {secs} s: {flushed} events through the null flusher, RSS +{rss} KiB"
+            "never-ready memory {child}: after {secs} s: {flushed} events through the null flusher, RSS +{rss} KiB"
         );
     }
     println!(
-        "never-ready memory {structure}: peak RSS +{peak} KiB; dropped for the never-ready flusher: {}; flushed by the null one: {} of {} in",
+        "never-ready memory {child}: peak RSS +{peak} KiB; dropped for the never-ready flusher: {}; flushed by the null one: {} of {} in",
         report.flushers[0].dropped, report.flushers[1].flushed, report.events_in
     );
 }

@@ -174,6 +174,7 @@ pub mod compat;
 pub mod config;
 mod context;
 pub mod convert;
+pub mod delivery;
 mod error;
 mod extensions;
 pub mod fs;
@@ -207,6 +208,7 @@ pub use clock::{Clock, Ticker, VirtualClock};
 pub use collector::{Collector, LogContext, LogSink, LogWithContext};
 pub use config::PluginConfig;
 pub use context::{Context, ContextBuilder, Level, LogRecord, Logger, PluginMeta};
+pub use delivery::PermanentError;
 pub use error::{
     error_chain, BoxError, CheckpointError, ConfigError, ConfigProblem, ConfigProblemKind,
     ExtensionError, LookupError, QueueError, RegistryError, TypeStringError,

@@ -12,7 +12,14 @@
 //! - `flusher_never_ready`: never ready;
 //! - `flusher_lines`: prints each event's contents as one `k=v k=v` line on stdout;
 //! - `flusher_count`: a null flusher that counts the events it gets under its `Name`, and
-//!   keeps them when `Keep` is set ([`count`], [`kept`]).
+//!   keeps them when `Keep` is set ([`count`], [`kept`]);
+//! - `flusher_faulty`: counts under its `Name` as `flusher_count` does (and sums the events'
+//!   `n`, [`sum_n`]), after faults: its first `FailFirst` calls fail (with a
+//!   [`pipeplug::PermanentError`] when `Permanent` is set; every call fails when
+//!   `FailFirst` is 0 and `Permanent` set), it is unready for `UnreadyFor` after `init`, and
+//!   its call after `BlockAfter` calls never returns (a write blocked for good); its calls
+//!   are counted ([`calls`]);
+//! - `flusher_reserved_key`: declares a parameter `Delivery`, which the engine reserves.
 //!
 //! Call [`register`] once before using them (idempotent).
 
@@ -38,6 +45,9 @@ use std::time::Duration;
 struct Seen {
     count: Arc<AtomicU64>,
     kept: Vec<Value>,
+    /// `flusher_faulty`: the sum of the events' `n`, and its calls.
+    sum_n: Arc<AtomicU64>,
+    calls: Arc<AtomicU64>,
 }
 
 static SEEN: LazyLock<Mutex<HashMap<String, Seen>>> = LazyLock::new(Mutex::default);
@@ -51,6 +61,19 @@ fn seen<R>(name: &str, f: impl FnOnce(&mut Seen) -> R) -> R {
 #[must_use]
 pub fn count(name: &str) -> u64 {
     seen(name, |s| s.count.load(Ordering::SeqCst))
+}
+
+/// The sum of the `n` of the events the `flusher_faulty` flushers called `name` took: with
+/// [`count`], it tells a duplicate or a loss (events `0..count` sum to `count * (count - 1) / 2`).
+#[must_use]
+pub fn sum_n(name: &str) -> u64 {
+    seen(name, |s| s.sum_n.load(Ordering::SeqCst))
+}
+
+/// The `flush`/`export` calls of the `flusher_faulty` flushers called `name`, failed or not.
+#[must_use]
+pub fn calls(name: &str) -> u64 {
+    seen(name, |s| s.calls.load(Ordering::SeqCst))
 }
 
 /// Events kept by the `flusher_count` flushers called `name` (with `Keep: true`), each a
@@ -477,6 +500,125 @@ impl FlusherV2 for FlusherCount {
     }
 }
 
+const FAULTY_KEYS: &[&str] = &["Name", "FailFirst", "Permanent", "UnreadyFor", "BlockAfter"];
+
+/// Counts what it gets, after the faults it is configured with.
+#[derive(Debug)]
+pub struct FlusherFaulty {
+    fail_first: u64,
+    permanent: bool,
+    unready_for: Duration,
+    block_after: Option<u64>,
+    ready_at: std::time::Instant,
+    calls: Arc<AtomicU64>,
+    count: Arc<AtomicU64>,
+    sum_n: Arc<AtomicU64>,
+}
+
+impl FlusherFaulty {
+    fn from_config(c: &Value) -> Result<Self, ConfigError> {
+        let mut d = Decoder::new("flusher_faulty", FAULTY_KEYS, false, c)?;
+        let name: String = d.value(0, "String").unwrap_or_else(|| "default".to_owned());
+        let fail_first = d.value(1, "u64").unwrap_or(0);
+        let permanent = d.value(2, "bool").unwrap_or(false);
+        let unready_for = d
+            .duration(3, DurationUnit::Millis)
+            .unwrap_or(Duration::ZERO);
+        let block_after = d.value(4, "u64");
+        d.finish()?;
+        let (calls, count, sum_n) = seen(&name, |s| {
+            (
+                Arc::clone(&s.calls),
+                Arc::clone(&s.count),
+                Arc::clone(&s.sum_n),
+            )
+        });
+        Ok(Self {
+            fail_first,
+            permanent,
+            unready_for,
+            block_after,
+            ready_at: std::time::Instant::now(),
+            calls,
+            count,
+            sum_n,
+        })
+    }
+
+    /// One call taking `ns` (the events' `n`): a fault, or the events counted.
+    fn take(&mut self, ns: impl Iterator<Item = u64>) -> Result<(), BoxError> {
+        let call = self.calls.fetch_add(1, Ordering::SeqCst);
+        if self.block_after.is_some_and(|b| call >= b) {
+            // A write that never returns (stdout piped to a reader that never reads).
+            loop {
+                std::thread::park();
+            }
+        }
+        let always = self.permanent && self.fail_first == 0;
+        if always || call < self.fail_first {
+            let e = format!("fault {} of flusher_faulty", call + 1);
+            return Err(if self.permanent {
+                pipeplug::PermanentError::new(e).into()
+            } else {
+                e.into()
+            });
+        }
+        let (mut n, mut sum) = (0, 0);
+        for v in ns {
+            n += 1;
+            sum += v;
+        }
+        self.sum_n.fetch_add(sum, Ordering::SeqCst);
+        self.count.fetch_add(n, Ordering::SeqCst);
+        Ok(())
+    }
+}
+
+impl Plugin for FlusherFaulty {
+    fn description(&self) -> &str {
+        "counts what it gets after configured faults (test plugin)"
+    }
+}
+impl Flusher for FlusherFaulty {
+    fn init(&mut self, _ctx: &Context) -> Result<(), BoxError> {
+        self.ready_at = std::time::Instant::now() + self.unready_for;
+        Ok(())
+    }
+    fn is_ready(&self, _: &str, _: &str, _: i64) -> bool {
+        std::time::Instant::now() >= self.ready_at
+    }
+}
+impl FlusherV1 for FlusherFaulty {
+    fn flush(&mut self, _: &str, _: &str, _: &str, groups: Vec<LogGroup>) -> Result<(), BoxError> {
+        let ns = groups.iter().flat_map(|g| &g.logs).map(|l| {
+            l.contents
+                .iter()
+                .find(|c| c.key == "n")
+                .and_then(|c| c.value.parse().ok())
+                .unwrap_or(0)
+        });
+        self.take(ns)
+    }
+}
+impl FlusherV2 for FlusherFaulty {
+    fn export(
+        &mut self,
+        groups: Vec<PipelineGroupEvents>,
+        _: &PipelineContext,
+    ) -> Result<(), BoxError> {
+        let ns = groups.iter().flat_map(|g| &g.events).map(|e| match e {
+            PipelineEvent::Log(l) => l
+                .contents
+                .iter()
+                .find(|(k, _)| *k == "n")
+                .and_then(|(_, v)| v.to_string().parse().ok())
+                .unwrap_or(0),
+            _ => 0,
+        });
+        self.take(ns)
+    }
+}
+
 /// Prints one line per event: its contents as `k=v` pairs.
 #[derive(Debug, Default)]
 pub struct FlusherLines;
@@ -537,6 +679,14 @@ const COUNTER_FIELDS: &[ConfigField] = &[
         unit: None,
     },
 ];
+
+const RESERVED_FIELDS: &[ConfigField] = &[ConfigField {
+    key: "Delivery",
+    type_name: "String",
+    default: None,
+    doc: "A parameter of the name the engine reserves for its delivery settings.",
+    unit: None,
+}];
 
 fn no_config<T>(name: &'static str, c: &Value, make: impl FnOnce() -> T) -> Result<T, ConfigError> {
     Decoder::new(name, &[], false, c)?.finish()?;
@@ -627,6 +777,35 @@ pub fn register() {
             "prints each event's contents as a line on stdout (test plugin)",
             |c| no_config("flusher_lines", c, || V1Only(FlusherLines)),
         );
+        registry::add_flusher_creator(
+            "flusher_faulty",
+            "counts what it gets after configured faults (test plugin)",
+            |c| FlusherFaulty::from_config(c).map(Both),
+        );
+        registry::register(PluginDescriptor {
+            name: "flusher_reserved_key",
+            description: "declares a parameter the engine reserves (test plugin)",
+            config_fields: RESERVED_FIELDS,
+            source: SourceLocation {
+                crate_name: env!("CARGO_PKG_NAME"),
+                file: file!(),
+                line: line!(),
+            },
+            native: Native { v1: true, v2: true },
+            factories: Factories::Flusher {
+                v1: Box::leak(Box::new(|c: &Value| {
+                    no_config("flusher_reserved_key", c, || {
+                        Box::new(FlusherNeverReady) as Box<dyn FlusherV1>
+                    })
+                })),
+                v2: Box::leak(Box::new(|c: &Value| {
+                    no_config("flusher_reserved_key", c, || {
+                        Box::new(FlusherNeverReady) as Box<dyn FlusherV2>
+                    })
+                })),
+            },
+            defaults: || Ok(json!({})),
+        });
         registry::add_flusher_creator(
             "flusher_count",
             "counts what it gets (a null flusher for tests)",

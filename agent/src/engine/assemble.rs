@@ -4,8 +4,8 @@
 use super::guard::PluginLabel;
 use super::passthrough::PassThrough;
 use crate::pipeline_config::{
-    ConfigDiagnostic, ConfigErrors, PipelineConfig, PluginPosition, PluginSpec, Problem, Section,
-    StructureType,
+    ConfigDiagnostic, ConfigErrors, DeliveryConfig, PipelineConfig, PluginPosition, PluginSpec,
+    Problem, Section, StructureType,
 };
 use pipeplug::plugin::{
     AggregatorV1, AggregatorV2, Extension, FlusherV1, FlusherV2, MetricInputV1, MetricInputV2,
@@ -29,6 +29,8 @@ pub(crate) struct Built<T> {
     pub explicit_id: bool,
     /// Its parameters as written (a metric input's `IntervalMs` is read from them).
     pub params: serde_json::Value,
+    /// A flusher's delivery settings (the defaults for other plugins).
+    pub delivery: DeliveryConfig,
     pub plugin: T,
 }
 
@@ -113,6 +115,7 @@ impl Builder<'_> {
                 meta: spec.meta(),
                 explicit_id: spec.plugin_type.id.is_some(),
                 params: spec.params.clone(),
+                delivery: spec.delivery,
                 plugin,
             }),
             Ok(Err(e)) => {
@@ -197,6 +200,7 @@ impl Builder<'_> {
             id: next_id.to_string(),
             descriptor,
             params: serde_json::Value::Null,
+            delivery: DeliveryConfig::default(),
         })
     }
 
@@ -214,6 +218,7 @@ impl Builder<'_> {
             },
             explicit_id: false,
             params: serde_json::Value::Null,
+            delivery: DeliveryConfig::default(),
             plugin,
         }
     }

@@ -7,10 +7,11 @@ use super::sink::InputSink;
 use super::stop::StopState;
 use super::threads::ThreadSet;
 use super::StartError;
+use crate::pipeline_config::DeliveryConfig;
 use pipeplug::plugin::{Aggregator, Flusher, MetricInput, Processor, ServiceInput};
 use pipeplug::runner::{self, Interval};
 use pipeplug::{BoxError, Context, GlobalConfig, LogGroupQueue, StopSignal};
-use std::sync::atomic::AtomicU64;
+use std::sync::atomic::{AtomicBool, AtomicU64};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -319,7 +320,7 @@ pub(crate) fn spawn_process(
 /// Starts one thread per flusher and returns the fan-out feeding them.
 pub(crate) fn spawn_flushers<G: Group, T: FlushTarget<G>>(
     threads: &mut ThreadSet,
-    targets: Vec<(PluginLabel, T)>,
+    targets: Vec<(PluginLabel, DeliveryConfig, T)>,
     env: &StartEnv,
 ) -> Result<(FanOut<G>, Vec<Arc<FlusherState>>), StartError> {
     // One flusher queue holds `DefaultLogGroupQueueSize` batches (iLogtail's flush queue
@@ -327,9 +328,10 @@ pub(crate) fn spawn_flushers<G: Group, T: FlushTarget<G>>(
     let capacity = env.global.default_log_group_queue_size.max(1);
     let mut outs = Vec::new();
     let mut states = Vec::new();
-    for (label, target) in targets {
+    for (label, delivery, target) in targets {
         let (tx, rx) = crossbeam_channel::bounded(capacity);
-        let state = Arc::new(FlusherState::new(label.clone()));
+        let state = Arc::new(FlusherState::new(label.clone(), delivery));
+        state.watch_queue(rx.clone());
         let (s, stop, ident) = (Arc::clone(&state), Arc::clone(&env.stop), env.ident.clone());
         threads
             .spawn(format!("flusher {}", label.type_with_id), move || {
@@ -339,6 +341,7 @@ pub(crate) fn spawn_flushers<G: Group, T: FlushTarget<G>>(
         outs.push(FlusherOut {
             tx,
             state: Arc::clone(&state),
+            held_up: AtomicBool::new(false),
         });
         states.push(state);
     }

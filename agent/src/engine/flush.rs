@@ -4,19 +4,26 @@
 //! iLogtail's runner (`plugin_runner_v1.go`) waits until *every* flusher is ready before it
 //! flushes to any, so one unready flusher stalls them all. Here each flusher has its own queue and
 //! thread. The fan-out blocks on a full queue (back-pressure: a slow but working flusher slows
-//! the pipeline down) unless that flusher has been waiting for `is_ready` longer than the
-//! stall grace: then the batch is dropped *for that flusher only*, counted and reported, and
-//! the others go on.
+//! the pipeline down). Under the `drop_newest` policy, once that flusher has been waiting
+//! for `is_ready` longer than the stall grace, the batch is dropped *for that flusher only*,
+//! counted and reported, and the others go on; under `block` (the default) the fan-out
+//! waits.
+//!
+//! A failed `flush`/`export` is retried with the same groups (a copy is kept only while a
+//! retry may follow), with exponential backoff and jitter, up to the flusher's
+//! `MaxRetries` and never past the stop's flush deadline; a [`PermanentError`] is not
+//! retried.
 
 use super::guard::{self, PluginLabel};
 use super::stop::StopState;
+use crate::pipeline_config::{DeliveryConfig, DeliveryPolicy};
 use crossbeam_channel::{Receiver, RecvTimeoutError, SendTimeoutError, Sender, TrySendError};
 use pipeplug::models::PipelineGroupEvents;
 use pipeplug::plugin::{FlusherV1, FlusherV2};
 use pipeplug::protocol::LogGroup;
-use pipeplug::{BoxError, PipelineCollector, PipelineContext};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use pipeplug::{BoxError, PermanentError, PipelineCollector, PipelineContext};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 /// How often an unready flusher is asked again (iLogtail: 10 ms).
@@ -27,6 +34,8 @@ const BLOCKED_POLL: Duration = Duration::from_millis(10);
 const IDLE_POLL: Duration = Duration::from_millis(100);
 /// At most this many queued batches go into one `flush`/`export` call.
 const MAX_BATCHES_PER_FLUSH: usize = 64;
+/// A flusher's drop warnings come at most this often (each says how many so far).
+const WARN_EVERY_MS: u64 = 10_000;
 
 /// What flows to flushers: V1 log groups or V2 event groups.
 pub(crate) trait Group: Clone + Send + 'static {
@@ -110,33 +119,94 @@ impl FlushTarget<PipelineGroupEvents> for V2Target {
     }
 }
 
+/// Why events were dropped for a flusher.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum DropReason {
+    /// `drop_newest`: its queue was full and it had been unready longer than the grace.
+    Stalled,
+    /// `flush`/`export` kept failing: retries used up, or the stop deadline came first.
+    Failed,
+    /// `flush`/`export` returned a [`PermanentError`].
+    Permanent,
+    /// `flush`/`export` panicked.
+    Panicked,
+    /// The stop's time was up: still unready, queued behind a blocked call, or inside a
+    /// call that had not returned.
+    AtStop,
+}
+
 /// A flusher's counters and state, shared by its thread, the fan-out and the report.
-#[derive(Debug)]
 pub(crate) struct FlusherState {
     pub label: PluginLabel,
+    pub delivery: DeliveryConfig,
     /// Milliseconds since `epoch` at which it started waiting for `is_ready`; 0 when not
     /// waiting.
     waiting_since_ms: AtomicU64,
     epoch: Instant,
     /// Events handed to `flush`/`export` that returned `Ok`.
     pub flushed: AtomicU64,
-    /// Events dropped for this flusher (full queue while stalled, errors, panics, stop).
-    pub dropped: AtomicU64,
-    /// How many times a batch was dropped because the flusher stalled (for rate-limiting
-    /// warnings).
-    stall_drops: AtomicU64,
+    /// Events dropped, per [`DropReason`] (in its order).
+    drops: [AtomicU64; 5],
+    /// Events inside a `flush`/`export` call that has not returned yet (taken by the stop
+    /// when it gives up on the thread, so that they are counted once).
+    in_flight: AtomicU64,
+    /// When a drop was last warned about (ms since `epoch`; 0: never).
+    last_warn_ms: AtomicU64,
+    /// Takes what is left in its queue and counts the events (set once the queue exists).
+    queued: OnceLock<Box<dyn Fn() -> u64 + Send + Sync>>,
+}
+
+impl std::fmt::Debug for FlusherState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FlusherState")
+            .field("label", &self.label)
+            .field("delivery", &self.delivery)
+            .finish_non_exhaustive()
+    }
 }
 
 impl FlusherState {
-    pub(crate) fn new(label: PluginLabel) -> Self {
+    pub(crate) fn new(label: PluginLabel, delivery: DeliveryConfig) -> Self {
         Self {
             label,
+            delivery,
             waiting_since_ms: AtomicU64::new(0),
             epoch: Instant::now(),
             flushed: AtomicU64::new(0),
-            dropped: AtomicU64::new(0),
-            stall_drops: AtomicU64::new(0),
+            drops: Default::default(),
+            in_flight: AtomicU64::new(0),
+            last_warn_ms: AtomicU64::new(0),
+            queued: OnceLock::new(),
         }
+    }
+
+    /// Lets the stop take what is left in the queue of `rx` (see [`Self::settle`]).
+    pub(crate) fn watch_queue<G: Group>(&self, rx: Receiver<Vec<G>>) {
+        let _ = self
+            .queued
+            .set(Box::new(move || rx.try_iter().map(|b| count(&b)).sum()));
+    }
+
+    /// Events dropped for `reason` so far.
+    pub(crate) fn dropped(&self, reason: DropReason) -> u64 {
+        self.drops[reason as usize].load(Ordering::Relaxed)
+    }
+
+    /// Events dropped so far, whatever the reason.
+    pub(crate) fn dropped_total(&self) -> u64 {
+        self.drops.iter().map(|d| d.load(Ordering::Relaxed)).sum()
+    }
+
+    /// Once its thread has ended or been given up on: the events still queued for it, and
+    /// those inside a call that has not returned, are dropped for [`DropReason::AtStop`].
+    pub(crate) fn settle(&self) {
+        let inside = self.in_flight.swap(0, Ordering::SeqCst);
+        let queued = self.queued.get().map_or(0, |take| take());
+        self.drop_events(
+            inside + queued,
+            DropReason::AtStop,
+            "its thread did not finish within the stop's deadline (blocked in a call, or behind one)",
+        );
     }
 
     fn now_ms(&self) -> u64 {
@@ -167,18 +237,29 @@ impl FlusherState {
                 >= u64::try_from(grace.as_millis()).unwrap_or(u64::MAX)
     }
 
-    fn drop_events(&self, n: u64, why: &str) {
+    /// Counts `n` events dropped for `reason`, and warns about it: the first time, then at
+    /// most every [`WARN_EVERY_MS`], each warning with the totals so far.
+    pub(crate) fn drop_events(&self, n: u64, reason: DropReason, why: &str) {
         if n == 0 {
             return;
         }
-        self.dropped.fetch_add(n, Ordering::Relaxed);
-        let times = self.stall_drops.fetch_add(1, Ordering::Relaxed) + 1;
-        if times <= 10 || times.is_multiple_of(1000) {
+        self.drops[reason as usize].fetch_add(n, Ordering::Relaxed);
+        let now = self.now_ms();
+        let last = self.last_warn_ms.load(Ordering::Relaxed);
+        let due = last == 0 || now.saturating_sub(last) >= WARN_EVERY_MS;
+        if due
+            && self
+                .last_warn_ms
+                .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
+                .is_ok()
+        {
             tracing::warn!(
                 config = %self.label.config,
                 plugin = %self.label.type_with_id,
-                "flusher {}: {n} events dropped: {why}",
-                self.label
+                reason = ?reason,
+                "flusher {}: {n} events dropped: {why} ({} dropped for it so far)",
+                self.label,
+                self.dropped_total()
             );
         }
     }
@@ -188,6 +269,8 @@ impl FlusherState {
 pub(crate) struct FlusherOut<G> {
     pub tx: Sender<Vec<G>>,
     pub state: Arc<FlusherState>,
+    /// Its queue stayed full past the drain deadline.
+    pub held_up: AtomicBool,
 }
 
 /// Sends each batch to every flusher's queue.
@@ -212,26 +295,47 @@ impl<G: Group> FanOut<G> {
         self.deliver(last, batch);
     }
 
+    /// Counts `n` events that never reached the flushers, because the stop's time was up,
+    /// as dropped for every flusher.
+    pub(crate) fn drop_for_all(&self, n: u64) {
+        for out in &self.outs {
+            out.state.drop_events(
+                n,
+                DropReason::AtStop,
+                "still queued for processing when the pipeline's stop was overdue",
+            );
+        }
+    }
+
     fn deliver(&self, out: &FlusherOut<G>, batch: Vec<G>) {
         let mut batch = match out.tx.try_send(batch) {
             Ok(()) => return,
             Err(TrySendError::Disconnected(b)) => {
-                out.state.drop_events(count(&b), "its thread has ended");
+                out.state
+                    .drop_events(count(&b), DropReason::AtStop, "its thread has ended");
                 return;
             }
             Err(TrySendError::Full(b)) => b,
         };
+        let drop_newest = out.state.delivery.policy == DeliveryPolicy::DropNewest;
+        // Past the drain deadline a flusher gets one more poll for room, unless it already
+        // let one pass (then it is held up: its batches are dropped at once, so that the
+        // others still get theirs before the processing thread gives up).
+        let mut last_chance = !out.held_up.load(Ordering::Relaxed);
         loop {
-            if out.state.stalled(self.stall_grace) {
+            if drop_newest && out.state.stalled(self.stall_grace) {
                 out.state.drop_events(
                     count(&batch),
-                    "its queue is full and it has not been ready for a while (the other flushers go on)",
+                    DropReason::Stalled,
+                    "policy drop_newest: its queue is full and it has not been ready for a while (the other flushers go on)",
                 );
                 return;
             }
-            if self.stop.drain_overdue() {
+            if self.stop.drain_overdue() && !std::mem::take(&mut last_chance) {
+                out.held_up.store(true, Ordering::Relaxed);
                 out.state.drop_events(
                     count(&batch),
+                    DropReason::AtStop,
                     "its queue is full and the pipeline's stop is overdue",
                 );
                 return;
@@ -240,7 +344,8 @@ impl<G: Group> FanOut<G> {
                 Ok(()) => return,
                 Err(SendTimeoutError::Timeout(b)) => batch = b,
                 Err(SendTimeoutError::Disconnected(b)) => {
-                    out.state.drop_events(count(&b), "its thread has ended");
+                    out.state
+                        .drop_events(count(&b), DropReason::AtStop, "its thread has ended");
                     return;
                 }
             }
@@ -248,86 +353,192 @@ impl<G: Group> FanOut<G> {
     }
 }
 
+/// A random factor in 0.75 ..= 1.25 (retry jitter), from the standard library's
+/// randomly keyed hasher.
+fn jitter(d: Duration) -> Duration {
+    use std::hash::{BuildHasher, Hasher};
+    let r = std::collections::hash_map::RandomState::new()
+        .build_hasher()
+        .finish();
+    // r % 501 is 0..=500: a factor of 750..=1250 thousandths.
+    let factor = 750 + u32::try_from(r % 501).unwrap_or(0);
+    d * factor / 1000
+}
+
+/// A flusher's thread: its plugin, its queue and what it shares with the others.
+struct FlusherThread<G, T> {
+    target: T,
+    rx: Receiver<Vec<G>>,
+    state: Arc<FlusherState>,
+    stop: Arc<StopState>,
+    ident: Ident,
+    urgent_told: bool,
+}
+
+impl<G: Group, T: FlushTarget<G>> FlusherThread<G, T> {
+    fn tell_urgent(&mut self) {
+        if !self.urgent_told && self.stop.is_urgent() {
+            self.urgent_told = true;
+            let target = &mut self.target;
+            guard::call(&self.state.label, "set_urgent", || target.set_urgent(true));
+        }
+    }
+
+    /// Waits until the flusher is ready; `false` when the stop's flush time ran out first.
+    fn wait_ready(&mut self) -> bool {
+        loop {
+            let (target, ident) = (&self.target, &self.ident);
+            let r = guard::call(&self.state.label, "is_ready", || {
+                target.is_ready(&ident.project, &ident.logstore, ident.logstore_key)
+            })
+            .unwrap_or(false);
+            if r {
+                self.state.set_waiting(false);
+                return true;
+            }
+            self.state.set_waiting(true);
+            if self.stop.flush_overdue() {
+                self.state.set_waiting(false);
+                return false;
+            }
+            self.tell_urgent();
+            std::thread::sleep(READY_POLL);
+        }
+    }
+
+    fn run(mut self) {
+        loop {
+            self.tell_urgent();
+            let first = match self.rx.recv_timeout(IDLE_POLL) {
+                Ok(b) => b,
+                Err(RecvTimeoutError::Timeout) => continue,
+                Err(RecvTimeoutError::Disconnected) => break,
+            };
+            // Wait for readiness before taking more, so that an unready flusher holds one
+            // batch beside its queue, not more. The batch held counts as in flight: a stop
+            // that gives up on a thread blocked in `is_ready` counts it dropped.
+            self.state.in_flight.store(count(&first), Ordering::SeqCst);
+            if !self.wait_ready() {
+                if self.state.in_flight.swap(0, Ordering::SeqCst) == 0 {
+                    continue;
+                }
+                let n = count(&first) + self.rx.try_iter().map(|b| count(&b)).sum::<u64>();
+                self.state.drop_events(
+                    n,
+                    DropReason::AtStop,
+                    "it was still not ready when the pipeline's stop time was up",
+                );
+                continue;
+            }
+            let held = count(&first);
+            let mut groups = first;
+            for _ in 1..MAX_BATCHES_PER_FLUSH {
+                match self.rx.try_recv() {
+                    Ok(b) => groups.extend(b),
+                    Err(_) => break,
+                }
+            }
+            let n = count(&groups);
+            let swapped =
+                self.state
+                    .in_flight
+                    .compare_exchange(held, n, Ordering::SeqCst, Ordering::SeqCst);
+            if swapped.is_err() {
+                // The stop gave up on this thread and counted the batch held.
+                continue;
+            }
+            self.deliver(groups, n);
+        }
+        self.tell_urgent();
+        let target = &mut self.target;
+        if let Some(Err(e)) = guard::call(&self.state.label, "stop", || target.stop()) {
+            guard::report_error(&self.state.label, "stop", &e);
+        }
+    }
+
+    /// One `flush`/`export` of `groups` (`n` events, counted in flight until the outcome is
+    /// known), retried as the flusher's delivery settings say.
+    fn deliver(&mut self, mut groups: Vec<G>, n: u64) {
+        let d = self.state.delivery;
+        let mut retries = 0;
+        let mut delay = d.retry_initial_delay;
+        loop {
+            // A copy only while a retry may follow.
+            let spare = (retries < d.max_retries).then(|| groups.clone());
+            let target = &mut self.target;
+            let result = guard::call(&self.state.label, "flush", || target.flush(groups));
+            let e = match result {
+                Some(Ok(())) => {
+                    if self.owns_outcome() {
+                        self.state.flushed.fetch_add(n, Ordering::Relaxed);
+                    }
+                    return;
+                }
+                None => {
+                    if self.owns_outcome() {
+                        let why = "`flush` panicked";
+                        self.state.drop_events(n, DropReason::Panicked, why);
+                    }
+                    return;
+                }
+                Some(Err(e)) => e,
+            };
+            let chain = pipeplug::error_chain(&*e);
+            let wait = jitter(delay);
+            let (reason, why) = if PermanentError::is_permanent(&*e) {
+                let why = format!("`flush` failed with a permanent error (not retried): {chain}");
+                (DropReason::Permanent, why)
+            } else if spare.is_none() || self.stop.flush_due_before(wait) {
+                let why = format!("`flush` failed after {retries} retries: {chain}");
+                (DropReason::Failed, why)
+            } else {
+                tracing::debug!(
+                    config = %self.state.label.config,
+                    plugin = %self.state.label.type_with_id,
+                    "flusher {}: `flush` failed ({chain}); retry {} in {wait:?}",
+                    self.state.label,
+                    retries + 1
+                );
+                std::thread::sleep(wait);
+                if self.state.in_flight.load(Ordering::SeqCst) == 0 {
+                    return; // given up on by the stop, and counted
+                }
+                retries += 1;
+                delay = (delay * 2).min(d.retry_max_delay);
+                groups = spare.unwrap_or_default();
+                continue;
+            };
+            if self.owns_outcome() {
+                self.state.drop_events(n, reason, &why);
+            }
+            return;
+        }
+    }
+
+    /// Takes the events in flight back from the stop: `false` when the stop already gave
+    /// up on this thread and counted them as dropped.
+    fn owns_outcome(&self) -> bool {
+        self.state.in_flight.swap(0, Ordering::SeqCst) != 0
+    }
+}
+
 /// The body of a flusher's thread: take a batch, wait until the flusher is ready, flush it
-/// together with what else is queued; at the end (the fan-out is gone and the queue empty),
-/// stop the flusher.
+/// together with what else is queued (retrying a failure); at the end (the fan-out is gone
+/// and the queue empty), stop the flusher.
 pub(crate) fn run_flusher<G: Group, T: FlushTarget<G>>(
-    mut target: T,
+    target: T,
     rx: Receiver<Vec<G>>,
     state: Arc<FlusherState>,
     stop: Arc<StopState>,
     ident: Ident,
 ) {
-    let label = state.label.clone();
-    let mut urgent_told = false;
-    let mut tell_urgent = |target: &mut T| {
-        if !urgent_told && stop.is_urgent() {
-            urgent_told = true;
-            guard::call(&label, "set_urgent", || target.set_urgent(true));
-        }
-    };
-    loop {
-        tell_urgent(&mut target);
-        let first = match rx.recv_timeout(IDLE_POLL) {
-            Ok(b) => b,
-            Err(RecvTimeoutError::Timeout) => continue,
-            Err(RecvTimeoutError::Disconnected) => break,
-        };
-        // Wait for readiness before taking more, so that an unready flusher holds one batch
-        // beside its queue, not more.
-        let mut ready = false;
-        loop {
-            let r = guard::call(&label, "is_ready", || {
-                target.is_ready(&ident.project, &ident.logstore, ident.logstore_key)
-            })
-            .unwrap_or(false);
-            if r {
-                state.set_waiting(false);
-                ready = true;
-                break;
-            }
-            state.set_waiting(true);
-            if stop.flush_overdue() {
-                break;
-            }
-            tell_urgent(&mut target);
-            std::thread::sleep(READY_POLL);
-        }
-        if !ready {
-            state.set_waiting(false);
-            let mut n = count(&first);
-            while let Ok(b) = rx.try_recv() {
-                n += count(&b);
-            }
-            state.drop_events(
-                n,
-                "it was still not ready when the pipeline's stop time was up",
-            );
-            continue;
-        }
-        let mut groups = first;
-        for _ in 1..MAX_BATCHES_PER_FLUSH {
-            match rx.try_recv() {
-                Ok(b) => groups.extend(b),
-                Err(_) => break,
-            }
-        }
-        let n = count(&groups);
-        match guard::call(&label, "flush", || target.flush(groups)) {
-            Some(Ok(())) => {
-                state.flushed.fetch_add(n, Ordering::Relaxed);
-            }
-            Some(Err(e)) => {
-                guard::report_error(&label, "flush", &e);
-                state.dropped.fetch_add(n, Ordering::Relaxed);
-            }
-            None => {
-                state.dropped.fetch_add(n, Ordering::Relaxed);
-            }
-        }
+    FlusherThread {
+        target,
+        rx,
+        state,
+        stop,
+        ident,
+        urgent_told: false,
     }
-    tell_urgent(&mut target);
-    if let Some(Err(e)) = guard::call(&label, "stop", || target.stop()) {
-        guard::report_error(&label, "stop", &e);
-    }
+    .run();
 }

@@ -23,25 +23,48 @@
 //!   flusher thread: one per flusher: wait for is_ready, then flush/export
 //! ```
 //!
-//! A slow flusher slows the pipeline down (the fan-out waits for room in its queue). A
-//! flusher that stays unready longer than the *stall grace* (1 s by default) no longer holds
-//! the others back: batches for it are dropped while its queue is full, counted in the
-//! [`StopReport`], and reported. iLogtail's `plugin_runner_v1.go` instead waits until every
-//! flusher is ready before flushing to any, so one unready flusher holds back them all.
+//! # Delivery (per flusher: the `Delivery` map of its entry, [`DeliveryConfig`])
+//!
+//! - Policy `block` (the default, as iLogtail): a slow or unready flusher holds the pipeline
+//!   back (the fan-out waits for room in its queue; inputs feel the back-pressure); nothing
+//!   is dropped and memory stays bounded by the queues.
+//! - Policy `drop_newest`: once the flusher has been unready longer than the *stall grace*
+//!   ([`EngineOptions::stall_grace`], 1 s by default) with a full queue, batches for it are
+//!   dropped, counted ([`DropCounts::stalled`]) and warned about at most every 10 s, and the
+//!   other flushers go on.
+//! - A failed `flush`/`export` is retried with the same groups, with exponential backoff
+//!   and ±25 % jitter (`RetryInitialDelay` doubling up to `RetryMaxDelay`), at most
+//!   `MaxRetries` times and never past the stop's flush deadline; then the groups are
+//!   dropped ([`DropCounts::failed`]) and logged with the last error's chain. A
+//!   [`pipeplug::PermanentError`] is not retried ([`DropCounts::permanent`]).
+//!
+//! iLogtail's `plugin_runner_v1.go` waits until every flusher is ready before flushing to
+//! any, so one unready flusher holds back them all; here each flusher has its own queue and
+//! thread, and `drop_newest` isolates the others from it.
+//!
+//! [`DeliveryConfig`]: crate::pipeline_config::DeliveryConfig
 //!
 //! # Stop (iLogtail's order, every step bounded in time: [`StopTimeouts`])
 //!
 //! 1. every flusher is told `set_urgent(true)` (between its calls);
 //! 2. `Context::stopping` fires: metric inputs stop their loop; each service input's blocking
-//!    `start` returns, then its `stop` is called; the input queue then refuses new data;
+//!    `start` returns, then its `stop` is called; an input blocked on the full input queue
+//!    is released half a second after the stop began (what it was sending is refused, not
+//!    accepted); the input queue then refuses new data;
 //! 3. the processing thread drains the input queue through processors and aggregators, and
-//!    flushes every aggregator a last time (`flush`/`get_result`);
-//! 4. each flusher thread flushes what is queued for it (waiting for `is_ready` until the
-//!    flush step's time is up) and calls `stop`;
+//!    flushes every aggregator a last time (`flush`/`get_result`); a flusher whose queue
+//!    stays full until the step's deadline has the batches for it dropped from then on (the
+//!    others still get theirs), and what is still queued for processing 0.5 s later is
+//!    counted dropped for every flusher;
+//! 4. each flusher thread flushes what is queued for it (waiting for `is_ready` and retrying
+//!    until the flush step's time is up) and calls `stop`;
 //! 5. extensions are stopped.
 //!
-//! A clean stop loses nothing: every event accepted from an input is flushed. A plugin that
-//! overstays a step is named in the report and left behind.
+//! The whole stop takes at most [`StopTimeouts::worst_case`]. A clean stop loses nothing:
+//! every event accepted from an input is flushed. A plugin that overstays a step is named in
+//! the report and left behind; a flusher left behind has the batch it was inside and those
+//! queued for it counted dropped ([`DropCounts::at_stop`]), so that every accepted event is,
+//! per flusher, either flushed or dropped with its reason.
 //!
 //! # Panics
 //!
@@ -67,10 +90,10 @@ pub use assemble::{load_file, Loaded, Pipeline};
 pub use checkpoint::{OpenError, OpenErrorCause, RedbCheckpoints, CHECKPOINT_FILE};
 pub use stop::StopTimeouts;
 
-use crate::pipeline_config::StructureType;
+use crate::pipeline_config::{DeliveryPolicy, StructureType};
 use common::{ProcessCounters, StartEnv, Threads};
 use crossbeam_channel::Sender;
-use flush::{FlusherState, Ident};
+use flush::{DropReason, FlusherState, Ident};
 use guard::PluginLabel;
 use pipeplug::registry::Registry;
 use pipeplug::{BoxError, CheckpointStore, Context, ExtensionHandle};
@@ -139,11 +162,80 @@ pub enum StartError {
 pub struct FlusherReport {
     /// `type/id (position)`.
     pub plugin: String,
-    /// Events flushed (its `flush`/`export` returned `Ok`).
+    /// Its delivery policy.
+    pub policy: DeliveryPolicy,
+    /// Events flushed (its `flush`/`export` returned `Ok`, at the first try or a retry).
     pub flushed: u64,
-    /// Events lost for this flusher: dropped while it was stalled, or at stop while it was
-    /// still unready, or in calls that failed or panicked.
+    /// Events lost for this flusher, whatever the reason: the sum of [`Self::drops`].
     pub dropped: u64,
+    /// Events lost for this flusher, by reason.
+    pub drops: DropCounts,
+}
+
+impl FlusherReport {
+    fn of(f: &FlusherState) -> Self {
+        let drops = DropCounts {
+            stalled: f.dropped(DropReason::Stalled),
+            failed: f.dropped(DropReason::Failed),
+            permanent: f.dropped(DropReason::Permanent),
+            panicked: f.dropped(DropReason::Panicked),
+            at_stop: f.dropped(DropReason::AtStop),
+        };
+        Self {
+            plugin: f.label.to_string(),
+            policy: f.delivery.policy,
+            flushed: f.flushed.load(Ordering::Relaxed),
+            dropped: drops.total(),
+            drops,
+        }
+    }
+}
+
+/// Events dropped for one flusher, by reason.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DropCounts {
+    /// `drop_newest` only: its queue was full while it had been unready longer than the
+    /// stall grace.
+    pub stalled: u64,
+    /// Its `flush`/`export` kept failing: every retry failed too (`MaxRetries`), or the
+    /// stop's flush deadline came before the next retry.
+    pub failed: u64,
+    /// Its `flush`/`export` returned a [`pipeplug::PermanentError`] (not retried).
+    pub permanent: u64,
+    /// Its `flush`/`export` panicked.
+    pub panicked: u64,
+    /// The stop's time was up: it was still unready, or blocked in a call (the batch in
+    /// that call and those queued behind it), or the events were still queued for
+    /// processing when the drain step's time was up.
+    pub at_stop: u64,
+}
+
+impl std::fmt::Display for DropCounts {
+    /// `0 dropped`, or `10976 dropped: failed 1024, at_stop 9952` (the reasons that count).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} dropped", self.total())?;
+        let reasons = [
+            ("stalled", self.stalled),
+            ("failed", self.failed),
+            ("permanent", self.permanent),
+            ("panicked", self.panicked),
+            ("at_stop", self.at_stop),
+        ];
+        let mut sep = ": ";
+        for (reason, n) in reasons.into_iter().filter(|(_, n)| *n > 0) {
+            write!(f, "{sep}{reason} {n}")?;
+            sep = ", ";
+        }
+        Ok(())
+    }
+}
+
+impl DropCounts {
+    /// Every dropped event, whatever the reason.
+    #[must_use]
+    pub fn total(&self) -> u64 {
+        self.stalled + self.failed + self.permanent + self.panicked + self.at_stop
+    }
 }
 
 /// What a pipeline did, reported when it stops.
@@ -155,7 +247,9 @@ pub struct StopReport {
     pub events_in: u64,
     /// Per flusher.
     pub flushers: Vec<FlusherReport>,
-    /// Events an input sent after the inputs were stopped (refused).
+    /// Events an input sent while the pipeline was stopping and that were not accepted
+    /// (refused: not in [`Self::events_in`]): sent after the inputs were stopped, or
+    /// blocked on the full input queue for a while after the stop began.
     pub refused_after_stop: u64,
     /// Events lost in plugin calls that panicked (processors, aggregators).
     pub lost_in_panics: u64,
@@ -186,12 +280,16 @@ impl StopReport {
 
 /// Input-queue counters, whatever the version.
 trait InputControl: Send + Sync {
+    fn begin_stop(&self);
     fn close(&self);
     fn accepted(&self) -> u64;
     fn dropped(&self) -> u64;
 }
 
 impl<T: Send> InputControl for InputSink<T> {
+    fn begin_stop(&self) {
+        InputSink::begin_stop(self);
+    }
     fn close(&self) {
         InputSink::close(self);
     }
@@ -408,7 +506,8 @@ impl RunningPipeline {
         let name = self.name.clone();
         // 1. urgent
         self.stop.set_urgent();
-        // 2. inputs
+        // 2. inputs (one blocked on the full input queue is released)
+        self.input.begin_stop();
         self.ctx.stopping().signal();
         let mut overstayed = self.threads.inputs.wait(Instant::now() + t.inputs);
         self.input.close();
@@ -417,49 +516,61 @@ impl RunningPipeline {
         let drain_deadline = Instant::now() + t.drain;
         self.stop.set_drain_deadline(drain_deadline);
         let _ = self.finish.send(());
-        overstayed.extend(self.threads.process.wait(drain_deadline));
+        // The processing thread gives up on a blocked flusher at the deadline, then counts
+        // what it still holds as dropped: it gets a moment for that.
+        overstayed.extend(
+            self.threads
+                .process
+                .wait(drain_deadline + stop::DRAIN_GRACE),
+        );
         tracing::debug!(config = %name, "processors and aggregators drained");
         // 4. flush, then flushers stop
         let flush_deadline = Instant::now() + t.flush;
         self.stop.set_flush_deadline(flush_deadline);
         overstayed.extend(self.threads.flushers.wait(flush_deadline + t.stop));
+        for f in &self.flushers {
+            // What a flusher thread left behind still holds is counted dropped.
+            f.settle();
+        }
         tracing::debug!(config = %name, "flushers stopped");
         // 5. extensions
         overstayed.extend(stop_extensions(&self.extensions, Instant::now() + t.stop));
         let report = StopReport {
             config: name.clone(),
             events_in: self.input.accepted(),
-            flushers: self
-                .flushers
-                .iter()
-                .map(|f| FlusherReport {
-                    plugin: f.label.to_string(),
-                    flushed: f.flushed.load(Ordering::Relaxed),
-                    dropped: f.dropped.load(Ordering::Relaxed),
-                })
-                .collect(),
+            flushers: self.flushers.iter().map(|f| FlusherReport::of(f)).collect(),
             refused_after_stop: self.input.dropped(),
             lost_in_panics: self.counters.panicked.load(Ordering::Relaxed),
             refused_by_aggregators: self.counters.refused.load(Ordering::Relaxed),
             panics: self.panics.load(Ordering::Relaxed),
             overstayed,
         };
-        for o in &report.overstayed {
-            tracing::error!(config = %name, "{o} did not stop in time; left behind");
-        }
-        tracing::info!(
-            config = %name,
-            "pipeline `{name}` stopped: {} event(s) in, flushed {}",
-            report.events_in,
-            report
-                .flushers
-                .iter()
-                .map(|f| format!("{} to {} ({} dropped)", f.flushed, f.plugin, f.dropped))
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
+        log_stopped(&report);
         report
     }
+}
+
+/// Logs what the stop of a pipeline reports: threads left behind, and the summary.
+fn log_stopped(report: &StopReport) {
+    let name = &report.config;
+    for o in &report.overstayed {
+        tracing::error!(config = %name, "{o} did not stop in time; left behind");
+    }
+    let refused = match report.refused_after_stop {
+        0 => String::new(),
+        n => format!("; {n} refused while stopping (not accepted)"),
+    };
+    tracing::info!(
+        config = %name,
+        "pipeline `{name}` stopped: {} event(s) in, flushed {}{refused}",
+        report.events_in,
+        report
+            .flushers
+            .iter()
+            .map(|f| format!("{} to {} ({})", f.flushed, f.plugin, f.drops))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
 }
 
 /// Logs that the pipeline of `config` started.

@@ -1,23 +1,33 @@
 //! Where inputs put data: a bounded queue that blocks a fast input (back-pressure) and, once
 //! the inputs are stopped, drops (and counts) what a stray input thread still sends.
+//!
+//! When the stop begins, an input blocked on the full queue is released (what it was
+//! sending is refused and counted, not accepted) once the queue has stayed full for
+//! [`RELEASE_AFTER`]: a pipeline held back by a blocked flusher would otherwise keep the
+//! input's thread, and the stop, waiting.
 
 use crossbeam_channel::{SendTimeoutError, Sender, TrySendError};
 use pipeplug::models::PipelineGroupEvents;
 use pipeplug::{GroupSink, LogSink, LogWithContext};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::time::Duration;
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
 
 /// How often a blocked input looks at whether the inputs were stopped.
 const CLOSED_POLL: Duration = Duration::from_millis(50);
+/// How long after the stop began a push blocked on the full queue gives up.
+pub(crate) const RELEASE_AFTER: Duration = Duration::from_millis(500);
 
 /// The input end of a pipeline's input queue.
 #[derive(Debug)]
 pub(crate) struct InputSink<T> {
     tx: Sender<T>,
     closed: AtomicBool,
+    /// When the pipeline's stop began.
+    stopping_since: OnceLock<Instant>,
     /// Events that entered the queue.
     pub accepted: AtomicU64,
-    /// Events refused because the inputs were stopped.
+    /// Events refused because the pipeline was stopping.
     pub dropped: AtomicU64,
 }
 
@@ -26,9 +36,23 @@ impl<T> InputSink<T> {
         Self {
             tx,
             closed: AtomicBool::new(false),
+            stopping_since: OnceLock::new(),
             accepted: AtomicU64::new(0),
             dropped: AtomicU64::new(0),
         }
+    }
+
+    /// The stop began: a push blocked on the full queue gives up after [`RELEASE_AFTER`].
+    pub(crate) fn begin_stop(&self) {
+        let _ = self.stopping_since.set(Instant::now());
+    }
+
+    fn released(&self) -> bool {
+        self.closed.load(Ordering::SeqCst)
+            || self
+                .stopping_since
+                .get()
+                .is_some_and(|t| t.elapsed() >= RELEASE_AFTER)
     }
 
     /// Refuses everything from now on.
@@ -54,7 +78,7 @@ impl<T> InputSink<T> {
             }
         };
         loop {
-            if self.closed.load(Ordering::SeqCst) {
+            if self.released() {
                 self.dropped.fetch_add(events, Ordering::Relaxed);
                 return;
             }

@@ -29,6 +29,21 @@ impl Default for StopTimeouts {
     }
 }
 
+/// How long past the drain step's deadline the processing thread has to count what it
+/// gives up on (a blocked flusher's batches).
+pub(crate) const DRAIN_GRACE: Duration = Duration::from_secs(1);
+
+impl StopTimeouts {
+    /// The longest a pipeline's stop takes, whatever its plugins do: every step's limit,
+    /// `stop` twice (flushers', then extensions'), and 1 s for the processing thread to
+    /// count what it gives up on. A plugin still running then is left behind and named in
+    /// the report.
+    #[must_use]
+    pub fn worst_case(&self) -> Duration {
+        self.inputs + self.drain + DRAIN_GRACE + self.flush + self.stop * 2
+    }
+}
+
 /// What the stopping thread tells the pipeline's threads.
 #[derive(Debug, Default)]
 pub(crate) struct StopState {
@@ -55,6 +70,20 @@ impl StopState {
         self.drain_deadline
             .get()
             .is_some_and(|d| Instant::now() >= *d)
+    }
+    /// The drain step's time is up and half of [`DRAIN_GRACE`] with it: the processing
+    /// thread stops processing (what a blocked flusher held up has gone through by then,
+    /// dropped for that flusher only) and counts what is left as dropped.
+    pub(crate) fn drain_gave_up(&self) -> bool {
+        self.drain_deadline
+            .get()
+            .is_some_and(|d| Instant::now() >= *d + DRAIN_GRACE / 2)
+    }
+    /// The flush step's deadline comes within `wait` (a retry after `wait` would pass it).
+    pub(crate) fn flush_due_before(&self, wait: Duration) -> bool {
+        self.flush_deadline
+            .get()
+            .is_some_and(|d| Instant::now() + wait >= *d)
     }
     /// The flush step's time is up: unready flushers give up.
     pub(crate) fn flush_overdue(&self) -> bool {

@@ -37,6 +37,7 @@ pub(crate) fn start(
         .map(|f| {
             (
                 f.label,
+                f.delivery,
                 V1Target {
                     plugin: f.plugin,
                     ident: env.ident.clone(),
@@ -133,12 +134,12 @@ impl Process {
         loop {
             let next = pending.take().or_else(|| input.try_recv().ok());
             let Some(first) = next else { break };
-            if self.stop.drain_overdue() {
-                self.counters
-                    .refused
-                    .fetch_add(1 + input.len() as u64, Ordering::Relaxed);
+            if self.stop.drain_gave_up() {
+                // Counted dropped for every flusher (the inputs are closed: nothing follows).
+                let n = 1 + input.try_iter().count() as u64;
+                self.fanout.drop_for_all(n);
                 tracing::error!(
-                    "pipeline stop overdue: logs still queued for processing are dropped"
+                    "pipeline stop overdue: {n} logs still queued for processing are dropped"
                 );
                 break;
             }

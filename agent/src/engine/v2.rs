@@ -38,7 +38,7 @@ pub(crate) fn start(
     let targets = ready
         .flushers
         .into_iter()
-        .map(|f| (f.label, V2Target { plugin: f.plugin }))
+        .map(|f| (f.label, f.delivery, V2Target { plugin: f.plugin }))
         .collect();
     let (fanout, flusher_states) = common::spawn_flushers(&mut threads.flushers, targets, env)?;
 
@@ -134,10 +134,11 @@ impl Process {
         }
         // Drain: everything queued goes through, then every aggregator gives its result.
         while let Ok(first) = input.try_recv() {
-            if self.stop.drain_overdue() {
+            if self.stop.drain_gave_up() {
                 let n: usize =
                     first.events.len() + input.try_iter().map(|g| g.events.len()).sum::<usize>();
-                self.counters.refused.fetch_add(n as u64, Ordering::Relaxed);
+                // Counted dropped for every flusher (the inputs are closed: nothing follows).
+                self.fanout.drop_for_all(n as u64);
                 tracing::error!(
                     "pipeline stop overdue: {n} events still queued for processing are dropped"
                 );

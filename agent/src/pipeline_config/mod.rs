@@ -31,6 +31,7 @@ mod plugins;
 pub use error::{ConfigDiagnostic, ConfigErrors, PluginPosition, Problem};
 pub use global::StructureType;
 pub use parse::{Format, MAX_DEPTH};
+pub use plugins::{DeliveryConfig, DeliveryPolicy, DELIVERY_KEY};
 
 use pipeplug::config::Decoder;
 use pipeplug::registry::{PluginDescriptor, PluginKind, PluginType, Registry};
@@ -93,8 +94,10 @@ pub struct PluginSpec {
     pub id: String,
     /// The registered plugin.
     pub descriptor: &'static PluginDescriptor,
-    /// Its parameters (`null` when none: every default).
+    /// Its parameters (`null` when none: every default), without the engine's `Delivery`.
     pub params: serde_json::Value,
+    /// A flusher's `Delivery` settings (the defaults for other plugins).
+    pub delivery: DeliveryConfig,
 }
 
 impl PluginSpec {

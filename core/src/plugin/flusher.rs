@@ -15,7 +15,10 @@ pub trait Flusher: Plugin {
     }
 
     /// Whether the flusher can take data now (`IsReady`). The runner holds data back, in
-    /// this flusher's own bounded queue, until it is.
+    /// this flusher's own bounded queue, until it is; what happens when that queue is full
+    /// depends on the flusher's delivery policy (`block`, the default, holds the pipeline
+    /// back; `drop_newest` drops this flusher's batches once it has been unready for a
+    /// while).
     fn is_ready(&self, project: &str, logstore: &str, logstore_key: i64) -> bool {
         let _ = (project, logstore, logstore_key);
         true
@@ -40,7 +43,13 @@ pub trait FlusherV1: Flusher {
     /// Sends `groups` (`Flush`).
     ///
     /// # Errors
-    /// Logged with the plugin's name; the groups are dropped.
+    /// The engine retries the call with the same groups (exponential backoff with jitter,
+    /// up to the flusher's `Delivery.MaxRetries` and never past the pipeline's stop
+    /// deadline); then the groups are dropped, counted and logged with the plugin's name
+    /// and the error's whole chain. An error wrapped in a
+    /// [`PermanentError`](crate::PermanentError) (`Err(PermanentError::new(e).into())`) is
+    /// not retried: the groups are dropped at once. A flusher that may be retried should
+    /// not have sent part of `groups` when it fails, or that part is sent twice.
     fn flush(
         &mut self,
         project: &str,
@@ -55,7 +64,8 @@ pub trait FlusherV2: Flusher {
     /// Sends `groups` (`Export`).
     ///
     /// # Errors
-    /// Logged with the plugin's name; the groups are dropped.
+    /// Retried, then dropped, as [`FlusherV1::flush`]: a
+    /// [`PermanentError`](crate::PermanentError) is not retried.
     fn export(
         &mut self,
         groups: Vec<PipelineGroupEvents>,

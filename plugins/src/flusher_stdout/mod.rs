@@ -11,8 +11,15 @@ use std::path::Path;
 
 /// Writes every log or event as one JSON object per line, to standard output or a file.
 ///
-/// Lines are written batch by batch, each batch in one write; their text depends only on
-/// the events (keys in the events' order), and any JSON parser reads them.
+/// Lines are written batch by batch; their text depends only on the events (keys in the
+/// events' order), and any JSON parser reads them.
+///
+/// **No torn lines on standard output**: a batch goes out in pieces cut at line ends, each
+/// at most 4096 bytes (`PIPE_BUF`) when its lines are shorter than that, and each piece in
+/// one `write`. A pipe takes such a write whole or not at all, so when the agent exits while
+/// blocked on a reader that does not read (a stop that gives up on the flusher), the reader
+/// gets whole lines only. A single line longer than 4096 bytes is written on its own and
+/// may be cut by such an exit.
 ///
 /// **V1** (`flush`), one line per log, as SLS shows a log: the contents in order (a key
 /// that repeats is written each time), then the group's tags as `__tag__:key`, then

@@ -26,12 +26,42 @@ impl Output {
         match self {
             Self::Stdout => {
                 let mut out = io::stdout().lock();
-                out.write_all(bytes)
-                    .and_then(|()| out.flush())
-                    .map_err(|e| annotate(e, "standard output"))
+                write_whole_lines(&mut out, bytes).map_err(|e| annotate(e, "standard output"))
             }
             Self::File(file) => file.write(bytes),
         }
+    }
+}
+
+/// The most bytes a pipe takes in one piece (POSIX `PIPE_BUF` on Linux): a write of at most
+/// that many bytes to a pipe is never cut, so a reader never sees part of it.
+const PIPE_BUF: usize = 4096;
+
+/// Writes `bytes` (whole lines) in pieces cut at line ends, each at most [`PIPE_BUF`] bytes
+/// unless one line is longer, each followed by a flush (one `write` each).
+fn write_whole_lines(out: &mut impl Write, bytes: &[u8]) -> io::Result<()> {
+    let mut rest = bytes;
+    while !rest.is_empty() {
+        let cut = piece_end(rest);
+        out.write_all(&rest[..cut])?;
+        out.flush()?;
+        rest = &rest[cut..];
+    }
+    Ok(())
+}
+
+/// Where the first piece of `bytes` ends: after the last line end within [`PIPE_BUF`]
+/// bytes, else after the first line (longer than that), else at the end.
+fn piece_end(bytes: &[u8]) -> usize {
+    if bytes.len() <= PIPE_BUF {
+        return bytes.len();
+    }
+    match bytes[..PIPE_BUF].iter().rposition(|&b| b == b'\n') {
+        Some(i) => i + 1,
+        None => bytes
+            .iter()
+            .position(|&b| b == b'\n')
+            .map_or(bytes.len(), |i| i + 1),
     }
 }
 
@@ -117,4 +147,47 @@ fn append(path: &Path) -> io::Result<File> {
                 format!("cannot open `{}` for appending: {e}", path.display()),
             )
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{write_whole_lines, PIPE_BUF};
+    use std::io::{self, Write};
+
+    /// Records each write it gets (as a pipe would take it) and each flush.
+    #[derive(Default)]
+    struct Writes(Vec<Vec<u8>>);
+
+    impl Write for Writes {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            self.0.push(buf.to_vec());
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn pieces_are_whole_lines_of_at_most_pipe_buf_bytes() {
+        let mut text = Vec::new();
+        for i in 0..2000 {
+            text.extend_from_slice(format!("{{\"n\":\"{i}\"}}\n").as_bytes());
+        }
+        let long = format!("{}\n", "x".repeat(PIPE_BUF * 2));
+        text.extend_from_slice(long.as_bytes());
+        text.extend_from_slice(b"last\n");
+        let mut w = Writes::default();
+        write_whole_lines(&mut w, &text).unwrap();
+        assert_eq!(w.0.concat(), text, "everything, in order");
+        assert!(w.0.len() > 3, "cut into pieces: {}", w.0.len());
+        for piece in &w.0 {
+            assert_eq!(piece.last(), Some(&b'\n'), "a piece ends a line");
+            assert!(
+                piece.len() <= PIPE_BUF || piece.as_slice() == long.as_bytes(),
+                "a piece of {} bytes",
+                piece.len()
+            );
+        }
+    }
 }
