@@ -39,7 +39,8 @@ pub enum Command {
         /// Time limit of each stop step: `3s` for every step, or `STEP=DURATION` for one
         /// (steps: `inputs`, `drain`, `flush`, `stop`); repeat to set several. Defaults:
         /// inputs=5s, drain=10s, flush=5s, stop=5s. A stop takes at most
-        /// inputs + drain + flush + 2 × stop (30 s by default; pipelines stop in parallel);
+        /// inputs + drain + 1 s + flush + 2 × stop (31 s by default; pipelines stop in
+        /// parallel);
         /// a stop during the start first waits up to `inputs` for the start to return.
         #[arg(long = "stop-timeout", value_name = "[STEP=]DURATION", value_parser = parse_stop_timeout)]
         stop_timeout: Vec<StopTimeoutArg>,
