@@ -1,13 +1,13 @@
 //! What the V1 and V2 runners share: starting plugins, input loops, aggregator timing.
 
 use super::assemble::{Built, PluginSet};
-use super::flush::{FanOut, FlushTarget, FlusherOut, FlusherState, Group, Ident};
+use super::flush::{Export, FanOut, FlusherOut, FlusherState, Group, Ident};
 use super::guard::{self, PluginLabel};
 use super::sink::InputSink;
 use super::stop::StopState;
 use super::threads::ThreadSet;
 use super::StartError;
-use crate::pipeline_config::DeliveryConfig;
+use crossbeam_channel::Receiver;
 use pipeplug::plugin::{Aggregator, Flusher, MetricInput, Processor, ServiceInput};
 use pipeplug::runner::{self, Interval};
 use pipeplug::{BoxError, Context, GlobalConfig, LogGroupQueue, StopSignal};
@@ -217,20 +217,43 @@ fn spawn_metric_loop(
         .map_err(|e| thread_error(&label, e))
 }
 
-/// Starts one thread per metric input, each running `collect` with its own clone of `out`
-/// on the input's interval (see [`spawn_metric_loop`]); returns each input's `type/id` with
-/// its interval.
-pub(crate) fn spawn_metric_inputs<M, O>(
+/// The inputs of a started pipeline and how its version calls them.
+pub(crate) struct Inputs<M: ?Sized, S: ?Sized, O> {
+    /// Each metric input with its interval.
+    pub metric: Vec<(Built<Box<M>>, Duration)>,
+    pub service: Vec<Built<Box<S>>>,
+    /// What the inputs emit through: a V1 `Collector` or a V2 `PipelineContext` (each input
+    /// gets a clone).
+    pub out: O,
+    /// `collect` (V1) or `read` (V2).
+    pub collect: fn(&mut M, &O) -> Result<(), BoxError>,
+    /// `start` (V1) or `start_service` (V2).
+    pub start: fn(&mut S, O) -> Result<(), BoxError>,
+}
+
+/// Starts one thread per input, last of a pipeline's threads: a metric input runs `collect`
+/// on its interval (see [`spawn_metric_loop`]), a service input runs `start`, then `stop` once
+/// the pipeline stops (see [`spawn_service`]). Returns the started pipeline: the input queue's
+/// `sink`, the `flushers`' states, each metric input's `type/id` with its interval.
+pub(crate) fn spawn_inputs<M, S, O, T>(
     threads: &mut ThreadSet,
     env: &StartEnv,
-    metric: Vec<(Built<Box<M>>, Duration)>,
-    out: &O,
-    collect: fn(&mut M, &O) -> Result<(), BoxError>,
-) -> Result<Vec<(String, Duration)>, StartError>
+    inputs: Inputs<M, S, O>,
+    sink: Arc<InputSink<T>>,
+    flushers: Vec<Arc<FlusherState>>,
+) -> Result<Started<T>, StartError>
 where
     M: ?Sized + MetricInput + 'static,
+    S: ?Sized + ServiceInput + 'static,
     O: Clone + Send + 'static,
 {
+    let Inputs {
+        metric,
+        service,
+        out,
+        collect,
+        start,
+    } = inputs;
     let mut intervals = Vec::with_capacity(metric.len());
     for (m, interval) in metric {
         let Built {
@@ -247,22 +270,6 @@ where
             move || collect(&mut plugin, &o),
         )?;
     }
-    Ok(intervals)
-}
-
-/// Starts one thread per service input, each running `start` with its own clone of `out`,
-/// then `stop` once the pipeline stops (see [`spawn_service`]).
-pub(crate) fn spawn_service_inputs<S, O>(
-    threads: &mut ThreadSet,
-    env: &StartEnv,
-    service: Vec<Built<Box<S>>>,
-    out: &O,
-    start: fn(&mut S, O) -> Result<(), BoxError>,
-) -> Result<(), StartError>
-where
-    S: ?Sized + ServiceInput + 'static,
-    O: Clone + Send + 'static,
-{
     for s in service {
         let o = out.clone();
         spawn_service(
@@ -274,7 +281,18 @@ where
             |p| p.stop(),
         )?;
     }
-    Ok(())
+    Ok(Started {
+        sink,
+        flushers,
+        intervals,
+    })
+}
+
+/// The pipeline's input queue (`DefaultLogQueueSize` logs or groups): the sink inputs push
+/// into, and the processing thread's end.
+pub(crate) fn input_queue<T>(env: &StartEnv) -> (Arc<InputSink<T>>, Receiver<T>) {
+    let (tx, rx) = crossbeam_channel::bounded(env.global.default_log_queue_size.max(1));
+    (Arc::new(InputSink::new(tx)), rx)
 }
 
 /// Runs a service input: `start` on its own thread (it may block until the pipeline stops),
@@ -318,9 +336,9 @@ pub(crate) fn spawn_process(
 }
 
 /// Starts one thread per flusher and returns the fan-out feeding them.
-pub(crate) fn spawn_flushers<G: Group, T: FlushTarget<G>>(
+pub(crate) fn spawn_flushers<G: Group, F: ?Sized + Export<G> + Send + 'static>(
     threads: &mut ThreadSet,
-    targets: Vec<(PluginLabel, DeliveryConfig, T)>,
+    flushers: Vec<Built<Box<F>>>,
     env: &StartEnv,
 ) -> Result<(FanOut<G>, Vec<Arc<FlusherState>>), StartError> {
     // One flusher queue holds `DefaultLogGroupQueueSize` batches (iLogtail's flush queue
@@ -328,14 +346,15 @@ pub(crate) fn spawn_flushers<G: Group, T: FlushTarget<G>>(
     let capacity = env.global.default_log_group_queue_size.max(1);
     let mut outs = Vec::new();
     let mut states = Vec::new();
-    for (label, delivery, target) in targets {
+    for f in flushers {
+        let (label, delivery, plugin) = (f.label, f.delivery, f.plugin);
         let (tx, rx) = crossbeam_channel::bounded(capacity);
         let state = Arc::new(FlusherState::new(label.clone(), delivery));
         state.watch_queue(rx.clone());
         let (s, stop, ident) = (Arc::clone(&state), Arc::clone(&env.stop), env.ident.clone());
         threads
             .spawn(format!("flusher {}", label.type_with_id), move || {
-                super::flush::run_flusher(target, rx, s, stop, ident);
+                super::flush::run_flusher(plugin, rx, s, stop, ident);
             })
             .map_err(|e| thread_error(&label, e))?;
         outs.push(FlusherOut {

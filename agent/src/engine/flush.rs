@@ -19,7 +19,7 @@ use super::stop::StopState;
 use crate::pipeline_config::{DeliveryConfig, DeliveryPolicy};
 use crossbeam_channel::{Receiver, RecvTimeoutError, SendTimeoutError, Sender, TrySendError};
 use pipeplug::models::PipelineGroupEvents;
-use pipeplug::plugin::{FlusherV1, FlusherV2};
+use pipeplug::plugin::{Flusher, FlusherV1, FlusherV2};
 use pipeplug::protocol::LogGroup;
 use pipeplug::{BoxError, PermanentError, PipelineCollector, PipelineContext};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -59,12 +59,28 @@ fn count<G: Group>(groups: &[G]) -> u64 {
     groups.iter().map(Group::events).sum()
 }
 
-/// A flusher of either version, seen by its thread.
-pub(crate) trait FlushTarget<G>: Send + 'static {
-    fn is_ready(&self, project: &str, logstore: &str, key: i64) -> bool;
-    fn set_urgent(&mut self, urgent: bool);
-    fn flush(&mut self, groups: Vec<G>) -> Result<(), BoxError>;
-    fn stop(&mut self) -> Result<(), BoxError>;
+/// How a flusher of either version takes groups: `flush` (V1, with the pipeline's identity)
+/// or `export` (V2). The rest (`is_ready`, `set_urgent`, `stop`) is the base [`Flusher`]
+/// trait, the same in both.
+pub(crate) trait Export<G>: Flusher {
+    fn export_groups(&mut self, ident: &Ident, groups: Vec<G>) -> Result<(), BoxError>;
+}
+
+impl Export<LogGroup> for dyn FlusherV1 {
+    fn export_groups(&mut self, i: &Ident, groups: Vec<LogGroup>) -> Result<(), BoxError> {
+        self.flush(&i.project, &i.logstore, &i.config_name, groups)
+    }
+}
+
+impl Export<PipelineGroupEvents> for dyn FlusherV2 {
+    fn export_groups(
+        &mut self,
+        _: &Ident,
+        groups: Vec<PipelineGroupEvents>,
+    ) -> Result<(), BoxError> {
+        // iLogtail hands flushers a no-op context.
+        self.export(groups, &PipelineContext::new(PipelineCollector::noop()))
+    }
 }
 
 /// Who the pipeline is, as flushers are told.
@@ -74,49 +90,6 @@ pub(crate) struct Ident {
     pub logstore: String,
     pub config_name: String,
     pub logstore_key: i64,
-}
-
-pub(crate) struct V1Target {
-    pub plugin: Box<dyn FlusherV1>,
-    pub ident: Ident,
-}
-
-impl FlushTarget<LogGroup> for V1Target {
-    fn is_ready(&self, project: &str, logstore: &str, key: i64) -> bool {
-        self.plugin.is_ready(project, logstore, key)
-    }
-    fn set_urgent(&mut self, urgent: bool) {
-        self.plugin.set_urgent(urgent);
-    }
-    fn flush(&mut self, groups: Vec<LogGroup>) -> Result<(), BoxError> {
-        let i = &self.ident;
-        self.plugin
-            .flush(&i.project, &i.logstore, &i.config_name, groups)
-    }
-    fn stop(&mut self) -> Result<(), BoxError> {
-        self.plugin.stop()
-    }
-}
-
-pub(crate) struct V2Target {
-    pub plugin: Box<dyn FlusherV2>,
-}
-
-impl FlushTarget<PipelineGroupEvents> for V2Target {
-    fn is_ready(&self, project: &str, logstore: &str, key: i64) -> bool {
-        self.plugin.is_ready(project, logstore, key)
-    }
-    fn set_urgent(&mut self, urgent: bool) {
-        self.plugin.set_urgent(urgent);
-    }
-    fn flush(&mut self, groups: Vec<PipelineGroupEvents>) -> Result<(), BoxError> {
-        // iLogtail hands flushers a no-op context.
-        self.plugin
-            .export(groups, &PipelineContext::new(PipelineCollector::noop()))
-    }
-    fn stop(&mut self) -> Result<(), BoxError> {
-        self.plugin.stop()
-    }
 }
 
 /// Why events were dropped for a flusher.
@@ -366,8 +339,8 @@ fn jitter(d: Duration) -> Duration {
 }
 
 /// A flusher's thread: its plugin, its queue and what it shares with the others.
-struct FlusherThread<G, T> {
-    target: T,
+struct FlusherThread<G, F: ?Sized> {
+    plugin: Box<F>,
     rx: Receiver<Vec<G>>,
     state: Arc<FlusherState>,
     stop: Arc<StopState>,
@@ -375,21 +348,21 @@ struct FlusherThread<G, T> {
     urgent_told: bool,
 }
 
-impl<G: Group, T: FlushTarget<G>> FlusherThread<G, T> {
+impl<G: Group, F: ?Sized + Export<G>> FlusherThread<G, F> {
     fn tell_urgent(&mut self) {
         if !self.urgent_told && self.stop.is_urgent() {
             self.urgent_told = true;
-            let target = &mut self.target;
-            guard::call(&self.state.label, "set_urgent", || target.set_urgent(true));
+            let plugin = &mut self.plugin;
+            guard::call(&self.state.label, "set_urgent", || plugin.set_urgent(true));
         }
     }
 
     /// Waits until the flusher is ready; `false` when the stop's flush time ran out first.
     fn wait_ready(&mut self) -> bool {
         loop {
-            let (target, ident) = (&self.target, &self.ident);
+            let (plugin, ident) = (&self.plugin, &self.ident);
             let r = guard::call(&self.state.label, "is_ready", || {
-                target.is_ready(&ident.project, &ident.logstore, ident.logstore_key)
+                plugin.is_ready(&ident.project, &ident.logstore, ident.logstore_key)
             })
             .unwrap_or(false);
             if r {
@@ -450,8 +423,8 @@ impl<G: Group, T: FlushTarget<G>> FlusherThread<G, T> {
             self.deliver(groups, n);
         }
         self.tell_urgent();
-        let target = &mut self.target;
-        if let Some(Err(e)) = guard::call(&self.state.label, "stop", || target.stop()) {
+        let plugin = &mut self.plugin;
+        if let Some(Err(e)) = guard::call(&self.state.label, "stop", || plugin.stop()) {
             guard::report_error(&self.state.label, "stop", &e);
         }
     }
@@ -465,8 +438,10 @@ impl<G: Group, T: FlushTarget<G>> FlusherThread<G, T> {
         loop {
             // A copy only while a retry may follow.
             let spare = (retries < d.max_retries).then(|| groups.clone());
-            let target = &mut self.target;
-            let result = guard::call(&self.state.label, "flush", || target.flush(groups));
+            let plugin = &mut self.plugin;
+            let result = guard::call(&self.state.label, "flush", || {
+                plugin.export_groups(&self.ident, groups)
+            });
             let e = match result {
                 Some(Ok(())) => {
                     if self.owns_outcome() {
@@ -525,15 +500,15 @@ impl<G: Group, T: FlushTarget<G>> FlusherThread<G, T> {
 /// The body of a flusher's thread: take a batch, wait until the flusher is ready, flush it
 /// together with what else is queued (retrying a failure); at the end (the fan-out is gone
 /// and the queue empty), stop the flusher.
-pub(crate) fn run_flusher<G: Group, T: FlushTarget<G>>(
-    target: T,
+pub(crate) fn run_flusher<G: Group, F: ?Sized + Export<G>>(
+    plugin: Box<F>,
     rx: Receiver<Vec<G>>,
     state: Arc<FlusherState>,
     stop: Arc<StopState>,
     ident: Ident,
 ) {
     FlusherThread {
-        target,
+        plugin,
         rx,
         state,
         stop,

@@ -8,9 +8,8 @@ use super::assemble::{Built, V1Plugins};
 use super::common::{
     self, ProcessCounters, StartEnv, Started, Threads, Timed, ADD_RETRY, MAX_ROUND_LOGS,
 };
-use super::flush::{FanOut, V1Target};
+use super::flush::FanOut;
 use super::guard;
-use super::sink::InputSink;
 use super::stop::StopState;
 use super::StartError;
 use crossbeam_channel::{select, Receiver};
@@ -31,24 +30,9 @@ pub(crate) fn start(
 ) -> Result<Started<LogWithContext>, StartError> {
     let ready = common::init_plugins(p, env)?;
 
-    let targets = ready
-        .flushers
-        .into_iter()
-        .map(|f| {
-            (
-                f.label,
-                f.delivery,
-                V1Target {
-                    plugin: f.plugin,
-                    ident: env.ident.clone(),
-                },
-            )
-        })
-        .collect();
-    let (fanout, flusher_states) = common::spawn_flushers(&mut threads.flushers, targets, env)?;
-
-    let (tx, rx) = crossbeam_channel::bounded(env.global.default_log_queue_size.max(1));
-    let sink = Arc::new(InputSink::new(tx));
+    let (fanout, flusher_states) =
+        common::spawn_flushers(&mut threads.flushers, ready.flushers, env)?;
+    let (sink, rx) = common::input_queue(env);
     let process = Process {
         processors: ready.processors,
         aggregators: ready.aggregators,
@@ -67,26 +51,14 @@ pub(crate) fn start(
     };
     common::spawn_process(threads, env, move || process.run(&rx, &finish))?;
 
-    let collector = Collector::new(Arc::clone(&sink) as Arc<dyn pipeplug::LogSink>);
-    let intervals = common::spawn_metric_inputs(
-        &mut threads.inputs,
-        env,
-        ready.metric,
-        &collector,
-        |p, c| p.collect(c),
-    )?;
-    common::spawn_service_inputs(
-        &mut threads.inputs,
-        env,
-        ready.service,
-        &collector,
-        |p, c| p.start(c),
-    )?;
-    Ok(Started {
-        sink,
-        flushers: flusher_states,
-        intervals,
-    })
+    let inputs = common::Inputs {
+        metric: ready.metric,
+        service: ready.service,
+        out: Collector::new(Arc::clone(&sink) as Arc<dyn pipeplug::LogSink>),
+        collect: |p, c| p.collect(c),
+        start: |p, c| p.start(c),
+    };
+    common::spawn_inputs(&mut threads.inputs, env, inputs, sink, flusher_states)
 }
 
 /// The processing thread's state.

@@ -12,9 +12,8 @@
 
 use super::assemble::{Built, V2Plugins};
 use super::common::{self, ProcessCounters, StartEnv, Started, Threads, Timed, MAX_ROUND_GROUPS};
-use super::flush::{FanOut, V2Target};
+use super::flush::FanOut;
 use super::guard;
-use super::sink::InputSink;
 use super::stop::StopState;
 use super::StartError;
 use crossbeam_channel::{select, Receiver};
@@ -35,15 +34,9 @@ pub(crate) fn start(
 ) -> Result<Started<PipelineGroupEvents>, StartError> {
     let ready = common::init_plugins(p, env)?;
 
-    let targets = ready
-        .flushers
-        .into_iter()
-        .map(|f| (f.label, f.delivery, V2Target { plugin: f.plugin }))
-        .collect();
-    let (fanout, flusher_states) = common::spawn_flushers(&mut threads.flushers, targets, env)?;
-
-    let (tx, rx) = crossbeam_channel::bounded(env.global.default_log_queue_size.max(1));
-    let sink = Arc::new(InputSink::new(tx));
+    let (fanout, flusher_states) =
+        common::spawn_flushers(&mut threads.flushers, ready.flushers, env)?;
+    let (sink, rx) = common::input_queue(env);
     let outbox: Arc<Mutex<Vec<PipelineGroupEvents>>> = Arc::default();
     let out = Arc::clone(&outbox);
     let aggregate_ctx = PipelineContext::new(PipelineCollector::from_sink(Arc::new(
@@ -72,28 +65,16 @@ pub(crate) fn start(
     };
     common::spawn_process(threads, env, move || process.run(&rx, &finish))?;
 
-    let input_ctx = PipelineContext::new(PipelineCollector::from_sink(
-        Arc::clone(&sink) as Arc<dyn GroupSink>
-    ));
-    let intervals = common::spawn_metric_inputs(
-        &mut threads.inputs,
-        env,
-        ready.metric,
-        &input_ctx,
-        |p, c| p.read(c),
-    )?;
-    common::spawn_service_inputs(
-        &mut threads.inputs,
-        env,
-        ready.service,
-        &input_ctx,
-        |p, c| p.start_service(c),
-    )?;
-    Ok(Started {
-        sink,
-        flushers: flusher_states,
-        intervals,
-    })
+    let inputs = common::Inputs {
+        metric: ready.metric,
+        service: ready.service,
+        out: PipelineContext::new(PipelineCollector::from_sink(
+            Arc::clone(&sink) as Arc<dyn GroupSink>
+        )),
+        collect: |p, c| p.read(c),
+        start: |p, c| p.start_service(c),
+    };
+    common::spawn_inputs(&mut threads.inputs, env, inputs, sink, flusher_states)
 }
 
 /// The processing thread's state.
