@@ -394,3 +394,107 @@ fn a_bad_stop_timeout_is_a_command_line_error() {
         "{stderr}"
     );
 }
+
+/// The numbers of a stop report line: events in, and per flusher (flushed, dropped).
+fn stop_report(stderr: &str, name: &str) -> (u64, Vec<(u64, u64)>) {
+    let marker = format!("pipeline `{name}` stopped: ");
+    let line = stderr
+        .lines()
+        .find(|l| l.contains(&marker))
+        .unwrap_or_else(|| panic!("no stop report of `{name}`:\n{stderr}"));
+    let number = |s: &str| -> u64 {
+        s.trim_start()
+            .split(|c: char| !c.is_ascii_digit())
+            .next()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("no number at {s:?} in {line:?}"))
+    };
+    let flushers = line
+        .split("flushed ")
+        .skip(1)
+        .map(|part| {
+            let dropped = part
+                .find('(')
+                .and_then(|_| part.rsplit_once(" dropped"))
+                .map_or(0, |(before, _)| number(&before[before.rfind('(').unwrap() + 1..]));
+            (number(part), dropped)
+        })
+        .collect();
+    (events_in(stderr, name), flushers)
+}
+
+#[test]
+fn a_stop_with_stdout_blocked_in_a_write_adds_up_and_tears_no_line_v1_and_v2() {
+    for version in [Version::V1, Version::V2] {
+        let dir = tempfile::tempdir().unwrap();
+        let name = format!("blocked_{version:?}").to_lowercase();
+        let global = match version {
+            Version::V1 => "",
+            Version::V2 => "global: { StructureType: v2 }\n",
+        };
+        let file = dir.path().join(format!("{name}.yaml"));
+        std::fs::write(
+            &file,
+            format!(
+                "{global}inputs:\n  - Type: service_counter\n    Count: 0\n    Batch: 1000\n    Interval: 1ms\nflushers:\n  - Type: flusher_stdout\n"
+            ),
+        )
+        .unwrap();
+        // Standard output is a pipe nobody reads until the agent has exited: once its buffer
+        // is full, flusher_stdout is blocked in a write, as behind a stuck reader.
+        let mut child = Command::new(env!("CARGO_BIN_EXE_pipeplug-testkit"))
+            .env("RUST_LOG", "info")
+            .args(["run", "--stop-timeout", "1s", "--data-dir"])
+            .arg(dir.path().join("data"))
+            .arg(&file)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(1500));
+        let sent = Instant::now();
+        signal(libc::pid_t::try_from(child.id()).unwrap(), libc::SIGTERM);
+        let mut stdout = child.stdout.take().unwrap();
+        let mut stderr = child.stderr.take().unwrap();
+        let err_reader = std::thread::spawn(move || {
+            let mut s = String::new();
+            let _ = std::io::Read::read_to_string(&mut stderr, &mut s);
+            s
+        });
+        // The worst case of a stop with every step at 1 s is 6 s.
+        let status = loop {
+            if let Some(s) = child.try_wait().unwrap() {
+                break s;
+            }
+            assert!(
+                sent.elapsed() < Duration::from_secs(10),
+                "no exit within 10 s of SIGTERM"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        let mut out = Vec::new();
+        std::io::Read::read_to_end(&mut stdout, &mut out).unwrap();
+        let stderr = err_reader.join().unwrap();
+        assert_eq!(status.code(), Some(0), "{stderr}");
+        let (accepted, flushers) = stop_report(&stderr, &name);
+        assert_eq!(flushers.len(), 1, "{stderr}");
+        let (flushed, dropped) = flushers[0];
+        assert!(dropped > 0, "the blocked flusher dropped what it held:\n{stderr}");
+        assert_eq!(
+            flushed + dropped,
+            accepted,
+            "in = flushed + dropped:\n{stderr}"
+        );
+        // What reached the reader is whole lines, each a JSON object.
+        let text = String::from_utf8(out).unwrap();
+        assert!(!text.is_empty(), "something was written before the pipe filled up");
+        assert!(text.ends_with('\n'), "the last line is whole");
+        for line in text.lines() {
+            assert!(
+                serde_json::from_str::<serde_json::Value>(line).is_ok_and(|v| v.is_object()),
+                "a torn line: {line:?}"
+            );
+        }
+    }
+}
