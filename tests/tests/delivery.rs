@@ -5,8 +5,11 @@
 // Helpers of these tests unwrap as the tests do: a failure there is a failed test.
 #![allow(clippy::unwrap_used)]
 
-use pipeplug::registry;
-use pipeplug_agent::engine::{Engine, EngineOptions, Pipeline, StopReport, StopTimeouts};
+use pipeplug::{registry, SelfMetricValue};
+use pipeplug_agent::engine::{
+    Engine, EngineOptions, Pipeline, StopReport, StopTimeouts, DROPPED_EVENTS_METRIC,
+    FLUSHED_EVENTS_METRIC,
+};
 use pipeplug_agent::pipeline_config::{self, DeliveryPolicy, Format};
 use pipeplug_tests::testkit;
 use std::sync::Arc;
@@ -70,12 +73,41 @@ flushers:
 
 /// Runs the pipeline until every event went in and `done` holds, then stops it.
 fn run(name: &str, text: &str, done: impl Fn() -> bool) -> StopReport {
+    run_with_metrics(name, text, done).0
+}
+
+/// As [`run`], with the pipeline's self-metrics after the stop: `(name, reason label) → count`
+/// of the engine's flusher delivery counters.
+fn run_with_metrics(
+    name: &str,
+    text: &str,
+    done: impl Fn() -> bool,
+) -> (StopReport, Vec<(String, String, u64)>) {
     let mut engine = engine();
     engine.start(pipeline(name, text)).unwrap();
+    let ctx = engine.pipelines()[0].context().clone();
     wait_until("every event went in and arrived", || {
         engine.pipelines()[0].events_in() == EVENTS && done()
     });
-    engine.stop().remove(0)
+    let report = engine.stop().remove(0);
+    let metrics = ctx
+        .export_metrics()
+        .into_iter()
+        .filter(|m| m.name == FLUSHED_EVENTS_METRIC || m.name == DROPPED_EVENTS_METRIC)
+        .filter_map(|m| {
+            let reason = m
+                .labels
+                .iter()
+                .find(|(k, _)| k == "reason")
+                .map(|(_, v)| v.clone())
+                .unwrap_or_default();
+            match m.value {
+                SelfMetricValue::Counter(n) => Some((m.name, reason, n)),
+                _ => None,
+            }
+        })
+        .collect();
+    (report, metrics)
 }
 
 fn recovers_after_failures(structure: &str) {
@@ -122,10 +154,23 @@ fn permanent_errors_are_not_retried(structure: &str) {
         ),
     );
     let started = Instant::now();
-    let report = run(&name, &text, || {
+    let (report, metrics) = run_with_metrics(&name, &text, || {
         testkit::calls(&name) > 3 && testkit::count(&name) > 0
     });
     let f = &report.flushers[0];
+    // The self-metrics count what the report says.
+    let metric = |name: &str, reason: &str| {
+        metrics
+            .iter()
+            .find(|(n, r, _)| n == name && r == reason)
+            .map_or(0, |(_, _, v)| *v)
+    };
+    assert_eq!(metric(FLUSHED_EVENTS_METRIC, ""), f.flushed, "{metrics:?}");
+    assert_eq!(
+        metric(DROPPED_EVENTS_METRIC, "permanent"),
+        f.drops.permanent,
+        "{metrics:?}"
+    );
     let got = testkit::count(&name);
     assert_eq!(report.events_in, EVENTS, "{report:?}");
     assert_eq!(f.flushed, got, "{report:?}");

@@ -416,7 +416,9 @@ fn stop_report(stderr: &str, name: &str) -> (u64, Vec<(u64, u64)>) {
             let dropped = part
                 .find('(')
                 .and_then(|_| part.rsplit_once(" dropped"))
-                .map_or(0, |(before, _)| number(&before[before.rfind('(').unwrap() + 1..]));
+                .map_or(0, |(before, _)| {
+                    number(&before[before.rfind('(').unwrap() + 1..])
+                });
             (number(part), dropped)
         })
         .collect();
@@ -480,7 +482,10 @@ fn a_stop_with_stdout_blocked_in_a_write_adds_up_and_tears_no_line_v1_and_v2() {
         let (accepted, flushers) = stop_report(&stderr, &name);
         assert_eq!(flushers.len(), 1, "{stderr}");
         let (flushed, dropped) = flushers[0];
-        assert!(dropped > 0, "the blocked flusher dropped what it held:\n{stderr}");
+        assert!(
+            dropped > 0,
+            "the blocked flusher dropped what it held:\n{stderr}"
+        );
         assert_eq!(
             flushed + dropped,
             accepted,
@@ -488,7 +493,10 @@ fn a_stop_with_stdout_blocked_in_a_write_adds_up_and_tears_no_line_v1_and_v2() {
         );
         // What reached the reader is whole lines, each a JSON object.
         let text = String::from_utf8(out).unwrap();
-        assert!(!text.is_empty(), "something was written before the pipe filled up");
+        assert!(
+            !text.is_empty(),
+            "something was written before the pipe filled up"
+        );
         assert!(text.ends_with('\n'), "the last line is whole");
         for line in text.lines() {
             assert!(

@@ -347,9 +347,10 @@ pub(crate) fn spawn_flushers<G: Group, F: ?Sized + Export<G> + Send + 'static>(
     let mut outs = Vec::new();
     let mut states = Vec::new();
     for f in flushers {
+        let ctx = env.ctx.for_plugin(f.meta.clone());
         let (label, delivery, plugin) = (f.label, f.delivery, f.plugin);
         let (tx, rx) = crossbeam_channel::bounded(capacity);
-        let state = Arc::new(FlusherState::new(label.clone(), delivery));
+        let state = Arc::new(FlusherState::new(label.clone(), delivery, &ctx));
         state.watch_queue(rx.clone());
         let (s, stop, ident) = (Arc::clone(&state), Arc::clone(&env.stop), env.ident.clone());
         threads

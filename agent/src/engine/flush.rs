@@ -21,7 +21,7 @@ use crossbeam_channel::{Receiver, RecvTimeoutError, SendTimeoutError, Sender, Tr
 use pipeplug::models::PipelineGroupEvents;
 use pipeplug::plugin::{Flusher, FlusherV1, FlusherV2};
 use pipeplug::protocol::LogGroup;
-use pipeplug::{BoxError, PermanentError, PipelineCollector, PipelineContext};
+use pipeplug::{BoxError, Context, Counter, PermanentError, PipelineCollector, PipelineContext};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
@@ -108,6 +108,50 @@ pub(crate) enum DropReason {
     AtStop,
 }
 
+impl DropReason {
+    /// Every reason, in the order of `FlusherState::drops`.
+    pub(crate) const ALL: [Self; 5] = [
+        Self::Stalled,
+        Self::Failed,
+        Self::Permanent,
+        Self::Panicked,
+        Self::AtStop,
+    ];
+
+    /// The reason as the stop report and the `reason` label of the self-metric name it.
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Self::Stalled => "stalled",
+            Self::Failed => "failed",
+            Self::Permanent => "permanent",
+            Self::Panicked => "panicked",
+            Self::AtStop => "at_stop",
+        }
+    }
+}
+
+/// Self-metric names of a flusher's deliveries, counted under the flusher's `Context`
+/// (labels `config_name` and `plugin`, plus `reason` for drops).
+pub const FLUSHED_EVENTS_METRIC: &str = "flusher_flushed_events";
+/// See [`FLUSHED_EVENTS_METRIC`].
+pub const DROPPED_EVENTS_METRIC: &str = "flusher_dropped_events";
+
+/// The self-metrics a flusher's deliveries are counted in, beside the stop report.
+struct DeliveryMetrics {
+    flushed: Counter,
+    dropped: [Counter; 5],
+}
+
+impl DeliveryMetrics {
+    fn new(ctx: &Context) -> Self {
+        Self {
+            flushed: ctx.counter(FLUSHED_EVENTS_METRIC),
+            dropped: DropReason::ALL
+                .map(|r| ctx.counter_with_labels(DROPPED_EVENTS_METRIC, &[("reason", r.as_str())])),
+        }
+    }
+}
+
 /// A flusher's counters and state, shared by its thread, the fan-out and the report.
 pub(crate) struct FlusherState {
     pub label: PluginLabel,
@@ -127,6 +171,8 @@ pub(crate) struct FlusherState {
     last_warn_ms: AtomicU64,
     /// Takes what is left in its queue and counts the events (set once the queue exists).
     queued: OnceLock<Box<dyn Fn() -> u64 + Send + Sync>>,
+    /// The same counts as self-metrics of the flusher's context.
+    metrics: DeliveryMetrics,
 }
 
 impl std::fmt::Debug for FlusherState {
@@ -139,8 +185,11 @@ impl std::fmt::Debug for FlusherState {
 }
 
 impl FlusherState {
-    pub(crate) fn new(label: PluginLabel, delivery: DeliveryConfig) -> Self {
+    /// The state of the flusher `label`; its deliveries are also counted in `ctx`'s
+    /// self-metrics (the flusher's own context).
+    pub(crate) fn new(label: PluginLabel, delivery: DeliveryConfig, ctx: &Context) -> Self {
         Self {
+            metrics: DeliveryMetrics::new(ctx),
             label,
             delivery,
             waiting_since_ms: AtomicU64::new(0),
@@ -217,6 +266,7 @@ impl FlusherState {
             return;
         }
         self.drops[reason as usize].fetch_add(n, Ordering::Relaxed);
+        self.metrics.dropped[reason as usize].add(n);
         let now = self.now_ms();
         let last = self.last_warn_ms.load(Ordering::Relaxed);
         let due = last == 0 || now.saturating_sub(last) >= WARN_EVERY_MS;
@@ -446,6 +496,7 @@ impl<G: Group, F: ?Sized + Export<G>> FlusherThread<G, F> {
                 Some(Ok(())) => {
                     if self.owns_outcome() {
                         self.state.flushed.fetch_add(n, Ordering::Relaxed);
+                        self.state.metrics.flushed.add(n);
                     }
                     return;
                 }

@@ -94,6 +94,7 @@ use crate::pipeline_config::{DeliveryPolicy, StructureType};
 use common::{ProcessCounters, StartEnv, Threads};
 use crossbeam_channel::Sender;
 use flush::{DropReason, FlusherState, Ident};
+pub use flush::{DROPPED_EVENTS_METRIC, FLUSHED_EVENTS_METRIC};
 use guard::PluginLabel;
 use pipeplug::registry::Registry;
 use pipeplug::{BoxError, CheckpointStore, Context, ExtensionHandle};
