@@ -63,20 +63,6 @@ pub enum Problem {
         /// What was found.
         found: String,
     },
-    /// A key that is not accepted here.
-    #[error("{}", pipeplug::ConfigProblemKind::unknown_key_message(accepted, closest.as_deref()))]
-    UnknownKey {
-        /// Every accepted key.
-        accepted: Vec<String>,
-        /// The closest accepted key, if one is close.
-        closest: Option<String>,
-    },
-    /// A key given twice in different case (`Type` and `type`).
-    #[error("given twice, also as `{other}`")]
-    DuplicateKey {
-        /// The other spelling.
-        other: String,
-    },
     /// A plugin entry without `Type`.
     #[error("missing `Type` (the plugin's registered name, e.g. `Type: processor_rename`)")]
     MissingType,
@@ -95,26 +81,14 @@ pub enum Problem {
         /// The kind the name is registered as, when it is in the wrong list.
         elsewhere: Option<PluginKind>,
     },
-    /// A value that does not decode: a plugin's parameter (from the plugin's decoder), or a
-    /// key of the file's own (`enable`, `global.StructureType`, ...).
+    /// A key or value that does not decode, in the words of core's decoder (one message for
+    /// unknown and repeated keys everywhere): a plugin's parameter, or a key of the file's own
+    /// (`enable`, `global.StructureType`, an unknown top-level key, ...).
     #[error("{0}")]
     PluginConfig(pipeplug::ConfigProblemKind),
     /// The pipeline as a whole is not runnable.
     #[error("{0}")]
     Pipeline(String),
-}
-
-impl Problem {
-    /// A problem a [`pipeplug::config::Decoder`] found in the file's own keys.
-    pub(crate) fn decoded(kind: pipeplug::ConfigProblemKind) -> Self {
-        match kind {
-            pipeplug::ConfigProblemKind::UnknownKey { accepted, closest } => {
-                Self::UnknownKey { accepted, closest }
-            }
-            pipeplug::ConfigProblemKind::DuplicateKey { other } => Self::DuplicateKey { other },
-            kind => Self::PluginConfig(kind),
-        }
-    }
 }
 
 /// One problem in a config file: the file, the line when known, the plugin, the key, and
@@ -151,7 +125,7 @@ impl ConfigDiagnostic {
     /// A problem found by a [`pipeplug::config::Decoder`] of the file's own keys: its path
     /// goes under `prefix` (`global` → `global.InputIntervalMs`; empty: as it is).
     pub(crate) fn decoded(file: &str, prefix: &str, p: pipeplug::ConfigProblem) -> Self {
-        let problem = Problem::decoded(p.kind);
+        let problem = Problem::PluginConfig(p.kind);
         let key = match (prefix, p.path.as_str()) {
             ("", "") => None,
             ("", path) => Some(path.to_owned()),

@@ -91,7 +91,7 @@ fn read_entry(
             .into_iter()
             .map(|p| {
                 let key = Some(p.path).filter(|k| !k.is_empty());
-                (position.clone(), key, Problem::decoded(p.kind))
+                (position.clone(), key, Problem::PluginConfig(p.kind))
             })
             .collect());
     }
@@ -204,7 +204,7 @@ impl DeliveryConfig {
             .map_err(|e| {
                 e.problems
                     .into_iter()
-                    .map(|p| (DELIVERY_KEY.to_owned(), Problem::decoded(p.kind)))
+                    .map(|p| (DELIVERY_KEY.to_owned(), Problem::PluginConfig(p.kind)))
                     .collect::<Vec<_>>()
             })?;
         let mut c = Self::default();
@@ -252,7 +252,7 @@ impl DeliveryConfig {
                 } else {
                     at(&p.path)
                 };
-                (key, Problem::decoded(p.kind))
+                (key, Problem::PluginConfig(p.kind))
             })
             .collect();
         problems.extend(own);
