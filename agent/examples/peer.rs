@@ -14,7 +14,7 @@
 //!
 //! ```text
 //! cargo run --release -p pipeplug-agent --example peer -- --mode v1 -n 2000000
-//! pipeplug-v1 events=2000000 seconds=0.412 events_per_s=4854369
+//! pipeplug-v1 events=2000000 seconds=1.534 events_per_s=1303551
 //! ```
 //!
 //! Exits with 1 if any event is missing, 2 on bad arguments.
