@@ -9,15 +9,29 @@ use crate::plugin::{
 };
 use crate::ConfigError;
 
-/// The source location of the caller of a `#[track_caller]` registration function.
+/// Registers a plugin added at run time: no documented config fields or defaults, and the
+/// calling file and line (of the `#[track_caller]` chain) as its source.
 #[track_caller]
-fn caller_source() -> SourceLocation {
+fn register_run_time(
+    name: &'static str,
+    description: &'static str,
+    native: Native,
+    factories: Factories,
+) {
     let at = std::panic::Location::caller();
-    SourceLocation {
-        crate_name: SourceLocation::RUN_TIME,
-        file: at.file(),
-        line: at.line(),
-    }
+    register(PluginDescriptor {
+        name,
+        description,
+        config_fields: &[],
+        source: SourceLocation {
+            crate_name: SourceLocation::RUN_TIME,
+            file: at.file(),
+            line: at.line(),
+        },
+        native,
+        factories,
+        defaults: || Ok(serde_json::Value::Null),
+    });
 }
 
 fn leak<F>(f: F) -> &'static F {
@@ -40,20 +54,16 @@ macro_rules! go_creators {
             T: CreatorOutput<dyn $v1, dyn $v2>,
             F: Fn(&serde_json::Value) -> Result<T, ConfigError> + Send + Sync + 'static,
         {
-            let source = caller_source();
             let creator = leak(creator);
-            register(PluginDescriptor {
+            register_run_time(
                 name,
                 description,
-                config_fields: &[],
-                source,
-                native: T::NATIVE,
-                factories: Factories::$variant {
+                T::NATIVE,
+                Factories::$variant {
                     v1: leak(move |c: &serde_json::Value| creator(c).map(T::into_v1)),
                     v2: leak(move |c: &serde_json::Value| creator(c).map(T::into_v2)),
                 },
-                defaults: || Ok(serde_json::Value::Null),
-            });
+            );
         }
     )*};
 }
@@ -130,19 +140,15 @@ where
     T: Extension,
     F: Fn(&serde_json::Value) -> Result<T, ConfigError> + Send + Sync + 'static,
 {
-    let source = caller_source();
     let creator = leak(creator);
-    register(PluginDescriptor {
+    register_run_time(
         name,
         description,
-        config_fields: &[],
-        source,
-        native: Native { v1: true, v2: true },
-        factories: Factories::Extension {
+        Native { v1: true, v2: true },
+        Factories::Extension {
             new: leak(move |c: &serde_json::Value| {
                 creator(c).map(|e| Box::new(e) as Box<dyn Extension>)
             }),
         },
-        defaults: || Ok(serde_json::Value::Null),
-    });
+    );
 }
