@@ -292,7 +292,7 @@ impl<T: AggregatorV1> AggregatorV2 for AggregatorV1AsV2<T> {
     ) -> Result<(), BoxError> {
         let mut context = LogContext::new();
         for (k, v) in group.group.tags.iter() {
-            context.insert(k.to_owned(), serde_json::Value::String(v.clone()));
+            context.insert(k.to_owned(), serde_json::Value::String(v.to_string()));
         }
         let added = group_to_v1_logs(&group)
             .into_iter()

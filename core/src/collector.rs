@@ -1,5 +1,6 @@
 //! The V1 [`Collector`]: how V1 inputs hand logs to the pipeline.
 
+use crate::models::Str;
 use crate::protocol::{Log, LogContent};
 use crate::Clock;
 use std::fmt;
@@ -52,7 +53,7 @@ impl<F: Fn(LogWithContext) + Send + Sync> LogSink for F {
 pub struct Collector {
     sink: Arc<dyn LogSink>,
     clock: Clock,
-    config_tags: Arc<Vec<(String, String)>>,
+    config_tags: Arc<Vec<(Str, Str)>>,
 }
 
 impl fmt::Debug for Collector {
@@ -84,7 +85,11 @@ impl Collector {
     /// The same collector adding `tags` (the pipeline's global tags) to every log.
     #[must_use]
     pub fn with_config_tags(mut self, tags: Vec<(String, String)>) -> Self {
-        self.config_tags = Arc::new(tags);
+        self.config_tags = Arc::new(
+            tags.into_iter()
+                .map(|(k, v)| (Str::from(k), Str::from(v)))
+                .collect(),
+        );
         self
     }
 
@@ -95,8 +100,8 @@ impl Collector {
         time: Option<SystemTime>,
     ) -> Log
     where
-        K: Into<String>,
-        V: Into<String>,
+        K: Into<Str>,
+        V: Into<Str>,
     {
         // Go's helper.CreateLog order: config tags, then tags, then fields.
         let mut log = Log::default();
@@ -119,10 +124,10 @@ impl Collector {
         fields: impl IntoIterator<Item = (K2, V2)>,
         time: Option<SystemTime>,
     ) where
-        K1: Into<String>,
-        V1: Into<String>,
-        K2: Into<String>,
-        V2: Into<String>,
+        K1: Into<Str>,
+        V1: Into<Str>,
+        K2: Into<Str>,
+        V2: Into<Str>,
     {
         self.add_data_with_context(tags, fields, time, None);
     }
@@ -135,10 +140,10 @@ impl Collector {
         time: Option<SystemTime>,
         context: Option<LogContext>,
     ) where
-        K1: Into<String>,
-        V1: Into<String>,
-        K2: Into<String>,
-        V2: Into<String>,
+        K1: Into<Str>,
+        V1: Into<Str>,
+        K2: Into<Str>,
+        V2: Into<Str>,
     {
         let fields = fields.into_iter().map(|(k, v)| LogContent::new(k, v));
         let log = self.build(tags, fields, time);
@@ -156,8 +161,8 @@ impl Collector {
         values: &[&str],
         time: Option<SystemTime>,
     ) where
-        K: Into<String>,
-        V: Into<String>,
+        K: Into<Str>,
+        V: Into<Str>,
     {
         self.add_data_array_with_context(tags, columns, values, time, None);
     }
@@ -171,8 +176,8 @@ impl Collector {
         time: Option<SystemTime>,
         context: Option<LogContext>,
     ) where
-        K: Into<String>,
-        V: Into<String>,
+        K: Into<Str>,
+        V: Into<Str>,
     {
         if columns.len() != values.len() {
             tracing::warn!(

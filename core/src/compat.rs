@@ -34,13 +34,13 @@
 
 use crate::models::{
     ByteArray, GroupInfo, KeyValues, Log, LogValue, Metadata, Metric, MetricNumber, MetricType,
-    MetricValue, Span, SpanEvent, SpanKind, SpanLink, Tags,
+    MetricValue, Span, SpanEvent, SpanKind, SpanLink, Str, Tags,
 };
 
 /// `models.NewMetric`, without typed values: [`Metric::new`].
 #[must_use]
 pub fn new_metric(
-    name: impl Into<String>,
+    name: impl Into<Str>,
     metric_type: MetricType,
     tags: Tags,
     timestamp: u64,
@@ -52,7 +52,7 @@ pub fn new_metric(
 /// `models.NewSingleValueMetric`: [`Metric::single`].
 #[must_use]
 pub fn new_single_value_metric(
-    name: impl Into<String>,
+    name: impl Into<Str>,
     metric_type: MetricType,
     tags: Tags,
     timestamp: u64,
@@ -64,7 +64,7 @@ pub fn new_single_value_metric(
 /// `models.NewMultiValuesMetric`: [`Metric::multi`].
 #[must_use]
 pub fn new_multi_values_metric(
-    name: impl Into<String>,
+    name: impl Into<Str>,
     metric_type: MetricType,
     tags: Tags,
     timestamp: u64,
@@ -89,7 +89,7 @@ pub fn new_metric_typed_values() -> KeyValues<serde_json::Value> {
 /// [`Metric::new`] then [`Metric::with_typed_values`].
 #[must_use]
 pub fn new_metric_with_typed_values(
-    name: impl Into<String>,
+    name: impl Into<Str>,
     metric_type: MetricType,
     tags: Tags,
     timestamp: u64,
@@ -100,7 +100,7 @@ pub fn new_metric_with_typed_values(
 }
 
 /// `models.NewMetricMultiValueWithMap`: named numbers from pairs.
-pub fn new_metric_multi_value_with_map<K: Into<String>>(
+pub fn new_metric_multi_value_with_map<K: Into<Str>>(
     values: impl IntoIterator<Item = (K, f64)>,
 ) -> KeyValues<f64> {
     values.into_iter().collect()
@@ -119,7 +119,7 @@ pub fn new_metadata() -> Metadata {
 }
 
 /// `models.NewTagsWithMap`: tags from any map or list of pairs.
-pub fn new_tags_with_map<K: Into<String>, V: Into<String>>(
+pub fn new_tags_with_map<K: Into<Str>, V: Into<Str>>(
     map: impl IntoIterator<Item = (K, V)>,
 ) -> Tags {
     map.into_iter().collect()
@@ -133,7 +133,7 @@ pub fn new_tags_with_key_values(flat: &[&str]) -> Tags {
 }
 
 /// `models.NewMetadataWithMap`.
-pub fn new_metadata_with_map<K: Into<String>, V: Into<String>>(
+pub fn new_metadata_with_map<K: Into<Str>, V: Into<Str>>(
     map: impl IntoIterator<Item = (K, V)>,
 ) -> Metadata {
     map.into_iter().collect()
@@ -160,11 +160,11 @@ pub fn new_log_contents() -> KeyValues<LogValue> {
 /// `models.NewLog`: a log with every field given.
 #[must_use]
 pub fn new_log(
-    name: impl Into<String>,
+    name: impl Into<Str>,
     body: impl Into<LogValue>,
-    level: impl Into<String>,
-    span_id: impl Into<String>,
-    trace_id: impl Into<String>,
+    level: impl Into<Str>,
+    span_id: impl Into<Str>,
+    trace_id: impl Into<Str>,
     tags: Tags,
     timestamp: u64,
 ) -> Log {
@@ -186,7 +186,7 @@ pub fn new_simple_log(body: impl Into<LogValue>, tags: Tags, timestamp: u64) -> 
 /// `models.NewSimpleLevelLog`: as [`new_simple_log`] with a level.
 #[must_use]
 pub fn new_simple_level_log(
-    level: impl Into<String>,
+    level: impl Into<Str>,
     body: impl Into<LogValue>,
     tags: Tags,
     timestamp: u64,
@@ -250,7 +250,7 @@ mod tests {
         assert_eq!(
             new_log("n", "x", "", "", "", tags.clone(), 7),
             Log {
-                name: "n".to_owned(),
+                name: "n".into(),
                 ..Log::with_body("x", tags, 7)
             }
         );

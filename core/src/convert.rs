@@ -112,10 +112,10 @@ pub fn v2_log_to_v1(log: &models::Log) -> Log {
     for (k, v) in log.contents.iter() {
         let value = match v {
             LogValue::String(s) => s.clone(),
-            other => other.to_string(),
+            other => compact_str::ToCompactString::to_compact_string(other),
         };
         out.contents.push(LogContent {
-            key: k.to_owned(),
+            key: k.into(),
             value,
         });
     }
@@ -323,7 +323,14 @@ pub const GROUP_METADATA_KEYS: [&str; 4] = ["category", "topic", "source", "mach
 /// A V2 group as a V1 log group (see the module docs).
 #[must_use]
 pub fn group_to_v1(group: &PipelineGroupEvents) -> LogGroup {
-    let meta = |k: &str| group.group.metadata.get(k).cloned().unwrap_or_default();
+    let meta = |k: &str| {
+        group
+            .group
+            .metadata
+            .get(k)
+            .map(ToString::to_string)
+            .unwrap_or_default()
+    };
     LogGroup {
         logs: group.events.iter().flat_map(event_to_v1_logs).collect(),
         category: meta("category"),
@@ -503,9 +510,9 @@ mod tests {
     #[test]
     fn labels_split_at_the_first_separator() {
         let tags = parse_labels("a#$#x#$#y|b|#$#");
-        assert_eq!(tags.get("a").map(String::as_str), Some("x#$#y"));
-        assert_eq!(tags.get("b").map(String::as_str), Some(""));
-        assert_eq!(tags.get("").map(String::as_str), Some(""));
+        assert_eq!(tags.get("a").map(|v| v.as_str()), Some("x#$#y"));
+        assert_eq!(tags.get("b").map(|v| v.as_str()), Some(""));
+        assert_eq!(tags.get("").map(|v| v.as_str()), Some(""));
         assert!(parse_labels("").is_empty());
     }
 
@@ -556,7 +563,7 @@ mod tests {
         };
         let v2 = group_to_v2(&g);
         assert_eq!(
-            v2.group.metadata.get("topic").map(String::as_str),
+            v2.group.metadata.get("topic").map(|v| v.as_str()),
             Some("t")
         );
         assert!(!v2.group.metadata.contains("category"));

@@ -3,6 +3,7 @@
 //! A V1 plugin passes [`Log`]s (a time and an ordered list of key/value contents) and
 //! [`LogGroup`]s.
 
+use crate::models::Str;
 use serde::{Deserialize, Serialize};
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -10,14 +11,14 @@ use std::time::{SystemTime, UNIX_EPOCH};
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 pub struct LogContent {
     /// The key.
-    pub key: String,
+    pub key: Str,
     /// The value.
-    pub value: String,
+    pub value: Str,
 }
 
 impl LogContent {
     /// A content from a key and a value.
-    pub fn new(key: impl Into<String>, value: impl Into<String>) -> Self {
+    pub fn new(key: impl Into<Str>, value: impl Into<Str>) -> Self {
         Self {
             key: key.into(),
             value: value.into(),
@@ -40,7 +41,7 @@ pub struct Log {
 
 impl Log {
     /// A log at `time` (Unix seconds) with contents from pairs.
-    pub fn new<K: Into<String>, V: Into<String>>(
+    pub fn new<K: Into<Str>, V: Into<Str>>(
         time: u32,
         contents: impl IntoIterator<Item = (K, V)>,
     ) -> Self {
@@ -64,7 +65,7 @@ impl Log {
     }
 
     /// Appends a content.
-    pub fn push(&mut self, key: impl Into<String>, value: impl Into<String>) {
+    pub fn push(&mut self, key: impl Into<Str>, value: impl Into<Str>) {
         self.contents.push(LogContent::new(key, value));
     }
 
@@ -95,14 +96,14 @@ impl Log {
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 pub struct LogTag {
     /// The key.
-    pub key: String,
+    pub key: Str,
     /// The value.
-    pub value: String,
+    pub value: Str,
 }
 
 impl LogTag {
     /// A tag from a key and a value.
-    pub fn new(key: impl Into<String>, value: impl Into<String>) -> Self {
+    pub fn new(key: impl Into<Str>, value: impl Into<Str>) -> Self {
         Self {
             key: key.into(),
             value: value.into(),

@@ -77,7 +77,7 @@ fn v2_emits_one_counter_metric_per_interval() {
         };
         assert_eq!(m.name, "test_metric");
         assert_eq!(m.metric_type, MetricType::Counter);
-        assert_eq!(m.tags.get("hello").map(String::as_str), Some("world"));
+        assert_eq!(m.tags.get("hello").map(|v| v.as_str()), Some("world"));
         assert_eq!(m.tags.len(), 1);
         assert_eq!(m.single_value(), Some(1.0));
         // Nanosecond time: exactly start + (i + 1) * 5 s on the virtual clock.

@@ -21,11 +21,11 @@ use serde_json::Value;
 #[derive(Debug)]
 pub struct MetricMock {
     /// Metadata of the V2 group.
-    group_meta: KeyValues<String>,
+    group_meta: KeyValues<pipeplug::models::Str>,
     /// Tags of the V2 group.
-    group_tags: KeyValues<String>,
+    group_tags: KeyValues<pipeplug::models::Str>,
     /// Tags of every record (V1: contents before the fields; V2: metric tags).
-    tags: KeyValues<String>,
+    tags: KeyValues<pipeplug::models::Str>,
     /// Fields of every record: any JSON values (V1: contents; V2: metric values).
     fields: KeyValues<Value>,
     /// The count before the first collection; the first record carries `Index + 1`.
@@ -88,7 +88,7 @@ impl MetricInputV1 for MetricMock {
             for (k, v) in self.fields.iter() {
                 fields.add(k, sprint(v));
             }
-            collector.add_data(self.tags.iter(), fields, None);
+            collector.add_data(self.tags.iter().map(|(k, v)| (k, v.as_str())), fields, None);
         }
         Ok(())
     }

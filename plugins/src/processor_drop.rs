@@ -56,7 +56,8 @@ impl ProcessorV1 for ProcessorDrop {
             return logs;
         }
         for log in &mut logs {
-            log.contents.retain(|c| !self.contents.contains(&c.key));
+            log.contents
+                .retain(|c| !self.contents.contains(c.key.as_str()));
         }
         logs
     }

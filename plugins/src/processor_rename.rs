@@ -119,17 +119,17 @@ impl ProcessorRename {
             Slot::Tag(t) => new_tags.add(t.as_str(), text(value)),
         };
         for (key, value) in contents {
-            match self.from_contents.get(&key) {
+            match self.from_contents.get(key.as_str()) {
                 Some(dest) => put(dest, value),
                 None if taken.contents.contains(&key.as_str()) => {}
-                None => put(&Slot::Content(key), value),
+                None => put(&Slot::Content(key.into()), value),
             }
         }
         for (name, value) in tags {
-            match self.from_log_tags.get(&name) {
+            match self.from_log_tags.get(name.as_str()) {
                 Some(dest) => put(dest, LogValue::String(value)),
                 None if taken.tags.contains(&name.as_str()) => {}
-                None => put(&Slot::Tag(name), LogValue::String(value)),
+                None => put(&Slot::Tag(name.into()), LogValue::String(value)),
             }
         }
         log.contents = new_contents;
@@ -196,7 +196,7 @@ impl<'a> Taken<'a> {
 
 fn text(value: LogValue) -> String {
     match value {
-        LogValue::String(s) => s,
+        LogValue::String(s) => s.into(),
         other => other.to_string(),
     }
 }
@@ -261,7 +261,7 @@ impl ProcessorV1 for ProcessorRename {
             let renamed: Vec<&str> = log
                 .contents
                 .iter()
-                .filter_map(|c| self.v1.get(&c.key).map(String::as_str))
+                .filter_map(|c| self.v1.get(c.key.as_str()).map(String::as_str))
                 .collect();
             if renamed.is_empty() {
                 continue;
@@ -270,10 +270,10 @@ impl ProcessorV1 for ProcessorRename {
             // both; its V2, and a V1 log converted to V2, keep one).
             let v1 = &self.v1;
             log.contents
-                .retain(|c| v1.contains_key(&c.key) || !renamed.contains(&c.key.as_str()));
+                .retain(|c| v1.contains_key(c.key.as_str()) || !renamed.contains(&c.key.as_str()));
             for c in &mut log.contents {
-                if let Some(dest) = self.v1.get(&c.key) {
-                    c.key.clone_from(dest);
+                if let Some(dest) = self.v1.get(c.key.as_str()) {
+                    c.key = dest.into();
                 }
             }
         }

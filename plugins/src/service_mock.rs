@@ -13,9 +13,9 @@ use pipeplug::prelude::*;
 #[derive(Debug)]
 pub struct ServiceMock {
     /// Tags of every log (V1: contents before the fields; V2: event tags).
-    tags: KeyValues<String>,
+    tags: KeyValues<pipeplug::models::Str>,
     /// Contents of every log.
-    fields: KeyValues<String>,
+    fields: KeyValues<pipeplug::models::Str>,
     /// A file whose text becomes the content `content` of every log (read at `init`; an
     /// empty file adds nothing; one that is not a regular file, is over 16 MiB or cannot be
     /// read fails `init`).
@@ -41,7 +41,7 @@ pub struct ServiceMock {
 /// What the emitting thread needs: the record and the counts.
 #[derive(Debug, Clone)]
 struct Rounds {
-    fields: KeyValues<String>,
+    fields: KeyValues<pipeplug::models::Str>,
     index: i64,
     per_round: usize,
     /// Logs still allowed; `None` for no limit.
@@ -62,7 +62,7 @@ impl Rounds {
     }
 
     /// The contents of the next `n` logs.
-    fn take(&mut self, n: usize) -> Vec<KeyValues<String>> {
+    fn take(&mut self, n: usize) -> Vec<KeyValues<pipeplug::models::Str>> {
         if let Some(left) = &mut self.left {
             *left -= n;
         }
@@ -95,7 +95,7 @@ impl ServiceMock {
     /// Runs `emit` once at once, then every interval, until stopped or done.
     fn spawn(
         &mut self,
-        mut emit: impl FnMut(Vec<KeyValues<String>>) + Send + 'static,
+        mut emit: impl FnMut(Vec<KeyValues<pipeplug::models::Str>>) + Send + 'static,
     ) -> Result<(), BoxError> {
         let ticker = self.ctx.clock().ticker(self.interval);
         let mut rounds = self.rounds();
@@ -142,7 +142,7 @@ impl ServiceInputV1 for ServiceMock {
         let tags = self.tags.clone();
         self.spawn(move |batch| {
             for fields in batch {
-                collector.add_data(tags.iter(), fields, None);
+                collector.add_data(tags.iter().map(|(k, v)| (k, v.as_str())), fields, None);
             }
         })
     }

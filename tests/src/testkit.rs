@@ -446,13 +446,13 @@ impl FlusherV1 for FlusherCount {
                 let tags: Map<String, Value> = g
                     .log_tags
                     .iter()
-                    .map(|t| (t.key.clone(), json!(t.value)))
+                    .map(|t| (t.key.to_string(), json!(t.value)))
                     .collect();
                 for l in &g.logs {
                     let mut m: Map<String, Value> = l
                         .contents
                         .iter()
-                        .map(|c| (c.key.clone(), json!(c.value)))
+                        .map(|c| (c.key.to_string(), json!(c.value)))
                         .collect();
                     m.insert("__tags__".to_owned(), Value::Object(tags.clone()));
                     events.push(Value::Object(m));

@@ -1,6 +1,6 @@
 //! `PipelineEvent`, `GroupInfo` and `PipelineGroupEvents`.
 
-use super::{ByteArray, Log, Metadata, Metric, Span, Tags};
+use super::{ByteArray, Log, Metadata, Metric, Span, Str, Tags};
 use serde::{Deserialize, Serialize};
 
 /// The kind of an event (`models.EventType`); the numbers are Go's.
@@ -96,11 +96,11 @@ impl PipelineEvent {
     }
 
     /// Renames the event (`SetName`); byte arrays have no name, so it does nothing to them.
-    pub fn set_name(&mut self, name: impl Into<String>) {
+    pub fn set_name(&mut self, name: impl Into<Str>) {
         match self {
             Self::Log(l) => l.name = name.into(),
             Self::Metric(m) => m.name = name.into(),
-            Self::Span(s) => s.name = name.into(),
+            Self::Span(s) => s.name = name.into().into(),
             Self::ByteArray(_) => {}
         }
     }

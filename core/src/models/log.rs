@@ -1,6 +1,6 @@
 //! The V2 log event (`models.Log`).
 
-use super::{KeyValues, Tags};
+use super::{KeyValues, Str, Tags};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -12,7 +12,7 @@ pub const BODY_KEY: &str = "content";
 #[serde(untagged)]
 pub enum LogValue {
     /// Text.
-    String(String),
+    String(Str),
     /// A signed integer.
     Int(i64),
     /// A float.
@@ -49,14 +49,19 @@ impl fmt::Display for LogValue {
     }
 }
 
+impl From<Str> for LogValue {
+    fn from(s: Str) -> Self {
+        Self::String(s)
+    }
+}
 impl From<String> for LogValue {
     fn from(s: String) -> Self {
-        Self::String(s)
+        Self::String(s.into())
     }
 }
 impl From<&str> for LogValue {
     fn from(s: &str) -> Self {
-        Self::String(s.to_owned())
+        Self::String(s.into())
     }
 }
 impl From<i64> for LogValue {
@@ -84,13 +89,13 @@ impl From<Vec<u8>> for LogValue {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Log {
     /// The event name.
-    pub name: String,
+    pub name: Str,
     /// Severity (`INFO`, `ERROR`, ...), empty when unknown.
-    pub level: String,
+    pub level: Str,
     /// Trace span ID, empty when none.
-    pub span_id: String,
+    pub span_id: Str,
     /// Trace ID, empty when none.
-    pub trace_id: String,
+    pub trace_id: Str,
     /// Event tags.
     pub tags: Tags,
     /// When the event happened, in Unix nanoseconds.

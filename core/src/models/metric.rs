@@ -1,6 +1,6 @@
 //! The V2 metric event (`models.Metric`).
 
-use super::{KeyValues, Tags};
+use super::{KeyValues, Str, Tags};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
@@ -126,11 +126,11 @@ impl Default for MetricValue {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Metric {
     /// The metric name.
-    pub name: String,
+    pub name: Str,
     /// The unit, empty when none.
-    pub unit: String,
+    pub unit: Str,
     /// A description, empty when none.
-    pub description: String,
+    pub description: Str,
     /// When it was measured, in Unix nanoseconds.
     pub timestamp: u64,
     /// When the agent saw it, in Unix nanoseconds.
@@ -149,7 +149,7 @@ impl Metric {
     /// A metric with a value: its name, type, labels and time (Unix nanoseconds).
     #[must_use]
     pub fn new(
-        name: impl Into<String>,
+        name: impl Into<Str>,
         metric_type: MetricType,
         tags: Tags,
         timestamp: u64,
@@ -174,7 +174,7 @@ impl Metric {
     /// ```
     #[must_use]
     pub fn single(
-        name: impl Into<String>,
+        name: impl Into<Str>,
         metric_type: MetricType,
         tags: Tags,
         timestamp: u64,
@@ -192,7 +192,7 @@ impl Metric {
     /// A metric with named numbers.
     #[must_use]
     pub fn multi(
-        name: impl Into<String>,
+        name: impl Into<Str>,
         metric_type: MetricType,
         tags: Tags,
         timestamp: u64,

@@ -1,7 +1,7 @@
 //! Helpers in the spirit of iLogtail's test kit (`plugins/test/common.go`): make logs and
 //! events from key/value pairs, pick them by a key's value, read a key.
 
-use crate::models::{self, GroupInfo, LogValue, PipelineEvent, PipelineGroupEvents};
+use crate::models::{self, GroupInfo, LogValue, PipelineEvent, PipelineGroupEvents, Str};
 use crate::protocol::Log;
 
 /// A V1 log with `pairs` as contents, in order, at time 0 (Go's `CreateLogs("k", "v", ...)`;
@@ -12,9 +12,7 @@ use crate::protocol::Log;
 /// let log = create_log([("method", "GET"), ("status", "200")]);
 /// assert_eq!(read_log_val(&log, "status"), "200");
 /// ```
-pub fn create_log<K: Into<String>, V: Into<String>>(
-    pairs: impl IntoIterator<Item = (K, V)>,
-) -> Log {
+pub fn create_log<K: Into<Str>, V: Into<Str>>(pairs: impl IntoIterator<Item = (K, V)>) -> Log {
     Log::new(0, pairs)
 }
 
@@ -28,8 +26,8 @@ pub fn create_log<K: Into<String>, V: Into<String>>(
 pub fn create_logs<R, K, V>(rows: impl IntoIterator<Item = R>) -> Vec<Log>
 where
     R: IntoIterator<Item = (K, V)>,
-    K: Into<String>,
-    V: Into<String>,
+    K: Into<Str>,
+    V: Into<Str>,
 {
     rows.into_iter().map(create_log).collect()
 }
@@ -54,7 +52,7 @@ pub fn read_log_val<'a>(log: &'a Log, key: &str) -> &'a str {
 /// let event = create_log_event([("content", "hello")]);
 /// assert_eq!(read_event_val(&event, "content"), "hello");
 /// ```
-pub fn create_log_event<K: Into<String>, V: Into<String>>(
+pub fn create_log_event<K: Into<Str>, V: Into<Str>>(
     pairs: impl IntoIterator<Item = (K, V)>,
 ) -> PipelineEvent {
     let mut log = models::Log::default();
@@ -68,8 +66,8 @@ pub fn create_log_event<K: Into<String>, V: Into<String>>(
 pub fn create_log_events<R, K, V>(rows: impl IntoIterator<Item = R>) -> Vec<PipelineEvent>
 where
     R: IntoIterator<Item = (K, V)>,
-    K: Into<String>,
-    V: Into<String>,
+    K: Into<Str>,
+    V: Into<Str>,
 {
     rows.into_iter().map(create_log_event).collect()
 }
@@ -96,7 +94,11 @@ pub fn read_event_val(event: &PipelineEvent, key: &str) -> String {
             return v.to_string();
         }
     }
-    event.tags().get(key).cloned().unwrap_or_default()
+    event
+        .tags()
+        .get(key)
+        .map(ToString::to_string)
+        .unwrap_or_default()
 }
 
 /// The events whose `key` reads `value` (see [`read_event_val`]).

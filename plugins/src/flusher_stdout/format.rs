@@ -96,7 +96,7 @@ pub(super) fn v2_group(out: &mut Vec<u8>, group: &PipelineGroupEvents, header: b
     }
 }
 
-fn str_pair<'a>((k, v): (&'a str, &'a String)) -> (&'a str, &'a str) {
+fn str_pair<'a>((k, v): (&'a str, &'a models::Str)) -> (&'a str, &'a str) {
     (k, v.as_str())
 }
 
