@@ -45,12 +45,15 @@ impl Log {
         time: u32,
         contents: impl IntoIterator<Item = (K, V)>,
     ) -> Self {
+        let contents = contents.into_iter();
+        // Room for a few contents more than given, as a vector built by pushes has: most
+        // pipelines' processors add some (a log of one content would otherwise be copied to
+        // a larger block by the first).
+        let mut all = Vec::with_capacity(contents.size_hint().0.max(3) + 1);
+        all.extend(contents.map(|(k, v)| LogContent::new(k, v)));
         Self {
             time,
-            contents: contents
-                .into_iter()
-                .map(|(k, v)| LogContent::new(k, v))
-                .collect(),
+            contents: all,
             time_ns: None,
         }
     }

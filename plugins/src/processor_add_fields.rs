@@ -45,6 +45,7 @@ impl ProcessorV1 for ProcessorAddFields {
     fn process_logs(&mut self, mut logs: Vec<Log>) -> Vec<Log> {
         for log in &mut logs {
             let before = log.contents.len();
+            log.contents.reserve(self.fields.len());
             for (key, value) in self.fields.iter() {
                 // Only the log's own contents count, not fields added just now (keys of a
                 // map are unique anyway).

@@ -3,11 +3,10 @@
 use super::assemble::{Built, PluginSet};
 use super::flush::{Export, FanOut, FlusherOut, FlusherState, Group, Ident};
 use super::guard::{self, PluginLabel};
-use super::sink::InputSink;
+use super::sink::{InputQueue, InputSink};
 use super::stop::StopState;
 use super::threads::ThreadSet;
 use super::StartError;
-use crossbeam_channel::Receiver;
 use pipeplug::plugin::{Aggregator, Flusher, MetricInput, Processor, ServiceInput};
 use pipeplug::runner::{self, Interval};
 use pipeplug::{BoxError, Context, GlobalConfig, LogGroupQueue, StopSignal};
@@ -288,11 +287,10 @@ where
     })
 }
 
-/// The pipeline's input queue (`DefaultLogQueueSize` logs or groups): the sink inputs push
-/// into, and the processing thread's end.
-pub(crate) fn input_queue<T>(env: &StartEnv) -> (Arc<InputSink<T>>, Receiver<T>) {
-    let (tx, rx) = crossbeam_channel::bounded(env.global.default_log_queue_size.max(1));
-    (Arc::new(InputSink::new(tx)), rx)
+/// The pipeline's input queue (about `DefaultLogQueueSize` logs or groups, handed over in
+/// batches of at most `batch`): the sink inputs push into, and the processing thread's end.
+pub(crate) fn input_queue<T>(env: &StartEnv, batch: usize) -> (Arc<InputSink<T>>, InputQueue<T>) {
+    super::sink::input_queue(env.global.default_log_queue_size, batch)
 }
 
 /// Runs a service input: `start` on its own thread (it may block until the pipeline stops),

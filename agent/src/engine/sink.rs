@@ -1,28 +1,49 @@
-//! Where inputs put data: a bounded queue that blocks a fast input (back-pressure) and, once
-//! the inputs are stopped, drops (and counts) what a stray input thread still sends.
+//! Where inputs put data: a bounded queue of batches that blocks a fast input
+//! (back-pressure), hands data over in batches while the processing thread is busy and at
+//! once while it waits, and, once the inputs are stopped, drops (and counts) what a stray
+//! input thread still sends.
 //!
-//! When the stop begins, an input blocked on the full queue is released (what it was
-//! sending is refused and counted, not accepted) once the queue has stayed full for
-//! [`RELEASE_AFTER`]: a pipeline held back by a blocked flusher would otherwise keep the
-//! input's thread, and the stop, waiting.
+//! Inputs add one item (a V1 log, a V2 group) at a time to the *open batch*. The open batch
+//! goes into the queue when it is full, or at once when the processing thread is waiting for
+//! data ([`InputQueue::wait_idle`]); the processing thread also takes it as it is whenever the
+//! queue is empty. So under load one hand-off between threads moves up to a batch of items,
+//! and at a low rate nothing waits for a batch to fill: an item reaches the processing thread
+//! as soon as it is free.
+//!
+//! When the stop begins, an input blocked on the full queue is released once the queue has
+//! stayed full for [`RELEASE_AFTER`] (a pipeline held back by a blocked flusher would
+//! otherwise keep the input's thread, and the stop, waiting): the batch it was handing over
+//! goes back to the open batch, which the processing thread drains like the queue.
 
-use crossbeam_channel::{SendTimeoutError, Sender, TrySendError};
+use crossbeam_channel::{Receiver, SendTimeoutError, Sender, TrySendError};
 use pipeplug::models::PipelineGroupEvents;
 use pipeplug::{GroupSink, LogSink, LogWithContext};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::OnceLock;
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 use std::time::{Duration, Instant};
 
 /// How often a blocked input looks at whether the inputs were stopped.
 const CLOSED_POLL: Duration = Duration::from_millis(50);
+/// How long the processing thread, finding nothing, pauses before it waits for the next item.
+const LINGER: Duration = Duration::from_micros(200);
 /// How long after the stop began a push blocked on the full queue gives up.
 pub(crate) const RELEASE_AFTER: Duration = Duration::from_millis(500);
 
+/// The batch items are added to, and whether the inputs were closed (both under one lock, so
+/// that nothing is added after the processing thread's last look).
+struct Open<T> {
+    items: Vec<T>,
+    closed: bool,
+}
+
 /// The input end of a pipeline's input queue.
-#[derive(Debug)]
 pub(crate) struct InputSink<T> {
-    tx: Sender<T>,
-    closed: AtomicBool,
+    tx: Sender<Vec<T>>,
+    open: Mutex<Open<T>>,
+    /// Items per batch.
+    batch: usize,
+    /// The processing thread is waiting for data: hand every item over at once.
+    idle: AtomicBool,
     /// When the pipeline's stop began.
     stopping_since: OnceLock<Instant>,
     /// Events that entered the queue.
@@ -31,15 +52,49 @@ pub(crate) struct InputSink<T> {
     pub dropped: AtomicU64,
 }
 
+impl<T> std::fmt::Debug for InputSink<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("InputSink")
+            .field("batch", &self.batch)
+            .field("accepted", &self.accepted)
+            .field("dropped", &self.dropped)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The processing thread's end of a pipeline's input queue.
+pub(crate) struct InputQueue<T> {
+    sink: Arc<InputSink<T>>,
+    rx: Receiver<Vec<T>>,
+}
+
+/// A queue of about `capacity` items (at least two batches), handed over in batches of at
+/// most `batch` items: the inputs' end and the processing thread's.
+pub(crate) fn input_queue<T>(capacity: usize, batch: usize) -> (Arc<InputSink<T>>, InputQueue<T>) {
+    let batch = batch.max(1);
+    let (tx, rx) = crossbeam_channel::bounded(capacity.div_ceil(batch).max(2));
+    let sink = Arc::new(InputSink {
+        tx,
+        open: Mutex::new(Open {
+            items: Vec::new(),
+            closed: false,
+        }),
+        batch,
+        idle: AtomicBool::new(false),
+        stopping_since: OnceLock::new(),
+        accepted: AtomicU64::new(0),
+        dropped: AtomicU64::new(0),
+    });
+    let queue = InputQueue {
+        sink: Arc::clone(&sink),
+        rx,
+    };
+    (sink, queue)
+}
+
 impl<T> InputSink<T> {
-    pub(crate) fn new(tx: Sender<T>) -> Self {
-        Self {
-            tx,
-            closed: AtomicBool::new(false),
-            stopping_since: OnceLock::new(),
-            accepted: AtomicU64::new(0),
-            dropped: AtomicU64::new(0),
-        }
+    fn open(&self) -> MutexGuard<'_, Open<T>> {
+        self.open.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// The stop began: a push blocked on the full queue gives up after [`RELEASE_AFTER`].
@@ -48,52 +103,126 @@ impl<T> InputSink<T> {
     }
 
     fn released(&self) -> bool {
-        self.closed.load(Ordering::SeqCst)
-            || self
-                .stopping_since
-                .get()
-                .is_some_and(|t| t.elapsed() >= RELEASE_AFTER)
+        self.stopping_since
+            .get()
+            .is_some_and(|t| t.elapsed() >= RELEASE_AFTER)
     }
 
-    /// Refuses everything from now on.
+    /// Refuses everything from now on (what was accepted stays for the processing thread).
     pub(crate) fn close(&self) {
-        self.closed.store(true, Ordering::SeqCst);
+        self.open().closed = true;
     }
 
+    /// Adds `item` (`events` events) to the open batch; hands the batch over when it is full
+    /// or the processing thread waits.
     fn push(&self, item: T, events: u64) {
-        if self.closed.load(Ordering::SeqCst) {
-            self.dropped.fetch_add(events, Ordering::Relaxed);
-            return;
-        }
-        // The common case first: room in the queue, so no clock read for a timeout.
-        let mut item = match self.tx.try_send(item) {
-            Ok(()) => {
-                self.accepted.fetch_add(events, Ordering::Relaxed);
-                return;
-            }
-            Err(TrySendError::Full(back)) => back,
-            Err(TrySendError::Disconnected(_)) => {
+        let ready = {
+            let mut open = self.open();
+            if open.closed {
+                drop(open);
                 self.dropped.fetch_add(events, Ordering::Relaxed);
                 return;
             }
+            open.items.push(item);
+            self.accepted.fetch_add(events, Ordering::Relaxed);
+            // The first item after the processing thread began to wait wakes it; the next
+            // ones gather until it waits again. (Read under the lock, which the processing
+            // thread takes after raising the flag: an item added before is taken by it.)
+            let wake = self.idle.load(Ordering::Relaxed) && self.idle.swap(false, Ordering::SeqCst);
+            if wake || open.items.len() >= self.batch {
+                Some(std::mem::take(&mut open.items))
+            } else {
+                None
+            }
+        };
+        if let Some(batch) = ready {
+            self.hand_over(batch);
+        }
+    }
+
+    /// Puts `batch` in the queue, waiting while it is full (back-pressure) until the stop
+    /// releases the wait; a released batch goes back to the open batch.
+    fn hand_over(&self, batch: Vec<T>) {
+        let mut batch = match self.tx.try_send(batch) {
+            Ok(()) => return,
+            Err(TrySendError::Full(back) | TrySendError::Disconnected(back)) => back,
         };
         loop {
             if self.released() {
-                self.dropped.fetch_add(events, Ordering::Relaxed);
-                return;
+                break;
             }
-            match self.tx.send_timeout(item, CLOSED_POLL) {
-                Ok(()) => {
-                    self.accepted.fetch_add(events, Ordering::Relaxed);
-                    return;
-                }
-                Err(SendTimeoutError::Timeout(back)) => item = back,
-                Err(SendTimeoutError::Disconnected(_)) => {
-                    self.dropped.fetch_add(events, Ordering::Relaxed);
-                    return;
+            match self.tx.send_timeout(batch, CLOSED_POLL) {
+                Ok(()) => return,
+                Err(SendTimeoutError::Timeout(back)) => batch = back,
+                Err(SendTimeoutError::Disconnected(back)) => {
+                    batch = back;
+                    break;
                 }
             }
         }
+        // Accepted already: the processing thread drains it with the open batch.
+        let mut open = self.open();
+        batch.append(&mut open.items);
+        open.items = batch;
+    }
+}
+
+impl<T> InputQueue<T> {
+    /// The channel that signals a full batch (for `select!`); take batches with
+    /// [`take`](Self::take) or [`wait_idle`](Self::wait_idle).
+    pub(crate) fn receiver(&self) -> &Receiver<Vec<T>> {
+        &self.rx
+    }
+
+    /// What is there now: the next full batch, else the open one as it is; `None` when
+    /// there is nothing.
+    pub(crate) fn take(&self) -> Option<Vec<T>> {
+        if let Ok(batch) = self.rx.try_recv() {
+            return Some(batch);
+        }
+        let mut open = self.sink.open();
+        if open.items.is_empty() {
+            return None;
+        }
+        Some(std::mem::take(&mut open.items))
+    }
+
+    /// Takes what is there, or, when there is nothing, marks the processing thread as waiting
+    /// (inputs then hand every item over at once) and returns `None`: wait on
+    /// [`receiver`](Self::receiver), then call [`busy`](Self::busy).
+    pub(crate) fn wait_idle(&self) -> Option<Vec<T>> {
+        if let Some(batch) = self.take() {
+            return Some(batch);
+        }
+        // Nothing yet: the inputs may just be slower than this thread. Waking it for each of
+        // their items would cost more than the items; a moment's pause lets them gather a
+        // batch first (and costs an item that comes during it at most the pause).
+        std::thread::sleep(LINGER);
+        if let Some(batch) = self.take() {
+            return Some(batch);
+        }
+        self.sink.idle.store(true, Ordering::SeqCst);
+        // An item added before the flag was seen is in the open batch: take it now.
+        let late = self.take();
+        if late.is_some() {
+            self.busy();
+        }
+        late
+    }
+
+    /// The processing thread is at work again: inputs batch what they add.
+    pub(crate) fn busy(&self) {
+        self.sink.idle.store(false, Ordering::SeqCst);
+    }
+
+    /// Takes everything left (full batches and the open one), counting its events with
+    /// `events`.
+    pub(crate) fn take_all(&self, events: impl Fn(&T) -> u64) -> u64 {
+        let mut n = 0;
+        while let Some(batch) = self.take() {
+            n += batch.iter().map(&events).sum::<u64>();
+        }
+        n
     }
 }
 
@@ -107,5 +236,58 @@ impl GroupSink for InputSink<PipelineGroupEvents> {
     fn send(&self, group: PipelineGroupEvents) {
         let n = group.events.len() as u64;
         self.push(group, n);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_busy_consumer_gets_batches_and_an_idle_one_each_item_at_once() {
+        let (sink, queue) = input_queue::<u32>(8, 4);
+        // Busy: items gather in the open batch; a full batch goes into the queue.
+        for i in 0..6 {
+            sink.push(i, 1);
+        }
+        assert_eq!(queue.take(), Some(vec![0, 1, 2, 3]));
+        assert_eq!(queue.take(), Some(vec![4, 5]));
+        assert_eq!(queue.wait_idle(), None);
+        // Waiting: the next item is handed over alone, at once.
+        sink.push(6, 1);
+        assert_eq!(queue.receiver().try_recv().ok(), Some(vec![6]));
+        queue.busy();
+        sink.push(7, 1);
+        assert!(queue.receiver().is_empty());
+        assert_eq!(queue.take(), Some(vec![7]));
+        assert_eq!(sink.accepted.load(Ordering::Relaxed), 8);
+    }
+
+    #[test]
+    fn closed_refuses_and_keeps_what_was_accepted() {
+        let (sink, queue) = input_queue::<u32>(8, 4);
+        sink.push(1, 3);
+        sink.close();
+        sink.push(2, 5);
+        assert_eq!(sink.dropped.load(Ordering::Relaxed), 5);
+        assert_eq!(queue.take_all(|_| 3), 3);
+    }
+
+    #[test]
+    fn a_blocked_push_is_released_after_the_stop_began_and_its_batch_kept() {
+        // Two batches of one fill the queue; the third push blocks.
+        let (sink, queue) = input_queue::<u32>(1, 1);
+        sink.push(1, 1);
+        sink.push(2, 1);
+        sink.begin_stop();
+        let started = Instant::now();
+        sink.push(3, 1);
+        assert!(started.elapsed() >= RELEASE_AFTER);
+        sink.close();
+        assert_eq!(queue.take(), Some(vec![1]));
+        assert_eq!(queue.take(), Some(vec![2]));
+        assert_eq!(queue.take(), Some(vec![3]));
+        assert_eq!(queue.take(), None);
+        assert_eq!(sink.accepted.load(Ordering::Relaxed), 3);
     }
 }

@@ -10,6 +10,7 @@ use super::common::{
 };
 use super::flush::FanOut;
 use super::guard;
+use super::sink::InputQueue;
 use super::stop::StopState;
 use super::StartError;
 use crossbeam_channel::{select, Receiver};
@@ -32,7 +33,7 @@ pub(crate) fn start(
 
     let (fanout, flusher_states) =
         common::spawn_flushers(&mut threads.flushers, ready.flushers, env)?;
-    let (sink, rx) = common::input_queue(env);
+    let (sink, rx) = common::input_queue(env, MAX_ROUND_LOGS);
     let process = Process {
         processors: ready.processors,
         aggregators: ready.aggregators,
@@ -75,26 +76,26 @@ struct Process {
 }
 
 impl Process {
-    fn run(mut self, input: &Receiver<LogWithContext>, finish: &Receiver<()>) {
-        let mut pending: Option<LogWithContext> = None;
+    fn run(mut self, input: &InputQueue<LogWithContext>, finish: &Receiver<()>) {
         let queue_rx = self.queue.receiver().clone();
         let mut finishing = false;
         loop {
-            if pending.is_none() {
+            let mut batch = input.wait_idle();
+            if batch.is_none() {
                 let timeout = common::until_next(&self.aggregators);
                 select! {
-                    recv(input) -> m => match m {
-                        Ok(l) => pending = Some(l),
+                    recv(input.receiver()) -> m => match m {
+                        Ok(b) => batch = Some(b),
                         Err(_) => finishing = true,
                     },
                     recv(queue_rx) -> g => self.outbox.extend(g),
                     recv(finish) -> _ => finishing = true,
                     default(timeout) => {},
                 }
+                input.busy();
             }
-            if let Some(first) = pending.take() {
-                let (logs, context) = gather(first, input, &mut pending);
-                self.process(logs, context.as_ref());
+            if let Some(batch) = batch {
+                self.process_batch(batch);
             }
             self.flush_due(false);
             self.send();
@@ -103,24 +104,37 @@ impl Process {
             }
         }
         // Drain: everything queued goes through, then every aggregator flushes a last time.
-        loop {
-            let next = pending.take().or_else(|| input.try_recv().ok());
-            let Some(first) = next else { break };
+        while let Some(batch) = input.take() {
             if self.stop.drain_gave_up() {
                 // Counted dropped for every flusher (the inputs are closed: nothing follows).
-                let n = 1 + input.try_iter().count() as u64;
+                let n = batch.len() as u64 + input.take_all(|_| 1);
                 self.fanout.drop_for_all(n);
                 tracing::error!(
                     "pipeline stop overdue: {n} logs still queued for processing are dropped"
                 );
                 break;
             }
-            let (logs, context) = gather(first, input, &mut pending);
-            self.process(logs, context.as_ref());
+            self.process_batch(batch);
             self.send();
         }
         self.flush_due(true);
         self.send();
+    }
+
+    /// Runs `batch` through the pipeline in runs of consecutive logs that share a context.
+    fn process_batch(&mut self, batch: Vec<LogWithContext>) {
+        let mut logs = Vec::with_capacity(batch.len());
+        let mut context: Option<LogContext> = None;
+        for LogWithContext { log, context: c } in batch {
+            if c != context && !logs.is_empty() {
+                self.process(std::mem::take(&mut logs), context.as_ref());
+            }
+            context = c;
+            logs.push(log);
+        }
+        if !logs.is_empty() {
+            self.process(logs, context.as_ref());
+        }
     }
 
     /// Runs `logs` through the processors, then into every aggregator.
@@ -247,27 +261,4 @@ impl Process {
         }
         self.fanout.send(batch);
     }
-}
-
-/// `first` and the logs queued behind it that share its context, up to a round's size; the
-/// first log of another context is kept in `pending`.
-fn gather(
-    first: LogWithContext,
-    input: &Receiver<LogWithContext>,
-    pending: &mut Option<LogWithContext>,
-) -> (Vec<Log>, Option<LogContext>) {
-    let LogWithContext { log, context } = first;
-    let mut logs = Vec::with_capacity(input.len().min(MAX_ROUND_LOGS) + 1);
-    logs.push(log);
-    while logs.len() < MAX_ROUND_LOGS {
-        match input.try_recv() {
-            Ok(next) if next.context == context => logs.push(next.log),
-            Ok(next) => {
-                *pending = Some(next);
-                break;
-            }
-            Err(_) => break,
-        }
-    }
-    (logs, context)
 }

@@ -14,6 +14,7 @@ use super::assemble::{Built, V2Plugins};
 use super::common::{self, ProcessCounters, StartEnv, Started, Threads, Timed, MAX_ROUND_GROUPS};
 use super::flush::FanOut;
 use super::guard;
+use super::sink::InputQueue;
 use super::stop::StopState;
 use super::StartError;
 use crossbeam_channel::{select, Receiver};
@@ -36,7 +37,7 @@ pub(crate) fn start(
 
     let (fanout, flusher_states) =
         common::spawn_flushers(&mut threads.flushers, ready.flushers, env)?;
-    let (sink, rx) = common::input_queue(env);
+    let (sink, rx) = common::input_queue(env, MAX_ROUND_GROUPS);
     let outbox: Arc<Mutex<Vec<PipelineGroupEvents>>> = Arc::default();
     let out = Arc::clone(&outbox);
     let aggregate_ctx = PipelineContext::new(PipelineCollector::from_sink(Arc::new(
@@ -90,21 +91,23 @@ struct Process {
 }
 
 impl Process {
-    fn run(mut self, input: &Receiver<PipelineGroupEvents>, finish: &Receiver<()>) {
+    fn run(mut self, input: &InputQueue<PipelineGroupEvents>, finish: &Receiver<()>) {
         let mut finishing = false;
         loop {
-            let timeout = common::until_next(&self.aggregators);
-            let mut first = None;
-            select! {
-                recv(input) -> m => match m {
-                    Ok(g) => first = Some(g),
-                    Err(_) => finishing = true,
-                },
-                recv(finish) -> _ => finishing = true,
-                default(timeout) => {},
+            let mut batch = input.wait_idle();
+            if batch.is_none() {
+                let timeout = common::until_next(&self.aggregators);
+                select! {
+                    recv(input.receiver()) -> m => match m {
+                        Ok(b) => batch = Some(b),
+                        Err(_) => finishing = true,
+                    },
+                    recv(finish) -> _ => finishing = true,
+                    default(timeout) => {},
+                }
+                input.busy();
             }
-            if let Some(first) = first {
-                let groups = gather(first, input);
+            if let Some(groups) = batch {
                 self.process(groups);
             }
             self.result_due(false);
@@ -114,18 +117,17 @@ impl Process {
             }
         }
         // Drain: everything queued goes through, then every aggregator gives its result.
-        while let Ok(first) = input.try_recv() {
+        while let Some(groups) = input.take() {
             if self.stop.drain_gave_up() {
-                let n: usize =
-                    first.events.len() + input.try_iter().map(|g| g.events.len()).sum::<usize>();
+                let n = groups.iter().map(|g| g.events.len() as u64).sum::<u64>()
+                    + input.take_all(|g| g.events.len() as u64);
                 // Counted dropped for every flusher (the inputs are closed: nothing follows).
-                self.fanout.drop_for_all(n as u64);
+                self.fanout.drop_for_all(n);
                 tracing::error!(
                     "pipeline stop overdue: {n} events still queued for processing are dropped"
                 );
                 break;
             }
-            let groups = gather(first, input);
             self.process(groups);
             self.send();
         }
@@ -219,20 +221,4 @@ impl Process {
         }
         self.fanout.send(batch);
     }
-}
-
-/// `first` and the groups queued behind it, up to a round's size.
-fn gather(
-    first: PipelineGroupEvents,
-    input: &Receiver<PipelineGroupEvents>,
-) -> Vec<PipelineGroupEvents> {
-    let mut groups = Vec::with_capacity(input.len().min(MAX_ROUND_GROUPS) + 1);
-    groups.push(first);
-    while groups.len() < MAX_ROUND_GROUPS {
-        match input.try_recv() {
-            Ok(g) => groups.push(g),
-            Err(_) => break,
-        }
-    }
-    groups
 }
