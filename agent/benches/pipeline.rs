@@ -139,7 +139,7 @@ impl Flusher for Null {
     }
 }
 impl FlusherV1 for Null {
-    fn flush(&mut self, _: &str, _: &str, _: &str, groups: Vec<LogGroup>) -> Result<(), BoxError> {
+    fn flush(&mut self, _: &str, _: &str, _: &str, groups: &[LogGroup]) -> Result<(), BoxError> {
         let n: usize = groups.iter().map(|g| g.logs.len()).sum();
         FLUSHED.fetch_add(n as u64, Ordering::Relaxed);
         Ok(())
@@ -148,7 +148,7 @@ impl FlusherV1 for Null {
 impl FlusherV2 for Null {
     fn export(
         &mut self,
-        groups: Vec<PipelineGroupEvents>,
+        groups: &[PipelineGroupEvents],
         _: &PipelineContext,
     ) -> Result<(), BoxError> {
         let n: usize = groups.iter().map(|g| g.events.len()).sum();

@@ -135,7 +135,7 @@ impl Plugin for CountingFlusher {
 impl Flusher for CountingFlusher {}
 
 impl FlusherV1 for CountingFlusher {
-    fn flush(&mut self, _: &str, _: &str, _: &str, groups: Vec<LogGroup>) -> Result<(), BoxError> {
+    fn flush(&mut self, _: &str, _: &str, _: &str, groups: &[LogGroup]) -> Result<(), BoxError> {
         Self::count(groups.iter().map(|g| g.logs.len()).sum());
         Ok(())
     }
@@ -144,7 +144,7 @@ impl FlusherV1 for CountingFlusher {
 impl FlusherV2 for CountingFlusher {
     fn export(
         &mut self,
-        groups: Vec<PipelineGroupEvents>,
+        groups: &[PipelineGroupEvents],
         _: &PipelineContext,
     ) -> Result<(), BoxError> {
         Self::count(groups.iter().map(|g| g.events.len()).sum());

@@ -391,13 +391,13 @@ flusher_base! { FlusherV1AsV2: FlusherV1; FlusherV2AsV1: FlusherV2; }
 impl<T: FlusherV1> FlusherV2 for FlusherV1AsV2<T> {
     fn export(
         &mut self,
-        groups: Vec<PipelineGroupEvents>,
+        groups: &[PipelineGroupEvents],
         _ctx: &PipelineContext,
     ) -> Result<(), BoxError> {
-        let groups = groups.iter().map(group_to_v1).collect();
+        let groups: Vec<LogGroup> = groups.iter().map(group_to_v1).collect();
         let ctx = &self.ctx;
         self.inner
-            .flush(ctx.project(), ctx.logstore(), ctx.config_name(), groups)
+            .flush(ctx.project(), ctx.logstore(), ctx.config_name(), &groups)
     }
 }
 
@@ -407,10 +407,10 @@ impl<T: FlusherV2> FlusherV1 for FlusherV2AsV1<T> {
         _project: &str,
         _logstore: &str,
         _config_name: &str,
-        groups: Vec<LogGroup>,
+        groups: &[LogGroup],
     ) -> Result<(), BoxError> {
-        let groups = groups.iter().map(group_to_v2_with_tags).collect();
+        let groups: Vec<PipelineGroupEvents> = groups.iter().map(group_to_v2_with_tags).collect();
         self.inner
-            .export(groups, &PipelineContext::new(PipelineCollector::noop()))
+            .export(&groups, &PipelineContext::new(PipelineCollector::noop()))
     }
 }

@@ -286,7 +286,7 @@ impl FlusherV1 for SeenV1 {
         project: &str,
         logstore: &str,
         config: &str,
-        groups: Vec<LogGroup>,
+        groups: &[LogGroup],
     ) -> Result<(), BoxError> {
         self.calls
             .push((project.into(), logstore.into(), config.into(), groups));
@@ -314,7 +314,7 @@ impl Flusher for SeenV2 {
 impl FlusherV2 for SeenV2 {
     fn export(
         &mut self,
-        groups: Vec<PipelineGroupEvents>,
+        groups: &[PipelineGroupEvents],
         _: &PipelineContext,
     ) -> Result<(), BoxError> {
         self.groups.extend(groups);

@@ -165,12 +165,12 @@ impl Plugin for GoodFlusher {
 }
 impl Flusher for GoodFlusher {}
 impl FlusherV1 for GoodFlusher {
-    fn flush(&mut self, _: &str, _: &str, _: &str, _: Vec<LogGroup>) -> Result<(), BoxError> {
+    fn flush(&mut self, _: &str, _: &str, _: &str, _: &[LogGroup]) -> Result<(), BoxError> {
         Ok(())
     }
 }
 impl FlusherV2 for GoodFlusher {
-    fn export(&mut self, _: Vec<PipelineGroupEvents>, _: &PipelineContext) -> Result<(), BoxError> {
+    fn export(&mut self, _: &[PipelineGroupEvents], _: &PipelineContext) -> Result<(), BoxError> {
         Ok(())
     }
 }

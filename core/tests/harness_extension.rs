@@ -48,7 +48,7 @@ impl Flusher for SignedFlusher {
     }
 }
 impl FlusherV1 for SignedFlusher {
-    fn flush(&mut self, _: &str, _: &str, _: &str, _: Vec<LogGroup>) -> Result<(), BoxError> {
+    fn flush(&mut self, _: &str, _: &str, _: &str, _: &[LogGroup]) -> Result<(), BoxError> {
         Ok(())
     }
 }

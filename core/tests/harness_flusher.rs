@@ -58,7 +58,7 @@ impl Flusher for JsonLines {
 impl FlusherV2 for JsonLines {
     fn export(
         &mut self,
-        groups: Vec<PipelineGroupEvents>,
+        groups: &[PipelineGroupEvents],
         _: &PipelineContext,
     ) -> Result<(), BoxError> {
         if self.down.load(Ordering::SeqCst) {
@@ -158,7 +158,7 @@ impl Flusher for Leaky {
     }
 }
 impl FlusherV1 for Leaky {
-    fn flush(&mut self, _: &str, _: &str, _: &str, _: Vec<LogGroup>) -> Result<(), BoxError> {
+    fn flush(&mut self, _: &str, _: &str, _: &str, _: &[LogGroup]) -> Result<(), BoxError> {
         Ok(())
     }
 }

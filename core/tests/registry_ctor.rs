@@ -21,7 +21,7 @@ impl Plugin for Count {
 }
 impl Flusher for Count {}
 impl FlusherV1 for Count {
-    fn flush(&mut self, _: &str, _: &str, _: &str, groups: Vec<LogGroup>) -> Result<(), BoxError> {
+    fn flush(&mut self, _: &str, _: &str, _: &str, groups: &[LogGroup]) -> Result<(), BoxError> {
         let logs: usize = groups.iter().map(|g| g.logs.len()).sum();
         if logs == 0 {
             return Err("nothing to count".into());

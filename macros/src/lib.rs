@@ -317,7 +317,7 @@ pub fn aggregator(args: TokenStream, item: TokenStream) -> TokenStream {
 ///
 /// impl Flusher for Count {}
 /// impl FlusherV2 for Count {
-///     fn export(&mut self, groups: Vec<PipelineGroupEvents>, _: &PipelineContext) -> Result<(), BoxError> {
+///     fn export(&mut self, groups: &[PipelineGroupEvents], _: &PipelineContext) -> Result<(), BoxError> {
 ///         self.seen += groups.iter().map(|g| g.events.len()).sum::<usize>();
 ///         Ok(())
 ///     }

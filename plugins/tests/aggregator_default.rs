@@ -152,7 +152,12 @@ fn v2_batches_groups_until_get_result() {
     let out = h.get_result_v2().unwrap();
     let shape: Vec<_> = out
         .iter()
-        .map(|g| (g.group.tags.get("source").unwrap().clone(), g.events.len()))
+        .map(|g| {
+            (
+                g.group.tags.get("source").unwrap().to_string(),
+                g.events.len(),
+            )
+        })
         .collect();
     assert_eq!(
         shape,

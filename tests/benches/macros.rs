@@ -235,7 +235,7 @@ pub struct Ten {
 
 impl Flusher for Ten {}
 impl FlusherV2 for Ten {
-    fn export(&mut self, _: Vec<PipelineGroupEvents>, _: &PipelineContext) -> Result<(), BoxError> {
+    fn export(&mut self, _: &[PipelineGroupEvents], _: &PipelineContext) -> Result<(), BoxError> {
         Ok(())
     }
 }

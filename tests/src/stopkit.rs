@@ -87,7 +87,7 @@ impl Flusher for FlusherTally {
     }
 }
 impl FlusherV1 for FlusherTally {
-    fn flush(&mut self, _: &str, _: &str, _: &str, groups: Vec<LogGroup>) -> Result<(), BoxError> {
+    fn flush(&mut self, _: &str, _: &str, _: &str, groups: &[LogGroup]) -> Result<(), BoxError> {
         for l in groups.iter().flat_map(|g| &g.logs) {
             let n = l
                 .contents
@@ -102,7 +102,7 @@ impl FlusherV1 for FlusherTally {
 impl FlusherV2 for FlusherTally {
     fn export(
         &mut self,
-        groups: Vec<PipelineGroupEvents>,
+        groups: &[PipelineGroupEvents],
         _: &PipelineContext,
     ) -> Result<(), BoxError> {
         for e in groups.iter().flat_map(|g| &g.events) {
@@ -142,12 +142,12 @@ impl Flusher for FlusherOpenPath {
     }
 }
 impl FlusherV1 for FlusherOpenPath {
-    fn flush(&mut self, _: &str, _: &str, _: &str, _: Vec<LogGroup>) -> Result<(), BoxError> {
+    fn flush(&mut self, _: &str, _: &str, _: &str, _: &[LogGroup]) -> Result<(), BoxError> {
         Ok(())
     }
 }
 impl FlusherV2 for FlusherOpenPath {
-    fn export(&mut self, _: Vec<PipelineGroupEvents>, _: &PipelineContext) -> Result<(), BoxError> {
+    fn export(&mut self, _: &[PipelineGroupEvents], _: &PipelineContext) -> Result<(), BoxError> {
         Ok(())
     }
 }

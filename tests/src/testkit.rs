@@ -389,12 +389,12 @@ impl Flusher for FlusherNeverReady {
     }
 }
 impl FlusherV1 for FlusherNeverReady {
-    fn flush(&mut self, _: &str, _: &str, _: &str, _: Vec<LogGroup>) -> Result<(), BoxError> {
+    fn flush(&mut self, _: &str, _: &str, _: &str, _: &[LogGroup]) -> Result<(), BoxError> {
         Err("never ready, never flushed".into())
     }
 }
 impl FlusherV2 for FlusherNeverReady {
-    fn export(&mut self, _: Vec<PipelineGroupEvents>, _: &PipelineContext) -> Result<(), BoxError> {
+    fn export(&mut self, _: &[PipelineGroupEvents], _: &PipelineContext) -> Result<(), BoxError> {
         Err("never ready, never flushed".into())
     }
 }
@@ -438,11 +438,11 @@ impl Plugin for FlusherCount {
 }
 impl Flusher for FlusherCount {}
 impl FlusherV1 for FlusherCount {
-    fn flush(&mut self, _: &str, _: &str, _: &str, groups: Vec<LogGroup>) -> Result<(), BoxError> {
+    fn flush(&mut self, _: &str, _: &str, _: &str, groups: &[LogGroup]) -> Result<(), BoxError> {
         let n = groups.iter().map(|g| g.logs.len() as u64).sum();
         let mut events = Vec::new();
         if self.keep {
-            for g in &groups {
+            for g in groups {
                 let tags: Map<String, Value> = g
                     .log_tags
                     .iter()
@@ -466,13 +466,13 @@ impl FlusherV1 for FlusherCount {
 impl FlusherV2 for FlusherCount {
     fn export(
         &mut self,
-        groups: Vec<PipelineGroupEvents>,
+        groups: &[PipelineGroupEvents],
         _: &PipelineContext,
     ) -> Result<(), BoxError> {
         let n = groups.iter().map(|g| g.events.len() as u64).sum();
         let mut events = Vec::new();
         if self.keep {
-            for g in &groups {
+            for g in groups {
                 let tags: Map<String, Value> = g
                     .group
                     .tags
@@ -589,7 +589,7 @@ impl Flusher for FlusherFaulty {
     }
 }
 impl FlusherV1 for FlusherFaulty {
-    fn flush(&mut self, _: &str, _: &str, _: &str, groups: Vec<LogGroup>) -> Result<(), BoxError> {
+    fn flush(&mut self, _: &str, _: &str, _: &str, groups: &[LogGroup]) -> Result<(), BoxError> {
         let ns = groups.iter().flat_map(|g| &g.logs).map(|l| {
             l.contents
                 .iter()
@@ -603,7 +603,7 @@ impl FlusherV1 for FlusherFaulty {
 impl FlusherV2 for FlusherFaulty {
     fn export(
         &mut self,
-        groups: Vec<PipelineGroupEvents>,
+        groups: &[PipelineGroupEvents],
         _: &PipelineContext,
     ) -> Result<(), BoxError> {
         let ns = groups.iter().flat_map(|g| &g.events).map(|e| match e {
@@ -630,7 +630,7 @@ impl Plugin for FlusherLines {
 }
 impl Flusher for FlusherLines {}
 impl FlusherV1 for FlusherLines {
-    fn flush(&mut self, _: &str, _: &str, _: &str, groups: Vec<LogGroup>) -> Result<(), BoxError> {
+    fn flush(&mut self, _: &str, _: &str, _: &str, groups: &[LogGroup]) -> Result<(), BoxError> {
         use std::io::Write as _;
         let mut out = std::io::stdout().lock();
         for l in groups.iter().flat_map(|g| &g.logs) {

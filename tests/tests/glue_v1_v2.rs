@@ -89,12 +89,12 @@ pub struct Both;
 
 impl Flusher for Both {}
 impl FlusherV1 for Both {
-    fn flush(&mut self, _: &str, _: &str, _: &str, _: Vec<LogGroup>) -> Result<(), BoxError> {
+    fn flush(&mut self, _: &str, _: &str, _: &str, _: &[LogGroup]) -> Result<(), BoxError> {
         Ok(())
     }
 }
 impl FlusherV2 for Both {
-    fn export(&mut self, _: Vec<PipelineGroupEvents>, _: &PipelineContext) -> Result<(), BoxError> {
+    fn export(&mut self, _: &[PipelineGroupEvents], _: &PipelineContext) -> Result<(), BoxError> {
         Ok(())
     }
 }

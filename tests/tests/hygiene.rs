@@ -128,7 +128,7 @@ impl ::pipeplug::plugin::Flusher for Reexported {}
 impl ::pipeplug::plugin::FlusherV2 for Reexported {
     fn export(
         &mut self,
-        _: ::std::vec::Vec<::pipeplug::models::PipelineGroupEvents>,
+        _: &[::pipeplug::models::PipelineGroupEvents],
         _: &::pipeplug::PipelineContext,
     ) -> Res<()> {
         let _ = &self.path;

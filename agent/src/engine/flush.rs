@@ -9,8 +9,8 @@
 //! counted and reported, and the others go on; under `block` (the default) the fan-out
 //! waits.
 //!
-//! A failed `flush`/`export` is retried with the same groups (a copy is kept only while a
-//! retry may follow), with exponential backoff and jitter, up to the flusher's
+//! A failed `flush`/`export` is retried with the same groups (flushers borrow them, so
+//! nothing is copied for a retry), with exponential backoff and jitter, up to the flusher's
 //! `MaxRetries` and never past the stop's flush deadline; a [`PermanentError`] is not
 //! retried.
 
@@ -63,21 +63,17 @@ fn count<G: Group>(groups: &[G]) -> u64 {
 /// or `export` (V2). The rest (`is_ready`, `set_urgent`, `stop`) is the base [`Flusher`]
 /// trait, the same in both.
 pub(crate) trait Export<G>: Flusher {
-    fn export_groups(&mut self, ident: &Ident, groups: Vec<G>) -> Result<(), BoxError>;
+    fn export_groups(&mut self, ident: &Ident, groups: &[G]) -> Result<(), BoxError>;
 }
 
 impl Export<LogGroup> for dyn FlusherV1 {
-    fn export_groups(&mut self, i: &Ident, groups: Vec<LogGroup>) -> Result<(), BoxError> {
+    fn export_groups(&mut self, i: &Ident, groups: &[LogGroup]) -> Result<(), BoxError> {
         self.flush(&i.project, &i.logstore, &i.config_name, groups)
     }
 }
 
 impl Export<PipelineGroupEvents> for dyn FlusherV2 {
-    fn export_groups(
-        &mut self,
-        _: &Ident,
-        groups: Vec<PipelineGroupEvents>,
-    ) -> Result<(), BoxError> {
+    fn export_groups(&mut self, _: &Ident, groups: &[PipelineGroupEvents]) -> Result<(), BoxError> {
         // iLogtail hands flushers a no-op context.
         self.export(groups, &PipelineContext::new(PipelineCollector::noop()))
     }
@@ -481,16 +477,14 @@ impl<G: Group, F: ?Sized + Export<G>> FlusherThread<G, F> {
 
     /// One `flush`/`export` of `groups` (`n` events, counted in flight until the outcome is
     /// known), retried as the flusher's delivery settings say.
-    fn deliver(&mut self, mut groups: Vec<G>, n: u64) {
+    fn deliver(&mut self, groups: Vec<G>, n: u64) {
         let d = self.state.delivery;
         let mut retries = 0;
         let mut delay = d.retry_initial_delay;
         loop {
-            // A copy only while a retry may follow.
-            let spare = (retries < d.max_retries).then(|| groups.clone());
             let plugin = &mut self.plugin;
             let result = guard::call(&self.state.label, "flush", || {
-                plugin.export_groups(&self.ident, groups)
+                plugin.export_groups(&self.ident, &groups)
             });
             let e = match result {
                 Some(Ok(())) => {
@@ -514,7 +508,7 @@ impl<G: Group, F: ?Sized + Export<G>> FlusherThread<G, F> {
             let (reason, why) = if PermanentError::is_permanent(&*e) {
                 let why = format!("`flush` failed with a permanent error (not retried): {chain}");
                 (DropReason::Permanent, why)
-            } else if spare.is_none() || self.stop.flush_due_before(wait) {
+            } else if retries >= d.max_retries || self.stop.flush_due_before(wait) {
                 let why = format!("`flush` failed after {retries} retries: {chain}");
                 (DropReason::Failed, why)
             } else {
@@ -531,7 +525,6 @@ impl<G: Group, F: ?Sized + Export<G>> FlusherThread<G, F> {
                 }
                 retries += 1;
                 delay = (delay * 2).min(d.retry_max_delay);
-                groups = spare.unwrap_or_default();
                 continue;
             };
             if self.owns_outcome() {

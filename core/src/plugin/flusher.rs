@@ -55,7 +55,7 @@ pub trait FlusherV1: Flusher {
         project: &str,
         logstore: &str,
         config_name: &str,
-        groups: Vec<LogGroup>,
+        groups: &[LogGroup],
     ) -> Result<(), BoxError>;
 }
 
@@ -68,7 +68,7 @@ pub trait FlusherV2: Flusher {
     /// [`PermanentError`](crate::PermanentError) is not retried.
     fn export(
         &mut self,
-        groups: Vec<PipelineGroupEvents>,
+        groups: &[PipelineGroupEvents],
         ctx: &PipelineContext,
     ) -> Result<(), BoxError>;
 }

@@ -120,7 +120,7 @@ impl<T: ?Sized + FlusherV1> FlusherV1 for Box<T> {
         project: &str,
         logstore: &str,
         config_name: &str,
-        groups: Vec<LogGroup>,
+        groups: &[LogGroup],
     ) -> Result<(), BoxError> {
         (**self).flush(project, logstore, config_name, groups)
     }
@@ -128,7 +128,7 @@ impl<T: ?Sized + FlusherV1> FlusherV1 for Box<T> {
 impl<T: ?Sized + FlusherV2> FlusherV2 for Box<T> {
     fn export(
         &mut self,
-        groups: Vec<PipelineGroupEvents>,
+        groups: &[PipelineGroupEvents],
         ctx: &PipelineContext,
     ) -> Result<(), BoxError> {
         (**self).export(groups, ctx)

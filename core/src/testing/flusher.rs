@@ -45,7 +45,7 @@ pub struct Delivery {
 ///     fn set_urgent(&mut self, urgent: bool) { self.urgent = urgent; }
 /// }
 /// impl FlusherV1 for Lines {
-///     fn flush(&mut self, _: &str, _: &str, _: &str, groups: Vec<LogGroup>) -> Result<(), BoxError> {
+///     fn flush(&mut self, _: &str, _: &str, _: &str, groups: &[LogGroup]) -> Result<(), BoxError> {
 ///         for log in groups.iter().flat_map(|g| &g.logs) {
 ///             writeln!(self.out, "{}", log.get("msg").unwrap_or(""))?;
 ///         }
@@ -231,12 +231,9 @@ impl<P: FlusherV1> FlusherHarness<P> {
     pub fn flush_v1(&mut self, groups: Vec<LogGroup>) -> Result<(), HarnessError> {
         let ctx = self.base.mock.context().clone();
         let v2 = groups.iter().map(convert::group_to_v2).collect();
-        let result = self.ensure_init()?.flush(
-            ctx.project(),
-            ctx.logstore(),
-            ctx.config_name(),
-            groups.clone(),
-        );
+        let result =
+            self.ensure_init()?
+                .flush(ctx.project(), ctx.logstore(), ctx.config_name(), &groups);
         self.record("flush", groups, v2, result)
     }
 }
@@ -249,7 +246,7 @@ impl<P: FlusherV2> FlusherHarness<P> {
     pub fn export_v2(&mut self, groups: Vec<PipelineGroupEvents>) -> Result<(), HarnessError> {
         let v1 = groups.iter().map(convert::group_to_v1).collect();
         let ctx = PipelineContext::noop();
-        let result = self.ensure_init()?.export(groups.clone(), &ctx);
+        let result = self.ensure_init()?.export(&groups, &ctx);
         self.record("export", v1, groups, result)
     }
 }

@@ -112,9 +112,9 @@ impl FlusherV1 for FlusherStdout {
         _project: &str,
         _logstore: &str,
         _config_name: &str,
-        groups: Vec<LogGroup>,
+        groups: &[LogGroup],
     ) -> Result<(), BoxError> {
-        for group in &groups {
+        for group in groups {
             format::v1_group(&mut self.buffer, group, self.tags, self.key_value_pairs);
         }
         self.write_buffer()
@@ -124,10 +124,10 @@ impl FlusherV1 for FlusherStdout {
 impl FlusherV2 for FlusherStdout {
     fn export(
         &mut self,
-        groups: Vec<PipelineGroupEvents>,
+        groups: &[PipelineGroupEvents],
         _ctx: &PipelineContext,
     ) -> Result<(), BoxError> {
-        for group in &groups {
+        for group in groups {
             format::v2_group(&mut self.buffer, group, self.tags);
         }
         self.write_buffer()

@@ -13,7 +13,7 @@ pub struct Units {
 
 impl Flusher for Units {}
 impl FlusherV2 for Units {
-    fn export(&mut self, _: Vec<PipelineGroupEvents>, _: &PipelineContext) -> Result<(), BoxError> {
+    fn export(&mut self, _: &[PipelineGroupEvents], _: &PipelineContext) -> Result<(), BoxError> {
         Ok(())
     }
 }

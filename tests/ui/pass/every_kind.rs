@@ -65,7 +65,7 @@ impl AggregatorV2 for Agg {
 pub struct Flush {}
 impl Flusher for Flush {}
 impl FlusherV1 for Flush {
-    fn flush(&mut self, _: &str, _: &str, _: &str, _: Vec<LogGroup>) -> Result<(), BoxError> {
+    fn flush(&mut self, _: &str, _: &str, _: &str, _: &[LogGroup]) -> Result<(), BoxError> {
         Ok(())
     }
 }
