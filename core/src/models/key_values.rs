@@ -221,9 +221,13 @@ impl<T> KeyValues<T> {
     }
 }
 
+/// Room for a few pairs more than given, as a vector built by pushes has: processors often
+/// add a tag or two (a map of one pair would otherwise be copied to a larger block by the
+/// first).
 impl<K: Into<Str>, V: Into<T>, T> FromIterator<(K, V)> for KeyValues<T> {
     fn from_iter<I: IntoIterator<Item = (K, V)>>(iter: I) -> Self {
-        let mut kv = Self::new();
+        let iter = iter.into_iter();
+        let mut kv = Self::with_capacity(iter.size_hint().0.max(3) + 1);
         kv.add_all(iter);
         kv
     }
