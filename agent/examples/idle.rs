@@ -68,7 +68,11 @@ fn parse_args() -> Result<(u64, String), String> {
                 let v = args.next().ok_or("-n needs a number")?;
                 n = v.parse().map_err(|_| format!("-n {v}: not a number"))?;
             }
-            other => return Err(format!("unknown argument `{other}` (-n N --kind metric|service)")),
+            other => {
+                return Err(format!(
+                    "unknown argument `{other}` (-n N --kind metric|service)"
+                ))
+            }
         }
     }
     if kind != "metric" && kind != "service" {
