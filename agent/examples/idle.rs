@@ -14,7 +14,7 @@
 //!
 //! ```text
 //! cargo run --release -p pipeplug-agent --example idle -- -n 1000 --kind metric
-//! idle inputs=1000 kind=metric rss_mb=30.1 rss_before_mb=5.2 per_input_kb=25
+//! idle inputs=1000 kind=metric rss_mb=58.5 rss_before_mb=7.7 per_input_kb=52
 //! ```
 //!
 //! Exits with 1 if the inputs do not all emit within 60 s or `/proc/self/status` cannot be
