@@ -44,11 +44,14 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// mimalloc's `mi_option_arena_eager_commit`: the fifth of its options in mimalloc v2 and v3
 /// (`mimalloc.h`), which the Rust bindings do not name.
+#[cfg_attr(not(any(target_os = "linux", target_os = "android")), allow(dead_code))]
 const ARENA_EAGER_COMMIT: libmimalloc_sys::mi_option_t = 4;
 
 /// Sets mimalloc's option defaults (see the module docs). Runs before `main`, from
 /// [`TUNE`], ahead of every constructor of default priority (the plugin registrations, and
 /// mimalloc's own set-up), so before the first arena is reserved.
+// Elsewhere (no ELF constructors) mimalloc keeps its defaults.
+#[cfg_attr(not(any(target_os = "linux", target_os = "android")), allow(dead_code))]
 extern "C" fn tune() {
     // SAFETY: stores an option's value in mimalloc's option table; it takes no lock,
     // allocates nothing, and is overridden by a `MIMALLOC_ARENA_EAGER_COMMIT` variable.
