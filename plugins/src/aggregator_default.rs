@@ -57,6 +57,10 @@ pub struct AggregatorDefault {
     /// The next pack-ID sequence number.
     #[state]
     pack_seq: u64,
+    /// The last V2 batch went out full: new batches are made with room for a full one (no
+    /// copies as it grows); while they go out partly filled, they start small.
+    #[state]
+    filling: bool,
 }
 
 /// A V1 group being filled, and the size of its logs.
@@ -209,8 +213,11 @@ impl AggregatorV2 for AggregatorDefault {
                     if self.batches.len() >= self.max_log_group_count.max(1) {
                         self.send_oldest(ctx);
                     }
-                    self.batches
-                        .push_back(PipelineGroupEvents::new(info.clone(), Vec::new()));
+                    let room = if self.filling { max.min(1024) } else { 0 };
+                    self.batches.push_back(PipelineGroupEvents::new(
+                        info.clone(),
+                        Vec::with_capacity(room),
+                    ));
                     self.batches.len() - 1
                 }
             };
@@ -219,6 +226,7 @@ impl AggregatorV2 for AggregatorDefault {
             batch.events.extend(events.by_ref().take(room));
             if batch.events.len() >= max {
                 // Full: on its way at once.
+                self.filling = true;
                 if let Some(full) = self.batches.remove(index) {
                     ctx.collector().collect_list([full]);
                 }
@@ -229,6 +237,7 @@ impl AggregatorV2 for AggregatorDefault {
 
     fn get_result(&mut self, ctx: &PipelineContext) -> Result<(), BoxError> {
         let batches = std::mem::take(&mut self.batches);
+        self.filling = false;
         ctx.collector()
             .collect_list(batches.into_iter().filter(|b| !b.events.is_empty()));
         Ok(())
