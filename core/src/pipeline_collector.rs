@@ -171,6 +171,16 @@ impl PipelineCollector {
         }
     }
 
+    /// Moves everything collected so far to the end of `out` (as [`to_array`](Self::to_array),
+    /// without a new vector: a collector read after each call keeps its buffer).
+    pub fn drain_into(&self, out: &mut Vec<PipelineGroupEvents>) {
+        match &*self.inner {
+            Inner::Observe { rx, .. } => out.extend(rx.try_iter()),
+            Inner::Grouped(groups) => out.append(&mut lock(groups)),
+            Inner::Sink(_) | Inner::Noop => {}
+        }
+    }
+
     /// The channel to read groups from as they come (`Observe`); `None` for collectors that
     /// are not channel-backed.
     #[must_use]

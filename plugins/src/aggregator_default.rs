@@ -198,8 +198,15 @@ impl AggregatorV2 for AggregatorDefault {
         let max = self.max_logs();
         let PipelineGroupEvents {
             group: info,
-            events,
+            mut events,
         } = group;
+        // The common case first: the newest batch is of this group and has room for all.
+        if let Some(last) = self.batches.back_mut() {
+            if last.group == info && last.events.len() + events.len() < max {
+                last.events.append(&mut events);
+                return Ok(());
+            }
+        }
         let mut events = events.into_iter().peekable();
         while events.peek().is_some() {
             // The newest batch of this group that has room, else a new one.

@@ -147,12 +147,12 @@ impl Process {
                 let plugin = &mut p.plugin;
                 let c = &*ctx;
                 let done = guard::call(&p.label, "process", || plugin.process(g, c));
-                let collected = ctx.collector().to_array();
-                if done.is_some() {
-                    out.extend(collected);
-                } else {
+                let before = out.len();
+                ctx.collector().drain_into(&mut out);
+                if done.is_none() {
                     // What it collected before panicking goes with the rest of the group:
                     // the whole group counts as lost.
+                    out.truncate(before);
                     self.counters.panicked.fetch_add(n, Ordering::Relaxed);
                 }
             }
