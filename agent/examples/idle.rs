@@ -49,7 +49,7 @@ impl Plugin for CountingFlusher {
 impl Flusher for CountingFlusher {}
 
 impl FlusherV1 for CountingFlusher {
-    fn flush(&mut self, _: &str, _: &str, _: &str, groups: Vec<LogGroup>) -> Result<(), BoxError> {
+    fn flush(&mut self, _: &str, _: &str, _: &str, groups: &[LogGroup]) -> Result<(), BoxError> {
         let n: usize = groups.iter().map(|g| g.logs.len()).sum();
         COUNTED.fetch_add(n as u64, Ordering::Relaxed);
         Ok(())

@@ -225,7 +225,7 @@ fn v1_aggregator_in_v2_gets_group_tags_and_gives_groups_back() {
     let out = ctx.collector().to_array();
     assert_eq!(out.len(), 1);
     assert_eq!(
-        out[0].group.metadata.get("topic").map(String::as_str),
+        out[0].group.metadata.get("topic").map(|v| v.as_str()),
         Some("t")
     );
     assert_eq!(
@@ -288,8 +288,12 @@ impl FlusherV1 for SeenV1 {
         config: &str,
         groups: &[LogGroup],
     ) -> Result<(), BoxError> {
-        self.calls
-            .push((project.into(), logstore.into(), config.into(), groups));
+        self.calls.push((
+            project.into(),
+            logstore.into(),
+            config.into(),
+            groups.to_vec(),
+        ));
         Ok(())
     }
 }
@@ -317,7 +321,7 @@ impl FlusherV2 for SeenV2 {
         groups: &[PipelineGroupEvents],
         _: &PipelineContext,
     ) -> Result<(), BoxError> {
-        self.groups.extend(groups);
+        self.groups.extend_from_slice(groups);
         Ok(())
     }
 }
@@ -346,7 +350,7 @@ fn v1_flusher_in_v2_gets_log_groups_and_the_pipelines_identity() {
             new_single_value_metric("m", MetricType::Counter, Tags::new(), 1_000_000_000, 3).into(),
         ],
     );
-    f.export(vec![group], &PipelineContext::noop()).unwrap();
+    f.export(&[group], &PipelineContext::noop()).unwrap();
     let inner = f.inner();
     assert!(inner.urgent);
     let (project, logstore, config, groups) = &inner.calls[0];
@@ -369,13 +373,13 @@ fn v2_flusher_in_v1_gets_event_groups() {
         log_tags: vec![LogTag::new("host", "h")],
         ..LogGroup::default()
     };
-    f.flush("p", "l", "c", vec![group]).unwrap();
+    f.flush("p", "l", "c", &[group]).unwrap();
     Flusher::stop(&mut f).unwrap();
     let inner = f.inner();
     assert!(inner.stopped, "stop reaches the inner plugin");
     let g = &inner.groups[0];
     assert_eq!(
-        g.group.metadata.get("category").map(String::as_str),
+        g.group.metadata.get("category").map(|v| v.as_str()),
         Some("store")
     );
     assert_eq!(g.group.tags, new_tags_with_key_values(&["host", "h"]));
@@ -601,5 +605,5 @@ fn what_a_v1_aggregator_queues_reaches_a_v2_pipeline() {
     assert_eq!(ns, [Some(LogValue::from("1")), Some(LogValue::from("2"))]);
     assert!(out
         .iter()
-        .all(|g| g.group.metadata.get("topic").map(String::as_str) == Some("early")));
+        .all(|g| g.group.metadata.get("topic").map(|v| v.as_str()) == Some("early")));
 }

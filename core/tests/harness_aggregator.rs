@@ -131,7 +131,7 @@ fn v2_record_and_get_result_through_the_adapter() {
     let out = h.get_result_v2().unwrap();
     assert_eq!(out.iter().map(|g| g.events.len()).sum::<usize>(), 2);
     assert_eq!(
-        out[0].group.metadata.get("topic").map(String::as_str),
+        out[0].group.metadata.get("topic").map(|v| v.as_str()),
         Some("t")
     );
 }

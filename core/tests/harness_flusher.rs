@@ -133,7 +133,7 @@ fn v1_groups_reach_a_v2_flusher_through_the_adapter() {
             .group
             .metadata
             .get("topic")
-            .map(String::as_str),
+            .map(|v| v.as_str()),
         Some("t")
     );
     h.stop().unwrap();

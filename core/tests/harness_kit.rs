@@ -75,7 +75,7 @@ fn v1_logs_seen_as_v2_move_tag_contents_into_tags() {
     let PipelineEvent::Log(log) = &events[0] else {
         panic!("not a log: {events:?}")
     };
-    assert_eq!(log.tags.get("host").map(String::as_str), Some("h1"));
+    assert_eq!(log.tags.get("host").map(|v| v.as_str()), Some("h1"));
     assert_eq!(log.timestamp, 5_000_000_000);
     assert_eq!(out.logs()[0].get("__tag__:host"), Some("h1"));
     assert_eq!(out.log_contexts(), [None]);

@@ -65,7 +65,7 @@ fn v2_group_info_is_kept() {
     let out = h.process_v2(group).unwrap();
     assert_eq!(out.len(), 1);
     assert_eq!(
-        out[0].group.tags.get("host").map(String::as_str),
+        out[0].group.tags.get("host").map(|v| v.as_str()),
         Some("h1")
     );
     assert_eq!(out[0].events.len(), 2);

@@ -134,7 +134,7 @@ fn v2_emits_exactly_three_metrics_in_fifteen_virtual_seconds() {
     for (i, m) in metrics.iter().enumerate() {
         assert_eq!(m.name, "test_metric");
         assert_eq!(m.metric_type, MetricType::Counter);
-        assert_eq!(m.tags.get("hello").map(String::as_str), Some("world"));
+        assert_eq!(m.tags.get("hello").map(|v| v.as_str()), Some("world"));
         assert_eq!(m.value, MetricValue::Single(1.0));
         assert_eq!(m.timestamp, t0 + 5_000_000_000 * (i as u64 + 1));
     }

@@ -97,8 +97,8 @@ fn static_registration_is_in_the_registry_when_the_test_starts() {
         logs: vec![Log::new(1, [("a", "b")])],
         ..LogGroup::default()
     };
-    assert!(flusher.flush("p", "l", "c", vec![group]).is_ok());
-    assert!(flusher.flush("p", "l", "c", vec![]).is_err());
+    assert!(flusher.flush("p", "l", "c", &[group]).is_ok());
+    assert!(flusher.flush("p", "l", "c", &[]).is_err());
     assert!(v2(&serde_json::Value::Null).is_ok());
 
     // Here, not in a test of its own: a concurrent test submitting the node could otherwise

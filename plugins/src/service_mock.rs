@@ -193,7 +193,7 @@ mod tests {
         let chunk = rounds.take(CHUNK);
         assert_eq!(chunk.len(), CHUNK);
         assert_eq!(
-            chunk[CHUNK - 1].get("Index").map(String::as_str),
+            chunk[CHUNK - 1].get("Index").map(|v| v.as_str()),
             Some("1024")
         );
     }

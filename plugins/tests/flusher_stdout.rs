@@ -113,9 +113,9 @@ fn v2_writes_every_field_of_every_event_kind() {
         MetricValue::Multi(values),
         typed,
     );
-    multi.unit = "ms".to_owned();
+    multi.unit = "ms".into();
     let mut log = new_simple_log("body", tags.clone(), 9);
-    log.level = "INFO".to_owned();
+    log.level = "INFO".into();
     log.offset = 12;
     log.contents.add("n", LogValue::Int(-1));
     log.contents.add("x", LogValue::Float(1.5));

@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 
 use pipeplug::compat::*;
+use pipeplug::models::Str;
 use pipeplug::models::{LogValue, MetricType, PipelineEvent};
 use pipeplug::testing::{create_log_event, create_logs, ProcessorHarness};
 use pipeplug_plugins::ProcessorAddFields;
@@ -84,14 +85,14 @@ fn v2_adds_contents_to_logs_and_tags_to_metrics() {
             ("a", &LogValue::from("1"))
         ]
     );
-    assert_eq!(log.tags.get("team").map(String::as_str), Some("payments"));
+    assert_eq!(log.tags.get("team").map(|v| v.as_str()), Some("payments"));
     let labels: Vec<_> = out[1].tags().sorted();
     assert_eq!(
         labels,
         [
-            ("host", &"a".to_owned()),
-            ("service", &"checkout".to_owned()),
-            ("team", &"payments".to_owned())
+            ("host", &Str::from("a")),
+            ("service", &Str::from("checkout")),
+            ("team", &Str::from("payments"))
         ]
     );
     assert_eq!(out[2], PipelineEvent::ByteArray(bytes));
@@ -116,11 +117,11 @@ fn v2_ignore_if_exist_leaves_present_keys_alone() {
     assert_eq!(log.contents.get("service"), Some(&LogValue::from("cart")));
     assert_eq!(log.contents.get("region"), Some(&LogValue::from("eu-1")));
     assert_eq!(
-        out[1].tags().get("region").map(String::as_str),
+        out[1].tags().get("region").map(|v| v.as_str()),
         Some("us-2")
     );
     assert_eq!(
-        out[1].tags().get("service").map(String::as_str),
+        out[1].tags().get("service").map(|v| v.as_str()),
         Some("checkout")
     );
 }

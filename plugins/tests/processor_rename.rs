@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 
 use pipeplug::compat::*;
+use pipeplug::models::Str;
 use pipeplug::models::{LogValue, MetricType, PipelineEvent};
 use pipeplug::testing::{create_log_event, create_logs, ProcessorHarness};
 use pipeplug_plugins::ProcessorRename;
@@ -135,8 +136,8 @@ fn v2_renames_log_contents_in_place_and_moves_tags() {
     assert_eq!(
         tags,
         [
-            ("severity", &"warn".to_owned()),
-            ("env", &"prod".to_owned())
+            ("severity", &Str::from("warn")),
+            ("env", &Str::from("prod"))
         ]
     );
 }

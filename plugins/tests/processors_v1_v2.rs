@@ -75,7 +75,7 @@ fn sorted_pairs(log: &Log) -> Vec<(String, String)> {
     let mut pairs: Vec<_> = log
         .contents
         .iter()
-        .map(|c| (c.key.clone(), c.value.clone()))
+        .map(|c| (c.key.to_string(), c.value.to_string()))
         .collect();
     pairs.sort();
     pairs

@@ -162,7 +162,7 @@ fn a_v1_processor_runs_in_a_v2_pipeline() {
         })
         .unwrap();
     assert_eq!(log.body(), Some(&LogValue::from("HELLO")));
-    assert_eq!(log.tags.get("t").map(String::as_str), Some("1"));
+    assert_eq!(log.tags.get("t").map(|v| v.as_str()), Some("1"));
     assert_eq!(log.timestamp, 5_000_000_000);
 }
 
