@@ -41,7 +41,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 /// impl ProcessorV1 for AddPrefix {
 ///     fn process_logs(&mut self, mut logs: Vec<Log>) -> Vec<Log> {
 ///         for c in logs.iter_mut().flat_map(|l| &mut l.contents).filter(|c| c.key == "msg") {
-///             c.value = format!("{}{}", self.prefix, c.value);
+///             c.value = format!("{}{}", self.prefix, c.value).into();
 ///         }
 ///         logs
 ///     }
