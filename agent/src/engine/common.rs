@@ -5,7 +5,7 @@ use super::flush::{Export, FanOut, FlusherOut, FlusherState, Group, Ident};
 use super::guard::{self, PluginLabel};
 use super::sink::{InputQueue, InputSink};
 use super::stop::StopState;
-use super::threads::ThreadSet;
+use super::threads::{Parked, ThreadSet};
 use super::StartError;
 use pipeplug::plugin::{Aggregator, Flusher, MetricInput, Processor, ServiceInput};
 use pipeplug::runner::{self, Interval};
@@ -32,6 +32,8 @@ pub(crate) struct StartEnv {
     pub ident: Ident,
     pub stall_grace: Duration,
     pub counters: Arc<ProcessCounters>,
+    /// Where service inputs park their `stop` once `start` has returned.
+    pub parked: Arc<Parked>,
 }
 
 /// Events the processing thread lost (reported at stop).
@@ -48,6 +50,8 @@ pub(crate) struct Threads {
     pub inputs: ThreadSet,
     pub process: ThreadSet,
     pub flushers: ThreadSet,
+    /// Service inputs' `stop` calls, waiting for the pipeline's stop without threads.
+    pub parked: Arc<Parked>,
 }
 
 impl Threads {
@@ -56,6 +60,7 @@ impl Threads {
             inputs: ThreadSet::new(),
             process: ThreadSet::new(),
             flushers: ThreadSet::new(),
+            parked: Arc::default(),
         }
     }
 }
@@ -274,7 +279,7 @@ where
         spawn_service(
             threads,
             s.label,
-            env.ctx.stopping().clone(),
+            (env.ctx.stopping().clone(), Arc::clone(&env.parked)),
             s.plugin,
             move |p| start(p, o),
             |p| p.stop(),
@@ -294,25 +299,32 @@ pub(crate) fn input_queue<T>(env: &StartEnv, batch: usize) -> (Arc<InputSink<T>>
 }
 
 /// Runs a service input: `start` on its own thread (it may block until the pipeline stops),
-/// then, once the pipeline stops, `stop`.
+/// then, once the pipeline stops, `stop`: the thread parks the `stop` call in `parked` and
+/// ends (see [`Parked`]), or, when the stop has begun already, calls it.
 fn spawn_service<P: Send + 'static>(
     threads: &mut ThreadSet,
     label: PluginLabel,
-    stopping: StopSignal,
+    (stopping, parked): (StopSignal, Arc<Parked>),
     mut plugin: P,
     start: impl FnOnce(&mut P) -> Result<(), BoxError> + Send + 'static,
     stop: impl FnOnce(&mut P) -> Result<(), BoxError> + Send + 'static,
 ) -> Result<(), StartError> {
     let name = format!("input {}", label.type_with_id);
     let l = label.clone();
+    let thread_name = name.clone();
     threads
         .spawn(name, move || {
             if let Some(Err(e)) = guard::call(&l, "start", || start(&mut plugin)) {
                 guard::report_error(&l, "start", &e);
             }
-            stopping.wait();
-            if let Some(Err(e)) = guard::call(&l, "stop", || stop(&mut plugin)) {
-                guard::report_error(&l, "stop", &e);
+            let call = Box::new(move || {
+                if let Some(Err(e)) = guard::call(&l, "stop", || stop(&mut plugin)) {
+                    guard::report_error(&l, "stop", &e);
+                }
+            });
+            if let Some(call) = parked.park(thread_name, call) {
+                stopping.wait();
+                call();
             }
         })
         .map_err(|e| thread_error(&label, e))

@@ -400,7 +400,9 @@ impl RunningPipeline {
         let handles = start_extensions(extensions, &ctx, &options.timeouts)?;
         let stop_state = Arc::new(stop::StopState::default());
         let counters = Arc::new(ProcessCounters::default());
+        let mut threads = Threads::new();
         let env = StartEnv {
+            parked: Arc::clone(&threads.parked),
             ctx: ctx.clone(),
             global: config.global.clone(),
             stop: Arc::clone(&stop_state),
@@ -413,7 +415,6 @@ impl RunningPipeline {
             stall_grace: options.stall_grace,
             counters: Arc::clone(&counters),
         };
-        let mut threads = Threads::new();
         let (finish_tx, finish_rx) = crossbeam_channel::bounded(1);
         let started = match plugins {
             assemble::Plugins::V1(p) => v1::start(p, &env, &mut threads, finish_rx).map(|s| {
@@ -437,6 +438,10 @@ impl RunningPipeline {
                 // Whatever started stops: the finish channel is gone, so the processing
                 // thread drains and ends, and flusher threads follow.
                 ctx.stopping().signal();
+                // Service inputs that did start are stopped (on threads left to end alone).
+                for (thread, call) in threads.parked.take_all() {
+                    let _ = threads.inputs.spawn(thread, call);
+                }
                 stop_extensions(&handles, Instant::now() + options.timeouts.stop);
                 return Err(e);
             }
@@ -510,6 +515,12 @@ impl RunningPipeline {
         // 2. inputs (one blocked on the full input queue is released)
         self.input.begin_stop();
         self.ctx.stopping().signal();
+        for (thread, call) in self.threads.parked.take_all() {
+            // Named as the input's thread: one that overstays is reported as the input.
+            if let Err(e) = self.threads.inputs.spawn(thread.clone(), call) {
+                tracing::error!(config = %name, "{thread}: no thread to call `stop` on: {e}");
+            }
+        }
         let mut overstayed = self.threads.inputs.wait(Instant::now() + t.inputs);
         self.input.close();
         tracing::debug!(config = %name, "inputs stopped");
