@@ -7,6 +7,7 @@
 
 use std::any::Any;
 use std::cell::RefCell;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -39,6 +40,8 @@ pub(crate) fn release_wait_hold() {
 #[derive(Debug, Clone, Default)]
 pub struct StopSignal {
     inner: Arc<(Mutex<bool>, Condvar)>,
+    /// The flag, readable without the lock (plugins test it once per event).
+    fired: Arc<AtomicBool>,
 }
 
 impl StopSignal {
@@ -52,13 +55,14 @@ impl StopSignal {
     pub fn signal(&self) {
         let (lock, cvar) = &*self.inner;
         *lock.lock().unwrap_or_else(PoisonError::into_inner) = true;
+        self.fired.store(true, Ordering::SeqCst);
         cvar.notify_all();
     }
 
     /// Whether the signal has fired.
     #[must_use]
     pub fn is_signalled(&self) -> bool {
-        *self.inner.0.lock().unwrap_or_else(PoisonError::into_inner)
+        self.fired.load(Ordering::SeqCst)
     }
 
     /// Waits up to `timeout` for the signal; returns whether it fired. A timeout too large

@@ -295,7 +295,7 @@ impl<T: Send> InputControl for InputSink<T> {
         InputSink::close(self);
     }
     fn accepted(&self) -> u64 {
-        self.accepted.load(Ordering::Relaxed)
+        InputSink::accepted(self)
     }
     fn dropped(&self) -> u64 {
         self.dropped.load(Ordering::Relaxed)

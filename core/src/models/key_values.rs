@@ -103,7 +103,12 @@ impl<T> KeyValues<T> {
     pub fn add(&mut self, key: impl Into<Str>, value: impl Into<T>) {
         let key = key.into();
         let value = value.into();
-        match self.position(&key) {
+        let found = if self.pairs.is_empty() {
+            None
+        } else {
+            self.position(&key)
+        };
+        match found {
             Some(i) => self.pairs[i].1 = value,
             None => {
                 let i = self.pairs.len();
