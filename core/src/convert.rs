@@ -215,7 +215,10 @@ fn metric_log(name: &str, timestamp: u64, labels: &str, value: String) -> Log {
     let mut log = Log {
         contents: vec![
             LogContent::new(METRIC_NAME_KEY, name),
-            LogContent::new(METRIC_TIME_NANO_KEY, timestamp.to_string()),
+            LogContent::new(
+                METRIC_TIME_NANO_KEY,
+                compact_str::ToCompactString::to_compact_string(&timestamp),
+            ),
             LogContent::new(METRIC_LABELS_KEY, labels),
             LogContent::new(METRIC_VALUE_KEY, value),
         ],

@@ -10,10 +10,12 @@
 //!
 //! ```text
 //! metric input ─┐ (one thread each: collect/read every interval, first after a random delay)
-//! service input ┤ (one thread each: start/start_service, then stop when the pipeline stops)
+//! service input ┤ (a thread for start/start_service; once it returns, stop waits for the
+//!               │  pipeline's stop without a thread)
 //!               ▼
-//!   input queue: bounded, DefaultLogQueueSize logs (V1) or groups (V2); a full queue blocks
-//!               │ the input (back-pressure)
+//!   input queue: bounded, about DefaultLogQueueSize logs (V1) or groups (V2), handed over
+//!               │ in batches (up to 1024 logs or 64 groups) while the processing thread is
+//!               │ busy, at once while it waits; a full queue blocks the input (back-pressure)
 //!               ▼
 //!   processing thread: processors in series → every aggregator (add/record); aggregators
 //!               │ flushed (flush/get_result) on their interval
@@ -49,8 +51,8 @@
 //! 1. every flusher is told `set_urgent(true)` (between its calls);
 //! 2. `Context::stopping` fires: metric inputs stop their loop; each service input's blocking
 //!    `start` returns, then its `stop` is called; an input blocked on the full input queue
-//!    is released half a second after the stop began (what it was sending is refused, not
-//!    accepted); the input queue then refuses new data;
+//!    is released half a second after the stop began (the batch it was handing over stays
+//!    with the queue: it was accepted); the input queue then refuses new data;
 //! 3. the processing thread drains the input queue through processors and aggregators, and
 //!    flushes every aggregator a last time (`flush`/`get_result`); a flusher whose queue
 //!    stays full until the step's deadline has the batches for it dropped from then on (the
@@ -249,8 +251,7 @@ pub struct StopReport {
     /// Per flusher.
     pub flushers: Vec<FlusherReport>,
     /// Events an input sent while the pipeline was stopping and that were not accepted
-    /// (refused: not in [`Self::events_in`]): sent after the inputs were stopped, or
-    /// blocked on the full input queue for a while after the stop began.
+    /// (refused: not in [`Self::events_in`]): sent after the inputs were stopped.
     pub refused_after_stop: u64,
     /// Events lost in plugin calls that panicked (processors, aggregators).
     pub lost_in_panics: u64,
