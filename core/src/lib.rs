@@ -147,6 +147,15 @@
 //! your crates from an `external_plugins.yml`. See `docs/external-plugins.md` in the
 //! repository for the whole walk from `cargo new` to a built agent.
 //!
+//! # Event text
+//!
+//! Keys, values, tags and names of events are [`models::Str`], a `String`-like type that
+//! keeps text of up to 24 bytes inline: an event of short fields costs no allocation per
+//! field. Write as with `String`: `log.push("k", v)` takes `&str`, `String` or `Str`;
+//! `log.get("k")` and contents read as `&str`; `format!(..).into()` gives a `Str`.
+//! Flushers borrow the groups they send (`&[LogGroup]`), so the engine can retry a failed
+//! call with the same groups without copying them.
+//!
 //! # Without the macros
 //!
 //! Every piece works by hand: implement [`plugin::Plugin`] and the traits, and register with
