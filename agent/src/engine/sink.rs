@@ -156,7 +156,8 @@ impl<T> InputSink<T> {
     fn hand_over(&self, batch: Vec<T>) {
         let mut batch = match self.tx.try_send(batch) {
             Ok(()) => return,
-            Err(TrySendError::Full(back) | TrySendError::Disconnected(back)) => back,
+            Err(TrySendError::Full(back)) => back,
+            Err(TrySendError::Disconnected(back)) => return Self::orphaned(&back),
         };
         loop {
             if self.released() {
@@ -165,16 +166,26 @@ impl<T> InputSink<T> {
             match self.tx.send_timeout(batch, CLOSED_POLL) {
                 Ok(()) => return,
                 Err(SendTimeoutError::Timeout(back)) => batch = back,
-                Err(SendTimeoutError::Disconnected(back)) => {
-                    batch = back;
-                    break;
-                }
+                Err(SendTimeoutError::Disconnected(back)) => return Self::orphaned(&back),
             }
         }
         // Accepted already: the processing thread drains it with the open batch.
         let mut open = self.open();
         batch.append(&mut open.items);
         open.items = batch;
+    }
+}
+
+impl<T> InputSink<T> {
+    /// The processing thread has ended before the inputs were closed (it only ends after,
+    /// unless the engine itself failed): `batch` cannot go anywhere. It is dropped, and said
+    /// (its events stay counted in, and so show as lost in the stop report).
+    fn orphaned(batch: &[T]) {
+        tracing::error!(
+            items = batch.len(),
+            "the pipeline's processing thread has ended: {} items from inputs are dropped",
+            batch.len()
+        );
     }
 }
 
@@ -272,6 +283,18 @@ mod tests {
         assert!(queue.receiver().is_empty());
         assert_eq!(queue.take(), Some(vec![7]));
         assert_eq!(sink.accepted(), 8);
+    }
+
+    #[test]
+    fn with_the_processing_thread_gone_a_full_batch_is_dropped_not_kept() {
+        let (sink, queue) = input_queue::<u32>(4, 2);
+        drop(queue);
+        for i in 0..10 {
+            sink.push(i, 1);
+        }
+        // Each full batch of two was dropped: nothing piles up in the open batch.
+        assert!(sink.open().items.len() < 2);
+        assert_eq!(sink.accepted(), 10);
     }
 
     #[test]
