@@ -44,7 +44,7 @@ pub enum Command {
         /// a stop during the start first waits up to `inputs` for the start to return.
         #[arg(long = "stop-timeout", value_name = "[STEP=]DURATION", value_parser = parse_stop_timeout)]
         stop_timeout: Vec<StopTimeoutArg>,
-        /// Where checkpoints are kept.
+        /// Where checkpoints are kept (created when a plugin first saves one).
         #[arg(long, value_name = "DIR", default_value = "data")]
         data_dir: PathBuf,
         /// Pipeline config files (YAML or JSON), one pipeline each.
