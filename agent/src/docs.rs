@@ -1,6 +1,7 @@
 //! Plugin listings and documentation, generated from the registry (iLogtail's `--doc`).
 
 use crate::pipeline_config::Section;
+use pipeplug::config::engine;
 use pipeplug::registry::{PluginDescriptor, PluginKind, Registry};
 use serde_json::{json, Value};
 use std::fmt::Write as _;
@@ -162,7 +163,9 @@ pub fn describe(d: &PluginDescriptor) -> Value {
             }
         }
         p.insert("x-rust-type".to_owned(), json!(f.type_name));
-        if let Some(v) = defaults.get(f.key) {
+        if f.required {
+            // No default: the config gives it.
+        } else if let Some(v) = defaults.get(f.key) {
             p.insert("default".to_owned(), v.clone());
         } else if let Some(text) = f.default {
             p.insert("default".to_owned(), json!(text));
@@ -172,18 +175,108 @@ pub fn describe(d: &PluginDescriptor) -> Value {
         }
         properties.insert(f.key.to_owned(), Value::Object(p));
     }
-    let mut v = summary(d);
-    if let Value::Object(m) = &mut v {
-        m.insert(
-            "config".to_owned(),
+    for k in engine::keys_of(d.kind()) {
+        if d.config_fields
+            .iter()
+            .any(|f| f.key.eq_ignore_ascii_case(k.key))
+        {
+            continue; // the plugin's own field of that name documents it
+        }
+        properties.insert(
+            k.key.to_owned(),
             json!({
-                "type": "object",
-                "properties": properties,
-                "additionalProperties": false,
+                "description": k.doc,
+                "x-engine-key": true,
+                "x-type": k.type_name,
             }),
         );
     }
+    let required: Vec<&str> = d
+        .config_fields
+        .iter()
+        .filter(|f| f.required)
+        .map(|f| f.key)
+        .collect();
+    let mut config = json!({
+        "type": "object",
+        "properties": properties,
+        "required": required,
+        "additionalProperties": false,
+    });
+    if let (Some(example), Value::Object(c)) = (example(d), &mut config) {
+        c.insert("examples".to_owned(), json!([example]));
+    }
+    let mut v = summary(d);
+    if let Value::Object(m) = &mut v {
+        m.insert("config".to_owned(), config);
+    }
     v
+}
+
+/// The plugin's example config (its attribute's `example = "..."`) as JSON, when it has one
+/// that parses.
+fn example(d: &PluginDescriptor) -> Option<serde_json::Map<String, Value>> {
+    match pipeplug::config::yaml_to_json(d.example?) {
+        Ok(Value::Object(m)) => Some(m),
+        _ => None,
+    }
+}
+
+/// The entry of the plugin in the page's example pipeline: its example config when it has
+/// one, else every documented default (a required key without an example shows `...`).
+fn example_entry(d: &PluginDescriptor, defaults: &serde_json::Map<String, Value>) -> String {
+    let mut s = format!("  - Type: {}\n", d.name);
+    if let (Some(text), Some(example)) = (d.example, example(d)) {
+        if text.trim_start().starts_with('{') {
+            // A flow map: one key per line, values as JSON (YAML's flow form).
+            for (k, v) in &example {
+                let _ = writeln!(s, "    {k}: {v}");
+            }
+        } else {
+            // A block map: as the author wrote it, under the entry.
+            for line in text.lines().filter(|l| !l.trim().is_empty()) {
+                let _ = writeln!(s, "    {line}");
+            }
+        }
+        return s;
+    }
+    for f in d.config_fields {
+        if f.required {
+            let _ = writeln!(s, "    {}: ...  # required", f.key);
+            continue;
+        }
+        let def = default_text(f, defaults);
+        if !def.is_empty() {
+            let _ = writeln!(s, "    {}: {}", f.key, def);
+        }
+    }
+    s
+}
+
+/// A whole pipeline around the plugin's entry, which `pipeplug check` accepts as it is: the
+/// sections a pipeline needs and the plugin does not fill take built-ins (`metric_mock`,
+/// `flusher_stdout`).
+fn example_pipeline(d: &PluginDescriptor, entry: &str) -> String {
+    let kind = d.kind();
+    let section = Section::of_kind(kind);
+    let mut s = String::new();
+    if kind == PluginKind::Extension {
+        let _ = write!(s, "{section}:\n{entry}");
+    }
+    if matches!(kind, PluginKind::MetricInput | PluginKind::ServiceInput) {
+        let _ = write!(s, "{section}:\n{entry}");
+    } else {
+        s.push_str("inputs:\n  - Type: metric_mock\n");
+    }
+    if matches!(kind, PluginKind::Processor | PluginKind::Aggregator) {
+        let _ = write!(s, "{section}:\n{entry}");
+    }
+    if kind == PluginKind::Flusher {
+        let _ = write!(s, "{section}:\n{entry}");
+    } else {
+        s.push_str("flushers:\n  - Type: flusher_stdout\n");
+    }
+    s
 }
 
 fn escape_cell(s: &str) -> String {
@@ -223,7 +316,14 @@ pub fn page(d: &PluginDescriptor) -> String {
     } else {
         s.push_str("| key | type | default | description |\n|---|---|---|---|\n");
         for f in d.config_fields {
-            let def = default_text(f, &defaults);
+            let def = if f.required {
+                "**required**".to_owned()
+            } else {
+                match default_text(f, &defaults) {
+                    d if d.is_empty() => "—".to_owned(),
+                    d => format!("`{}`", escape_cell(&d)),
+                }
+            };
             // A duration takes "5s" or an integer in its unit: say which.
             let ty = match f.unit {
                 Some(unit) => format!("`{}` (or integer {unit})", escape_cell(f.type_name)),
@@ -234,25 +334,39 @@ pub fn page(d: &PluginDescriptor) -> String {
                 "| `{}` | {} | {} | {} |",
                 f.key,
                 ty,
-                if def.is_empty() {
-                    "—".to_owned()
-                } else {
-                    format!("`{}`", escape_cell(&def))
-                },
+                def,
                 escape_cell(f.doc)
             );
         }
         s.push('\n');
     }
-    s.push_str("## Example\n\n```yaml\n");
-    let _ = writeln!(s, "{}:", Section::of_kind(d.kind()));
-    let _ = writeln!(s, "  - Type: {}", d.name);
-    for f in d.config_fields {
-        let def = default_text(f, &defaults);
-        if !def.is_empty() {
-            let _ = writeln!(s, "    {}: {}", f.key, def);
+    let engine_keys: Vec<_> = engine::keys_of(d.kind())
+        .filter(|k| {
+            !d.config_fields
+                .iter()
+                .any(|f| f.key.eq_ignore_ascii_case(k.key))
+        })
+        .collect();
+    if !engine_keys.is_empty() {
+        let _ = writeln!(
+            s,
+            "## Engine keys\n\nRead by the engine from every {} entry, beside the plugin's own:\n\n\
+             | key | type | description |\n|---|---|---|",
+            d.kind()
+        );
+        for k in engine_keys {
+            let _ = writeln!(
+                s,
+                "| `{}` | {} | {} |",
+                k.key,
+                k.type_name,
+                escape_cell(k.doc)
+            );
         }
+        s.push('\n');
     }
+    s.push_str("## Example\n\n```yaml\n");
+    s.push_str(&example_pipeline(d, &example_entry(d, &defaults)));
     s.push_str("```\n");
     s
 }

@@ -224,3 +224,95 @@ fn an_init_failure_names_the_file_and_the_plugin() {
         "{stderr}"
     );
 }
+
+/// `IntervalMs` is an engine key of every metric input: `metric_mock` declares no field
+/// for it, and `check` and `run` take it (and `run` collects on it).
+#[test]
+fn a_metric_input_runs_on_interval_ms_without_declaring_it() {
+    let text = "global: { InputMaxFirstCollectDelayMs: 0 }\ninputs:\n  - Type: metric_mock\n    IntervalMs: 500\nflushers:\n  - Type: flusher_stdout\n";
+    let (out, stderr) = check_text(text);
+    assert!(out.status.success(), "{stderr}");
+
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("pipeline.yaml");
+    std::fs::write(&file, text).unwrap();
+    let out = pipeplug()
+        .args(["run", "--for", "2600ms", "--data-dir"])
+        .arg(dir.path().join("data"))
+        .arg(&file)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    // Every 500 ms for 2.6 s: six records (at least four on a loaded machine); the 1 s
+    // default would give three at most.
+    let records = String::from_utf8_lossy(&out.stdout).lines().count();
+    assert!((4..=6).contains(&records), "{records} records\n{stderr}");
+}
+
+#[test]
+fn a_bad_interval_ms_is_reported_at_the_key_and_other_kinds_do_not_take_it() {
+    let (out, stderr) = check_text(
+        "inputs:\n  - Type: metric_mock\n    IntervalMs: soon\nflushers:\n  - Type: flusher_stdout\n",
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr.contains("inputs[0] (metric_mock): key `IntervalMs`: expected"),
+        "{stderr}"
+    );
+    let (out, stderr) = check_text(
+        "inputs:\n  - Type: metric_mock\nprocessors:\n  - Type: processor_drop\n    IntervalMs: 5\nflushers:\n  - Type: flusher_stdout\n",
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr.contains("processors[0] (processor_drop): key `IntervalMs`: unknown key"),
+        "{stderr}"
+    );
+}
+
+/// The example of every plugin's page (`pipeplug doc`) is a pipeline `pipeplug check`
+/// accepts as it is: built-ins, the example plugin, and plugins with required keys.
+#[test]
+fn every_plugin_page_example_passes_check() {
+    let docs = tempfile::tempdir().unwrap();
+    let out = pipeplug()
+        .args(["doc", "--out"])
+        .arg(docs.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut checked = Vec::new();
+    for entry in std::fs::read_dir(docs.path()).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_stem().unwrap().to_string_lossy().into_owned();
+        if name == "plugin-list" {
+            continue;
+        }
+        let page = std::fs::read_to_string(&path).unwrap();
+        let example = page
+            .split("```yaml\n")
+            .nth(1)
+            .and_then(|rest| rest.split("```").next())
+            .unwrap_or_else(|| panic!("{name}: no example:\n{page}"));
+        let (out, stderr) = check_text(example);
+        assert!(
+            out.status.success(),
+            "{name}'s example fails `check`:\n{example}\n{stderr}"
+        );
+        checked.push(name);
+    }
+    checked.sort();
+    for expected in [
+        "service_example_plugin",
+        "metric_mock",
+        "processor_rename",
+        "aggregator_default",
+        "flusher_stdout",
+    ] {
+        assert!(checked.iter().any(|c| c == expected), "{checked:?}");
+    }
+}

@@ -139,6 +139,7 @@ fn descriptor(name: String) -> &'static PluginDescriptor {
         },
         factories: Factories::Processor { v1: &v1, v2: &v2 },
         defaults: || Ok(serde_json::Value::Null),
+        example: None,
     }))
 }
 

@@ -75,6 +75,9 @@ impl ConfigProblem {
 
 impl fmt::Display for ConfigProblem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if matches!(self.kind, ConfigProblemKind::Required) && !self.path.is_empty() {
+            return write!(f, "key `{}` is required", self.path);
+        }
         if !self.path.is_empty() {
             write!(f, "key `{}`: ", self.path)?;
         }
@@ -113,6 +116,10 @@ pub enum ConfigProblemKind {
         /// What was found (`a string`, `a list`, ...).
         found: String,
     },
+    /// A key the plugin requires (`#[config(required)]`) is absent or `null`. With its
+    /// path, a problem reads ``key `SourceKey` is required``.
+    #[error("required, and not given")]
+    Required,
     /// A check of the plugin's own failed.
     #[error("{0}")]
     Custom(String),

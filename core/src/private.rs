@@ -251,8 +251,51 @@ pub mod glue {
     /// A default does not decode (cannot happen for macro-generated configs, whose defaults
     /// are typed expressions).
     pub fn defaults<T: PluginConfig>() -> Result<Value, ConfigError> {
-        T::from_config(&Value::Null).map(|p| p.to_config())
+        let required: Vec<&str> = T::FIELDS
+            .iter()
+            .filter(|f| f.required)
+            .map(|f| f.key)
+            .collect();
+        if required.is_empty() {
+            return T::from_config(&Value::Null).map(|p| p.to_config());
+        }
+        // The required keys have no default: take them from the example, decode, and
+        // leave them out of the answer.
+        let example = match T::EXAMPLE {
+            Some(text) => crate::config::yaml_to_json(text).map_err(|e| {
+                ConfigError::new(
+                    T::NAME,
+                    e.path,
+                    ConfigProblemKind::Custom(format!(
+                        "the example config is not valid YAML: {}",
+                        e.message
+                    )),
+                )
+            })?,
+            None => Value::Null,
+        };
+        let is_required = |k: &str| required.iter().any(|r| r.eq_ignore_ascii_case(k));
+        let given: serde_json::Map<String, Value> = example
+            .as_object()
+            .into_iter()
+            .flatten()
+            .filter(|(k, _)| is_required(k))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        let mut config = T::from_config(&Value::Object(given))?.to_config();
+        if let Value::Object(map) = &mut config {
+            map.retain(|k, _| !is_required(k));
+        }
+        Ok(config)
     }
+}
+
+/// The error of a config without the required key `key` of `plugin`. Generated code
+/// returns it where a required field has no value; the decoder has reported the key by
+/// then, so this is a second line of defence that needs no `Default` of the field's type.
+#[must_use]
+pub fn missing_required(plugin: &'static str, key: &'static str) -> ConfigError {
+    ConfigError::new(plugin, key, crate::ConfigProblemKind::Required)
 }
 
 /// The result of a plugin's `validate = "path"` check, as the config error of `plugin`.

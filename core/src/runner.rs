@@ -52,7 +52,7 @@ pub const MIN_INTERVAL: Duration = Duration::from_millis(1);
 pub const MAX_INTERVAL: Duration = Duration::from_secs(365 * 24 * 3600);
 
 /// The config key a metric input's interval is read from when its `init` returns zero.
-pub const INTERVAL_MS_KEY: &str = "IntervalMs";
+pub const INTERVAL_MS_KEY: &str = crate::config::engine::INTERVAL_MS;
 
 /// Where an [`Interval`] came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -120,19 +120,15 @@ impl Interval {
     }
 }
 
-/// The plugin config's `IntervalMs`, in integer milliseconds: the key `IntervalMs` as
-/// written, else the first key equal to it ignoring ASCII case (as the host matches keys).
-/// `None` when the config is not a map, has no such key, or its value is not a non-negative
-/// integer (then the global default applies).
+/// The plugin config's `IntervalMs`, in whole milliseconds, as the engine reads it
+/// ([`engine::interval`](crate::config::engine::interval): an integer of milliseconds or a
+/// duration such as `"500ms"`, the key in any case). `None` when the config is not a map,
+/// has no such key, or its value is not valid (then the global default applies; the
+/// plugin's config decoding reports it).
 #[must_use]
 pub fn config_interval_ms(config: &serde_json::Value) -> Option<u64> {
-    let map = config.as_object()?;
-    let value = map.get(INTERVAL_MS_KEY).or_else(|| {
-        map.iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(INTERVAL_MS_KEY))
-            .map(|(_, v)| v)
-    })?;
-    value.as_u64()
+    crate::config::engine::interval(config)
+        .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
 }
 
 /// The interval of a metric input: `from_init` (what its `init` returned), or when that is
@@ -147,8 +143,8 @@ pub fn metric_input_interval(
     if !from_init.is_zero() {
         return Interval::clamp(from_init, IntervalSource::Init);
     }
-    match config_interval_ms(config) {
-        Some(ms) => Interval::clamp(Duration::from_millis(ms), IntervalSource::ConfigIntervalMs),
+    match crate::config::engine::interval(config) {
+        Some(d) => Interval::clamp(d, IntervalSource::ConfigIntervalMs),
         None => Interval::clamp(
             Duration::from_millis(global.input_interval_ms),
             IntervalSource::GlobalInputInterval,
@@ -272,8 +268,10 @@ mod tests {
             config_interval_ms(&json!({"intervalms": 5, "IntervalMs": 7})),
             Some(7)
         );
-        // Not an integer of milliseconds: ignored.
-        assert_eq!(config_interval_ms(&json!({"IntervalMs": "5s"})), None);
+        // A duration text, as the engine key takes it; anything else is ignored here (the
+        // plugin's decoding reports it).
+        assert_eq!(config_interval_ms(&json!({"IntervalMs": "5s"})), Some(5000));
+        assert_eq!(config_interval_ms(&json!({"IntervalMs": "soon"})), None);
         assert_eq!(config_interval_ms(&json!({"IntervalMs": -1})), None);
         assert_eq!(config_interval_ms(&json!({"IntervalMs": 1.5})), None);
         assert_eq!(config_interval_ms(&json!([1])), None);

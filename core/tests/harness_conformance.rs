@@ -239,6 +239,7 @@ static CONFIG_FIELDS: &[ConfigField] = &[
         default: Some("\"1m 30s\""),
         doc: "How often.",
         unit: Some("ns"),
+        required: false,
     },
     ConfigField {
         key: "limit",
@@ -246,6 +247,7 @@ static CONFIG_FIELDS: &[ConfigField] = &[
         default: Some("5_000"),
         doc: "At most this many.",
         unit: None,
+        required: false,
     },
     ConfigField {
         key: "name",
@@ -253,6 +255,7 @@ static CONFIG_FIELDS: &[ConfigField] = &[
         default: Some("\"x\""),
         doc: "A name.",
         unit: None,
+        required: false,
     },
     ConfigField {
         key: "keys",
@@ -260,6 +263,7 @@ static CONFIG_FIELDS: &[ConfigField] = &[
         default: Some("vec ! [\"a\" . to_owned ()]"),
         doc: "Keys.",
         unit: None,
+        required: false,
     },
 ];
 
@@ -288,6 +292,7 @@ fn descriptor(
             })),
         },
         defaults,
+        example: None,
     }
 }
 
@@ -358,6 +363,7 @@ fn register_all() {
                 default: None,
                 doc: "",
                 unit: None,
+                required: false,
             }],
             || Ok(serde_json::json!({"endpoint": ""})),
         ));
@@ -479,11 +485,17 @@ fn a_factory_refusing_the_empty_config_fails() {
     assert_eq!(f[0].check, "create");
     assert!(
         f[0].message
-            .contains("the V1 factory fails on a `null` config"),
+            .contains("the V1 factory fails on an empty config"),
         "{}",
         f[0].message
     );
     assert!(f[0].message.contains("required"), "{}", f[0].message);
+    // It says which fix applies.
+    assert!(
+        f[0].message.contains("fix: give every key a default"),
+        "{}",
+        f[0].message
+    );
 }
 
 #[test]
@@ -501,7 +513,7 @@ fn documented_defaults_must_match_the_decoded_ones() {
     assert!(!f.message.contains("key `keys`"), "{}", f.message);
     let f = only_failure(PluginKind::Flusher, "flusher_conf_defaults_fail");
     assert!(
-        f.message.contains("the empty config does not decode"),
+        f.message.contains("the config of defaults does not decode"),
         "{}",
         f.message
     );

@@ -34,6 +34,7 @@ impl PluginConfig for Example {
         default: Some("\"5s\""),
         doc: "How often to emit.",
         unit: Some("ns"),
+        required: false,
     }];
 
     fn from_config(config: &serde_json::Value) -> Result<Self, ConfigError> {

@@ -48,6 +48,7 @@ static FIELDS: [ConfigField; 1] = [ConfigField {
     default: Some("false"),
     doc: "Fail on empty batches.",
     unit: None,
+    required: false,
 }];
 
 static DESCRIPTOR: PluginDescriptor = PluginDescriptor {
@@ -65,6 +66,7 @@ static DESCRIPTOR: PluginDescriptor = PluginDescriptor {
     },
     factories: Factories::Flusher { v1: &v1, v2: &v2 },
     defaults,
+    example: None,
 };
 
 static NODE: Node = Node::new(&DESCRIPTOR);

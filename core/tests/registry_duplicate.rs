@@ -55,6 +55,7 @@ fn two_registrations_of_one_name_give_an_error_naming_both() {
             v2: Box::leak(Box::new(adapted)),
         },
         defaults: || Ok(serde_json::Value::Null),
+        example: None,
     });
 
     let err = registry::global().expect_err("two plugins named processor_twice");

@@ -115,6 +115,7 @@ static UPPER_FIELDS: &[ConfigField] = &[ConfigField {
     default: None,
     doc: "Which keys to change (all when empty).",
     unit: None,
+    required: false,
 }];
 
 static REGISTER: Once = Once::new();
@@ -149,6 +150,7 @@ fn register_plugins() {
                 })),
             },
             defaults: || Ok(json!({ "Keys": [] })),
+            example: None,
         });
         // The same name under another kind is another plugin, not a duplicate.
         registry::add_processor_creator("service_hand_tick", "a processor", |_| Ok(V1Only(Upper)));

@@ -7,7 +7,7 @@ use pipeplug::prelude::*;
 /// Every `interval` it emits one record: in a V1 pipeline a log with the current Unix time
 /// and one content `host = 1.1.1.1`; in a V2 pipeline a counter metric `test_metric` with the
 /// tag `hello = world`, value 1, timed in nanoseconds.
-#[service_input(name = "service_example_plugin")]
+#[service_input(name = "service_example_plugin", example = "interval: 1s")]
 #[derive(Debug)]
 pub struct MyServiceInput {
     /// How often to emit.

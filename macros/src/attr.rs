@@ -32,6 +32,8 @@ pub(crate) struct PluginArgs {
     pub(crate) rename_all: Option<RenameRule>,
     /// `validate = "path"`, parsed as a path spanned on the string.
     pub(crate) validate: Option<syn::ExprPath>,
+    /// `example = "..."`: an example config (YAML), checked by the conformance tests.
+    pub(crate) example: Option<LitStr>,
 }
 
 /// A value that may be given once.
@@ -118,6 +120,21 @@ fn flag_value(cx: &Ctxt, meta: &ParseNestedMeta<'_>, key: &str) -> syn::Result<O
     }
 }
 
+/// The string of `example = "..."`, which must not be blank.
+fn example_value(cx: &Ctxt, meta: &ParseNestedMeta<'_>) -> syn::Result<Option<LitStr>> {
+    let value = string_value(cx, meta, symbol::EXAMPLE, "\"SourceKey: content\"")?;
+    if let Some(s) = &value {
+        if s.value().trim().is_empty() {
+            cx.error_spanned_by(
+                s,
+                "`example` must not be empty: give a config in YAML with the plugin's keys, \
+                 such as \"SourceKey: content\"",
+            );
+        }
+    }
+    Ok(value)
+}
+
 /// The key as the user wrote it, for messages.
 fn key_text(meta: &ParseNestedMeta<'_>) -> String {
     meta.path.to_token_stream().to_string().replace(' ', "")
@@ -133,6 +150,7 @@ impl PluginArgs {
         let mut conformance = Once::new(cx, symbol::CONFORMANCE, &context);
         let mut rename_all = Once::new(cx, symbol::RENAME_ALL, &context);
         let mut validate = Once::new(cx, symbol::VALIDATE, &context);
+        let mut example = Once::new(cx, symbol::EXAMPLE, &context);
         let example_name = format!("\"{}my_plugin\"", kind.prefix());
         let mut name_written = false;
 
@@ -194,6 +212,10 @@ impl PluginArgs {
                         ),
                     }
                 }
+            } else if key.is_ident(symbol::EXAMPLE) {
+                if let Some(s) = example_value(cx, &meta)? {
+                    example.set(key, s);
+                }
             } else {
                 cx.error_spanned_by(
                     key,
@@ -220,6 +242,7 @@ impl PluginArgs {
             conformance: conformance.value.unwrap_or(true),
             rename_all: rename_all.value,
             validate: validate.value,
+            example: example.value,
         }
     }
 }
@@ -236,6 +259,8 @@ pub(crate) struct FieldAttrs<'a> {
     pub(crate) rename: Option<LitStr>,
     /// `unit = "..."`, with the runtime's `DurationUnit` variant.
     pub(crate) unit: Option<(LitStr, &'static str)>,
+    /// `required` (or `required = true`), with the key's tokens for errors.
+    pub(crate) required: Option<syn::Path>,
 }
 
 /// Whether `attr` is one of the field helper attributes the macros consume.
@@ -249,6 +274,7 @@ impl<'a> FieldAttrs<'a> {
         let mut default = Once::new(cx, symbol::DEFAULT, context);
         let mut rename = Once::new(cx, symbol::RENAME, context);
         let mut unit = Once::new(cx, symbol::UNIT, context);
+        let mut required = Once::new(cx, symbol::REQUIRED, context);
         let mut config = None;
         let mut state = None;
 
@@ -298,6 +324,10 @@ impl<'a> FieldAttrs<'a> {
                             ),
                         }
                     }
+                } else if key.is_ident(symbol::REQUIRED) {
+                    if let Some(b) = flag_value(cx, &meta, symbol::REQUIRED)? {
+                        required.set(key, b.then(|| key.clone()));
+                    }
                 } else {
                     cx.error_spanned_by(
                         key,
@@ -323,6 +353,7 @@ impl<'a> FieldAttrs<'a> {
             default: default.value,
             rename: rename.value,
             unit: unit.value,
+            required: required.value.flatten(),
         }
     }
 }

@@ -112,9 +112,11 @@ fn local(index: usize) -> Ident {
 //     const NAME: &'static str = "service_x";
 //     const FIELDS: &'static [ConfigField] = &[ConfigField { key: "interval", ... }, ...];
 //     fn from_config(config: &Value) -> Result<Self, ConfigError> {
-//         let mut decoder = Decoder::new(NAME, &["interval", ...], lenient, config)?;
+//         let mut decoder = Decoder::options(NAME, &["interval", ...])
+//             .lenient(lenient).engine_keys(PluginKind::ServiceInput).decode(config)?;
 //         let field0 = decoder.duration(0, DurationUnit::Nanos);
 //         ...
+//         decoder.required(1);                // each `#[config(required)]` field
 //         decoder.finish()?;
 //         Ok(Self { interval: match field0 { Some(v) => v, None => <default> }, ... })
 //     }
@@ -136,24 +138,18 @@ fn impl_plugin_config(plugin: &Plugin<'_>, private: &TokenStream) -> TokenStream
         .iter()
         .enumerate()
         .map(|(index, f)| decode_field(index, f, private));
+    let requires = config
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| f.attrs.required.is_some())
+        .map(|(index, _)| quote!(__pipeplug_decoder.required(#index);));
+    let variant = Ident::new(plugin.kind.variant(), Span::call_site());
+    let example = match &plugin.args.example {
+        Some(lit) => quote!(::core::option::Option::Some(#lit)),
+        None => quote!(::core::option::Option::None),
+    };
 
-    let mut config_index = 0;
-    let inits = plugin.fields.iter().map(|f| {
-        let ident = f.ident;
-        if !f.is_config() {
-            let ty = f.ty;
-            return quote_spanned!(ty.span()=> #ident: ::core::default::Default::default());
-        }
-        let local = local(config_index);
-        config_index += 1;
-        let default = default_value(f);
-        quote! {
-            #ident: match #local {
-                ::core::option::Option::Some(__pipeplug_value) => __pipeplug_value,
-                ::core::option::Option::None => #default,
-            }
-        }
-    });
+    let inits = field_inits(plugin, private, &name);
     let construct = match plugin.item.fields {
         syn::Fields::Named(_) => quote!(Self { #(#inits,)* }),
         syn::Fields::Unit | syn::Fields::Unnamed(_) => quote!(Self),
@@ -199,17 +195,17 @@ fn impl_plugin_config(plugin: &Plugin<'_>, private: &TokenStream) -> TokenStream
         impl #private::PluginConfig for #ident {
             const NAME: &'static str = #name;
             const FIELDS: &'static [#private::ConfigField] = &[#(#descriptors),*];
+            const EXAMPLE: ::core::option::Option<&'static str> = #example;
 
             fn from_config(
                 __pipeplug_config: &#private::Value,
             ) -> ::core::result::Result<Self, #private::ConfigError> {
-                let #decoder_mut __pipeplug_decoder = #private::Decoder::new(
-                    #name,
-                    &[#(#keys),*],
-                    #lenient,
-                    __pipeplug_config,
-                )?;
+                let #decoder_mut __pipeplug_decoder = #private::Decoder::options(#name, &[#(#keys),*])
+                    .lenient(#lenient)
+                    .engine_keys(#private::PluginKind::#variant)
+                    .decode(__pipeplug_config)?;
                 #(#decodes)*
+                #(#requires)*
                 __pipeplug_decoder.finish()?;
                 #finish
             }
@@ -223,7 +219,42 @@ fn impl_plugin_config(plugin: &Plugin<'_>, private: &TokenStream) -> TokenStream
     }
 }
 
-/// `ConfigField { key, type_name, default, doc, unit }` of one config field.
+/// `field: value` of each field in `from_config`: a config field's decoded value or its
+/// default (a required one returns an error instead), a `#[state]` field's `Default`.
+fn field_inits(plugin: &Plugin<'_>, private: &TokenStream, name: &TokenStream) -> Vec<TokenStream> {
+    let mut config_index = 0;
+    plugin
+        .fields
+        .iter()
+        .map(|f| {
+            let ident = f.ident;
+            if !f.is_config() {
+                let ty = f.ty;
+                return quote_spanned!(ty.span()=> #ident: ::core::default::Default::default());
+            }
+            let local = local(config_index);
+            config_index += 1;
+            // A required field was given, or `finish` reported it: no default is needed (nor
+            // `Default` of its type).
+            let default = if f.attrs.required.is_some() {
+                let key = &f.key;
+                quote! {
+                    return ::core::result::Result::Err(#private::missing_required(#name, #key))
+                }
+            } else {
+                default_value(f)
+            };
+            quote! {
+                #ident: match #local {
+                    ::core::option::Option::Some(__pipeplug_value) => __pipeplug_value,
+                    ::core::option::Option::None => #default,
+                }
+            }
+        })
+        .collect()
+}
+
+/// `ConfigField { key, type_name, default, doc, unit, required }` of one config field.
 fn field_descriptor(f: &Field<'_>, private: &TokenStream) -> TokenStream {
     let key = &f.key;
     let type_name = f.type_name();
@@ -235,6 +266,7 @@ fn field_descriptor(f: &Field<'_>, private: &TokenStream) -> TokenStream {
         None => quote!(::core::option::Option::None),
     };
     let doc = &f.doc;
+    let required = f.attrs.required.is_some();
     let unit = match f.shape {
         Shape::Duration | Shape::OptionDuration => {
             let unit = f
@@ -253,6 +285,7 @@ fn field_descriptor(f: &Field<'_>, private: &TokenStream) -> TokenStream {
             default: #default,
             doc: #doc,
             unit: #unit,
+            required: #required,
         }
     }
 }
@@ -396,6 +429,7 @@ fn registration(plugin: &Plugin<'_>, private: &TokenStream) -> TokenStream {
             native: #native,
             factories: #factories,
             defaults: #private::glue::defaults::<#ident>,
+            example: <#ident as #private::PluginConfig>::EXAMPLE,
         };
 
         static __PIPEPLUG_NODE: #private::Node = #private::Node::new(&__PIPEPLUG_DESCRIPTOR);

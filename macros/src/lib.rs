@@ -118,6 +118,7 @@ use proc_macro::TokenStream;
 ///         default: Some("\"5s\""),
 ///         doc: "How often to emit.",
 ///         unit: Some("ns"),
+///         required: false,
 ///     }];
 ///
 ///     fn from_config(config: &serde_json::Value) -> Result<Self, ConfigError> {
@@ -154,6 +155,7 @@ use proc_macro::TokenStream;
 ///     native: Native { v1: true, v2: false },
 ///     factories: Factories::ServiceInput { v1: &v1, v2: &v2 },
 ///     defaults: || Counter::from_config(&serde_json::Value::Null).map(|c| c.to_config()),
+///     example: None,
 /// });
 /// // ...plus, under `cfg(test)`, a conformance test calling
 /// // `pipeplug::testing::conformance::run(PluginKind::ServiceInput, "service_doc_counter")`.

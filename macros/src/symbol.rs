@@ -13,9 +13,19 @@ pub(crate) const RENAME_ALL: &str = "rename_all";
 
 /// `validate = "path"`: a check of the decoded config as a whole.
 pub(crate) const VALIDATE: &str = "validate";
+/// `example = "SourceKey: content"`: an example config, for docs and conformance tests.
+pub(crate) const EXAMPLE: &str = "example";
 
 /// Every key of the plugin attributes, in the order messages list them.
-pub(crate) const PLUGIN_KEYS: &[&str] = &[NAME, CRATE, LENIENT, CONFORMANCE, RENAME_ALL, VALIDATE];
+pub(crate) const PLUGIN_KEYS: &[&str] = &[
+    NAME,
+    CRATE,
+    LENIENT,
+    CONFORMANCE,
+    RENAME_ALL,
+    VALIDATE,
+    EXAMPLE,
+];
 
 /// `#[config(...)]` on a field.
 pub(crate) const CONFIG: &str = "config";
@@ -28,9 +38,11 @@ pub(crate) const DEFAULT: &str = "default";
 pub(crate) const RENAME: &str = "rename";
 /// `unit = "ms"`.
 pub(crate) const UNIT: &str = "unit";
+/// `required`: the config must give the key.
+pub(crate) const REQUIRED: &str = "required";
 
 /// Every key of `#[config(...)]`.
-pub(crate) const CONFIG_KEYS: &[&str] = &[DEFAULT, RENAME, UNIT];
+pub(crate) const CONFIG_KEYS: &[&str] = &[DEFAULT, RENAME, UNIT, REQUIRED];
 
 /// The units `unit = "..."` takes, with the runtime's `DurationUnit` variant of each.
 pub(crate) const UNITS: &[(&str, &str)] = &[

@@ -16,8 +16,27 @@ pub(crate) fn check(cx: &Ctxt, plugin: &Plugin<'_>) {
         check_state_is_not_config(cx, field);
         check_unit_on_duration(cx, field);
         check_duration_default(cx, field);
+        check_required_without_default(cx, field);
     }
     check_unique_keys(cx, plugin);
+}
+
+/// A required key has no default: the config always gives it.
+///
+/// ```text
+/// #[config(required, default = "content")] source_key: String,   // error at `default`
+/// ```
+fn check_required_without_default(cx: &Ctxt, field: &Field<'_>) {
+    if let (Some(_), Some(default)) = (&field.attrs.required, &field.attrs.default) {
+        cx.error_spanned_by(
+            default,
+            format!(
+                "`{}` is `required`, so it has no default: remove `default` (or `required`, \
+                 to make the key optional)",
+                field.ident
+            ),
+        );
+    }
 }
 
 /// A plugin is a struct with named fields (or none), without generic parameters: the

@@ -17,7 +17,14 @@ use serde_json::Value;
 /// (value `Index`) and the untyped multi-value `multi_values_metrics_mock` (`Index` and the
 /// numeric `Fields` as values, the other `Fields` as typed values: booleans as booleans,
 /// anything else as text).
-#[metric_input(name = "metric_mock", rename_all = "PascalCase")]
+///
+/// It runs on the entry's `IntervalMs`, the engine key of every metric input (else on
+/// `global.InputIntervalMs`, 1 s).
+#[metric_input(
+    name = "metric_mock",
+    rename_all = "PascalCase",
+    example = "IntervalMs: 1000\nTags: {host: web-1}\nFields: {value: 1}"
+)]
 #[derive(Debug)]
 pub struct MetricMock {
     /// Metadata of the V2 group.
@@ -32,10 +39,6 @@ pub struct MetricMock {
     index: i64,
     /// V1: emit the Prometheus-style metric `metrics_mock` instead of a plain log.
     open_prometheus_pattern: bool,
-    /// The collection interval, in milliseconds; unset means the pipeline's
-    /// `global.InputIntervalMs` (1 s).
-    #[config(rename = "IntervalMs", unit = "ms")]
-    interval: Option<Duration>,
     /// The context from `init`: its clock times the records.
     #[state]
     ctx: Context,
@@ -60,7 +63,9 @@ impl MetricMock {
 impl MetricInput for MetricMock {
     fn init(&mut self, ctx: &Context) -> Result<Duration, BoxError> {
         self.ctx = ctx.clone();
-        Ok(self.interval.unwrap_or(DEFAULT_INTERVAL))
+        // The engine's choice: the entry's `IntervalMs` (an engine key every metric input
+        // accepts), else `global.InputIntervalMs`.
+        Ok(DEFAULT_INTERVAL)
     }
 }
 

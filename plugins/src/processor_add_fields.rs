@@ -13,7 +13,11 @@ use pipeplug::prelude::*;
 /// `key` (or the tag `name` for `__tag__:name`), replacing a value already there unless
 /// `IgnoreIfExist`; to a metric or a span, the tag (label) `key`; byte arrays pass
 /// unchanged.
-#[processor(name = "processor_add_fields", rename_all = "PascalCase")]
+#[processor(
+    name = "processor_add_fields",
+    rename_all = "PascalCase",
+    example = "Fields: {env: production}"
+)]
 #[derive(Debug)]
 pub struct ProcessorAddFields {
     /// The fields to add, key to value, added in this order. iLogtail rejects an empty map;

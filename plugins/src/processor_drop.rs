@@ -11,7 +11,11 @@ use std::collections::HashSet;
 /// repeats). V2: from a log, the content `key`, or the tag `name` for `__tag__:name`; from a
 /// metric or a span, the tag (label) `key` (or `name`); byte arrays pass unchanged. No
 /// event is ever dropped, only keys.
-#[processor(name = "processor_drop", rename_all = "PascalCase")]
+#[processor(
+    name = "processor_drop",
+    rename_all = "PascalCase",
+    example = "DropKeys: [password]"
+)]
 #[derive(Debug)]
 pub struct ProcessorDrop {
     /// The keys to drop. iLogtail rejects an empty list; here it is allowed (nothing is

@@ -20,7 +20,8 @@ use std::collections::HashMap;
 #[processor(
     name = "processor_rename",
     rename_all = "PascalCase",
-    validate = "Self::validate"
+    validate = "Self::validate",
+    example = "SourceKeys: [level]\nDestKeys: [severity]"
 )]
 #[derive(Debug)]
 pub struct ProcessorRename {

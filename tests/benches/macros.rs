@@ -93,6 +93,7 @@ fn register_by_hand() {
                 v2: &by_hand_v2,
             },
             defaults: || Ok(serde_json::Value::Null),
+            example: None,
         });
     });
 }

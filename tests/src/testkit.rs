@@ -656,6 +656,7 @@ const COUNTER_FIELDS: &[ConfigField] = &[
         default: Some("10"),
         doc: "How many events to emit; 0 for no end.",
         unit: None,
+        required: false,
     },
     ConfigField {
         key: "Interval",
@@ -663,6 +664,7 @@ const COUNTER_FIELDS: &[ConfigField] = &[
         default: Some("0s"),
         doc: "Pause between batches.",
         unit: Some("ns"),
+        required: false,
     },
     ConfigField {
         key: "MarkEvery",
@@ -670,6 +672,7 @@ const COUNTER_FIELDS: &[ConfigField] = &[
         default: Some("0"),
         doc: "Every n-th event also carries `boom = 1` (0: none).",
         unit: None,
+        required: false,
     },
     ConfigField {
         key: "Batch",
@@ -677,6 +680,7 @@ const COUNTER_FIELDS: &[ConfigField] = &[
         default: Some("1"),
         doc: "Events per emission (V2: per group).",
         unit: None,
+        required: false,
     },
 ];
 
@@ -686,6 +690,7 @@ const RESERVED_FIELDS: &[ConfigField] = &[ConfigField {
     default: None,
     doc: "A parameter of the name the engine reserves for its delivery settings.",
     unit: None,
+    required: false,
 }];
 
 fn no_config<T>(name: &'static str, c: &Value, make: impl FnOnce() -> T) -> Result<T, ConfigError> {
@@ -716,6 +721,7 @@ pub fn register() {
                 })),
             },
             defaults: || Ok(json!({"Count": 10, "Interval": "0s", "MarkEvery": 0, "Batch": 1})),
+            example: None,
         });
         registry::add_metric_creator(
             "metric_counter",
@@ -805,6 +811,7 @@ pub fn register() {
                 })),
             },
             defaults: || Ok(json!({})),
+            example: None,
         });
         registry::add_flusher_creator(
             "flusher_count",

@@ -318,6 +318,7 @@ fn the_descriptor_documents_the_config() {
             default: Some("\"5s\""),
             doc: "How often to collect.",
             unit: Some("ns"),
+            required: false,
         }
     );
     let keys: Vec<&str> = Sample::FIELDS.iter().map(|f| f.key).collect();
@@ -354,4 +355,90 @@ fn the_descriptor_documents_the_config() {
     );
     assert_eq!((d.native.v1, d.native.v2), (true, false));
     assert_eq!((d.defaults)().unwrap()["interval"], "5s");
+}
+
+/// A processor with required keys and an example config.
+#[processor(
+    name = "processor_decode_required",
+    rename_all = "PascalCase",
+    example = "SourceKey: content\nDest: parts\nSeparator: \",\""
+)]
+#[derive(Debug)]
+pub struct Required {
+    /// The key to split.
+    #[config(required)]
+    source_key: String,
+    /// Where the parts go; a type without `Default` works, as the key is required.
+    #[config(required)]
+    dest: Dest,
+    /// What to split on.
+    #[config(default = "|")]
+    separator: String,
+}
+
+/// A config type without `Default`.
+#[derive(Debug, PartialEq, serde::Deserialize, serde::Serialize)]
+pub struct Dest(String);
+
+impl Processor for Required {}
+impl ProcessorV1 for Required {
+    fn process_logs(&mut self, logs: Vec<Log>) -> Vec<Log> {
+        logs
+    }
+}
+
+#[test]
+fn a_missing_required_key_is_an_error_naming_it() {
+    let err = Required::from_yaml_str("Dest: out").unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "plugin `processor_decode_required`: key `SourceKey` is required"
+    );
+    // Every missing key at once; `null` is missing too; a wrong value is said as such.
+    let err = Required::from_yaml_str("SourceKey: null").unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "plugin `processor_decode_required`: key `SourceKey` is required; key `Dest` is required"
+    );
+    let err = Required::from_config(&serde_json::Value::Null).unwrap_err();
+    assert_eq!(err.problems.len(), 2, "{err}");
+    let err = Required::from_yaml_str("SourceKey: [1]\nDest: out").unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("key `SourceKey`: expected `String`"),
+        "{err}"
+    );
+    // Matched in any case, as every key.
+    let ok = Required::from_yaml_str("sourcekey: content\ndest: out").unwrap();
+    assert_eq!(
+        (ok.source_key.as_str(), &ok.dest),
+        ("content", &Dest("out".into()))
+    );
+    assert_eq!(ok.separator, "|");
+}
+
+#[test]
+fn required_keys_and_the_example_are_in_the_descriptor() {
+    let required: Vec<(&str, bool)> = Required::FIELDS
+        .iter()
+        .map(|f| (f.key, f.required))
+        .collect();
+    assert_eq!(
+        required,
+        [("SourceKey", true), ("Dest", true), ("Separator", false)]
+    );
+    assert_eq!(
+        Required::EXAMPLE,
+        Some("SourceKey: content\nDest: parts\nSeparator: \",\"")
+    );
+    let reg = registry::global().unwrap();
+    let d = reg
+        .get(PluginKind::Processor, "processor_decode_required")
+        .unwrap();
+    assert_eq!(d.example, Required::EXAMPLE);
+    // The defaults leave the required keys out (they have none).
+    assert_eq!(
+        (d.defaults)().unwrap(),
+        serde_json::json!({"Separator": "|"})
+    );
 }

@@ -91,6 +91,7 @@ fn marker_as_default() -> &'static PluginDescriptor {
         native: m.native,
         factories: m.factories,
         defaults: m.defaults,
+        example: None,
     }))
 }
 

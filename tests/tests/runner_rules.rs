@@ -15,8 +15,9 @@ use pipeplug_tests::testkit;
 use std::sync::Arc;
 
 /// Counts its rounds; its `init` returns `DEFAULT_INTERVAL`, so the runner decides (from
-/// `IntervalMs`, which it accepts without declaring: lenient).
-#[metric_input(name = "metric_runner_rules", lenient)]
+/// `IntervalMs`, the engine key every metric input accepts without declaring it; the plugin
+/// is strict about any other key).
+#[metric_input(name = "metric_runner_rules")]
 pub struct Rounds {
     /// Rounds so far.
     #[state]
@@ -93,4 +94,31 @@ fn interval_ms_in_another_case_and_the_global_default_agree() {
     let harness = harness_interval("");
     assert_eq!(harness, Duration::from_secs(1));
     assert_eq!(engine_interval("rules_global", ""), harness);
+}
+
+/// `IntervalMs: 500` on a metric input that declares no such field: the harness decodes it
+/// and runs the rounds 500 ms apart on its virtual clock, as the engine runs them.
+#[test]
+fn the_harness_runs_an_undeclared_interval_ms() {
+    let mut h = MetricInputHarness::<Rounds>::from_yaml("IntervalMs: 500").unwrap();
+    assert_eq!(h.init().unwrap(), Duration::from_millis(500));
+    let start = h.mock().now();
+    h.collect_v1(4).unwrap();
+    assert_eq!(h.plugin().n, 4);
+    assert_eq!(
+        h.mock().now().duration_since(start).unwrap(),
+        Duration::from_secs(2)
+    );
+    assert_eq!(
+        engine_interval("rules_500", "IntervalMs: 500"),
+        Duration::from_millis(500)
+    );
+    // Any other undeclared key is still an error, which now lists the engine key.
+    let err = MetricInputHarness::<Rounds>::from_yaml("IntervlMs: 5")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("key `IntervlMs`: unknown key, did you mean `IntervalMs`?"),
+        "{err}"
+    );
 }

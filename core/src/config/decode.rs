@@ -6,6 +6,8 @@
 //! [`PluginConfig`]: super::PluginConfig
 
 use super::duration::{self, DurationUnit};
+use super::engine;
+use crate::kind::PluginKind;
 use crate::{ConfigError, ConfigProblem, ConfigProblemKind};
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
@@ -40,6 +42,8 @@ pub struct Decoder<'a> {
     rest: Vec<(&'a str, &'a Value)>,
     /// Keys accepted and ignored, as written.
     ignored: Vec<String>,
+    /// Per field: whether the config gives it a value other than `null`.
+    present: Vec<bool>,
     problems: Vec<ConfigProblem>,
 }
 
@@ -66,6 +70,7 @@ pub struct DecoderOptions<'a> {
     keep_unknown: bool,
     ignored: &'a [&'a str],
     explained: &'a [(&'a str, &'a str)],
+    engine: Option<PluginKind>,
 }
 
 impl<'a> DecoderOptions<'a> {
@@ -91,6 +96,15 @@ impl<'a> DecoderOptions<'a> {
         self
     }
 
+    /// Accepts the [engine keys](super::engine) of `kind` (a metric input's `IntervalMs`)
+    /// without a field for them: their value is checked as the engine reads it, and they
+    /// are listed among the accepted keys in messages. A field of the same name takes
+    /// precedence. The macro-generated decoders set it.
+    pub fn engine_keys(mut self, kind: PluginKind) -> Self {
+        self.engine = Some(kind);
+        self
+    }
+
     /// Keys that are errors with a message of their own instead of "unknown key" (matched
     /// without regard to case): the form another tool writes, and what to write instead.
     pub fn explain(mut self, keys: &'a [(&'a str, &'a str)]) -> Self {
@@ -113,6 +127,7 @@ impl<'a> DecoderOptions<'a> {
             given: vec![None; self.keys.len()],
             rest: Vec::new(),
             ignored: Vec::new(),
+            present: vec![false; self.keys.len()],
             problems: Vec::new(),
         };
         let map = match config {
@@ -150,6 +165,10 @@ impl<'a> DecoderOptions<'a> {
             .find(|(k, _)| k.eq_ignore_ascii_case(key))
         {
             decoder.report(key, ConfigProblemKind::Custom((*message).to_owned()));
+        } else if let Some(engine_key) = self.engine.and_then(|kind| engine::find(kind, key)) {
+            if let Err(problem) = engine_key.check(value) {
+                decoder.report(key, problem);
+            }
         } else if self.ignored.iter().any(|k| k.eq_ignore_ascii_case(key)) {
             decoder.ignored.push(key.to_owned());
         } else if self.keep_unknown {
@@ -157,9 +176,19 @@ impl<'a> DecoderOptions<'a> {
         } else if self.lenient {
             tracing::warn!(plugin = %decoder.subject, key, "unknown config key ignored");
         } else {
-            let closest =
-                crate::suggest::closest(key, decoder.keys.iter().copied()).map(str::to_owned);
-            let accepted = decoder.keys.iter().map(|k| (*k).to_owned()).collect();
+            let engine_keys = self.engine.into_iter().flat_map(engine::keys_of);
+            let accepted: Vec<&str> = decoder
+                .keys
+                .iter()
+                .copied()
+                .chain(
+                    engine_keys
+                        .map(|k| k.key)
+                        .filter(|k| !decoder.keys.iter().any(|d| d.eq_ignore_ascii_case(k))),
+                )
+                .collect();
+            let closest = crate::suggest::closest(key, accepted.iter().copied()).map(str::to_owned);
+            let accepted = accepted.into_iter().map(str::to_owned).collect();
             decoder.report(key, ConfigProblemKind::UnknownKey { accepted, closest });
         }
     }
@@ -193,6 +222,7 @@ impl<'a> Decoder<'a> {
             keep_unknown: false,
             ignored: &[],
             explained: &[],
+            engine: None,
         }
     }
 
@@ -212,7 +242,30 @@ impl<'a> Decoder<'a> {
                     other: other.to_owned(),
                 },
             ),
-            None => self.given[index] = Some((key, value)),
+            None => {
+                self.given[index] = Some((key, value));
+                self.present[index] = !value.is_null();
+            }
+        }
+    }
+
+    /// Records that the field at `index` is required (`#[config(required)]`): when the
+    /// config does not give it (or gives `null`), a problem ``key `SourceKey` is required``
+    /// (named by its declared key). Call it whatever the order of the other calls.
+    ///
+    /// ```
+    /// use pipeplug::config::Decoder;
+    ///
+    /// let config = serde_json::json!({"Other": 1});
+    /// let mut d = Decoder::new("processor_doc", &["SourceKey", "Other"], false, &config).unwrap();
+    /// d.required(0);
+    /// let err = d.finish().unwrap_err();
+    /// assert_eq!(err.to_string(), "plugin `processor_doc`: key `SourceKey` is required");
+    /// ```
+    pub fn required(&mut self, index: usize) {
+        if !self.present.get(index).copied().unwrap_or(true) {
+            let key = self.keys.get(index).copied().unwrap_or_default();
+            self.report(key, ConfigProblemKind::Required);
         }
     }
 

@@ -14,4 +14,7 @@ pub struct ConfigField {
     /// For durations, the unit of a bare integer (`ns`, the Go default, or what the field
     /// declares, such as `ms` for iLogtail's `IntervalMs` keys); `None` for other types.
     pub unit: Option<&'static str>,
+    /// Whether the config must give the key (`#[config(required)]`): it has no default, and
+    /// a config without it does not decode (``key `SourceKey` is required``).
+    pub required: bool,
 }

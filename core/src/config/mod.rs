@@ -15,6 +15,7 @@
 mod decode;
 mod duration;
 mod encode;
+pub mod engine;
 mod field;
 pub mod serde_duration;
 mod strict_json;
@@ -39,6 +40,10 @@ pub trait PluginConfig: Sized {
     const NAME: &'static str;
     /// The config keys, for docs.
     const FIELDS: &'static [ConfigField];
+    /// An example config in YAML (the plugin's own keys, such as `SourceKey: content`),
+    /// giving every required key: `example = "..."` in the attribute. Docs show it and the
+    /// conformance tests build the plugin from it.
+    const EXAMPLE: Option<&'static str> = None;
 
     /// Decodes a config value; `null` means "every default".
     ///

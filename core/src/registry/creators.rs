@@ -31,6 +31,7 @@ fn register_run_time(
         native,
         factories,
         defaults: || Ok(serde_json::Value::Null),
+        example: None,
     });
 }
 

@@ -99,8 +99,14 @@ pub struct PluginDescriptor {
     pub native: Native,
     /// How to build it.
     pub factories: Factories,
-    /// Its config with every default, as JSON (for docs and checks).
+    /// Its config with every default, as JSON (for docs and checks). A plugin with
+    /// required keys has no config of defaults alone: it answers with the defaults of its
+    /// other keys, the required ones taken from its `example` (and left out).
     pub defaults: fn() -> Result<serde_json::Value, ConfigError>,
+    /// An example config (YAML, the plugin's keys only, such as `SourceKey: content`):
+    /// `example = "..."` in the attribute. `pipeplug doc` shows it and the conformance
+    /// tests build the plugin from it; it gives every required key.
+    pub example: Option<&'static str>,
 }
 
 impl PluginDescriptor {

@@ -98,6 +98,7 @@ pub(super) fn linked() -> Vec<&'static PluginDescriptor> {
 ///         v2: Box::leak(Box::new(|_: &_| Err(pipeplug::ConfigError::new("service_doc_echo", "", pipeplug::ConfigProblemKind::Custom("v1 only".into()))))),
 ///     },
 ///     defaults: || Ok(serde_json::Value::Null),
+///     example: None,
 /// });
 /// assert!(registry::global().unwrap().get(registry::PluginKind::ServiceInput, "service_doc_echo").is_some());
 /// ```

@@ -9,7 +9,8 @@
 //! | `registry` | the registry has no duplicate names; the plugin is registered under its name and kind |
 //! | `defaults` | `(descriptor.defaults)()` decodes the empty config; every documented default ([`ConfigField::default`]) that is a literal (`"5s"`, `5`, `true`, `"text"`, JSON) equals the decoded value: durations compare as durations (`"90s"` = `"1m 30s"`), numbers as numbers. Defaults written as Rust expressions (`Vec::new()`) are not compared |
 //! | `docs` | the description and every config field have a doc comment |
-//! | `create` | the V1 and the V2 factory (or the extension's) build the plugin from a `null` config |
+//! | `example` | the example config (`example = "..."` in the attribute, [`PluginDescriptor::example`]) is YAML; a plugin with required keys has one |
+//! | `create` | the V1 and the V2 factory (or the extension's) build the plugin from its example config, or from a `null` config when it has none; a plugin without required keys builds from a `null` config too |
 //! | `v1` / `v2` | each instance inits with a [`MockContext`], then, per kind: |
 //! | | *service input*: starts (`start` / `start_service` on a thread of its own) and stops cleanly: `start` returns within 2 s of `ctx.stopping()` firing, `stop` within 2 s, and no [`Worker`](crate::Worker) thread is left |
 //! | | *metric input*: no thread is left after `init` (a metric input has no `stop` to end one) |
@@ -38,7 +39,33 @@
 //! purpose logs it, or opts out of conformance.
 //!
 //! Every check runs, and [`run`] panics once with every failure, naming the plugin, where it
-//! is defined, and each failed check. [`check`] returns them instead.
+//! is defined, and each failed check with the fix that applies. [`check`] returns them
+//! instead.
+//!
+//! # Required keys and the example config
+//!
+//! A plugin whose config has required keys (`#[config(required)]`) cannot be built from an
+//! empty config: the checks build it from its example config instead, which must give every
+//! required key:
+//!
+//! ```
+//! use pipeplug::prelude::*;
+//!
+//! /// Copies one key's value into another.
+//! #[processor(name = "processor_doc_copy", example = "SourceKey: content")]
+//! #[derive(Debug)]
+//! pub struct CopyKey {
+//!     /// The key to copy.
+//!     #[config(required, rename = "SourceKey")]
+//!     source_key: String,
+//! }
+//! impl Processor for CopyKey {}
+//! impl ProcessorV1 for CopyKey {
+//!     fn process_logs(&mut self, logs: Vec<Log>) -> Vec<Log> { logs }
+//! }
+//!
+//! pipeplug::testing::conformance::run(pipeplug::registry::PluginKind::Processor, "processor_doc_copy");
+//! ```
 
 use super::base::DEFAULT_TIMEOUT;
 use super::{
@@ -129,7 +156,23 @@ pub fn check(kind: PluginKind, name: &str) -> Result<(), Vec<Failure>> {
             ),
         );
     }
-    c.guard("defaults", || check_defaults(d));
+    let required: Vec<&str> = d
+        .config_fields
+        .iter()
+        .filter(|f| f.required)
+        .map(|f| f.key)
+        .collect();
+    let Some(config) = c.config_of(d, &required) else {
+        return Err(c.finish(d));
+    };
+    c.config = config;
+    if d.example.is_some() && required.is_empty() {
+        // Built from the example below; it must build from the empty config as well.
+        c.create_each(d.factories, &serde_json::Value::Null);
+    }
+    if d.example.is_some() || required.is_empty() {
+        c.guard("defaults", || check_defaults(d));
+    }
     c.guard("docs", || check_docs(d));
     match d.factories {
         Factories::ServiceInput { v1, v2 } => {
@@ -177,10 +220,7 @@ pub fn check(kind: PluginKind, name: &str) -> Result<(), Vec<Failure>> {
     if c.failures.is_empty() {
         Ok(())
     } else {
-        for f in &mut c.failures {
-            f.message = format!("{} [defined in {}]", f.message, d.source);
-        }
-        Err(c.failures)
+        Err(c.finish(d))
     }
 }
 
@@ -214,9 +254,83 @@ fn report(kind: PluginKind, name: &str, failures: &[Failure]) -> String {
 #[derive(Default)]
 struct Checker {
     failures: Vec<Failure>,
+    /// The config the plugin is built from: its example, or `null`.
+    config: serde_json::Value,
 }
 
 impl Checker {
+    /// The failures, each saying where the plugin is defined.
+    fn finish(&mut self, d: &PluginDescriptor) -> Vec<Failure> {
+        let mut failures = std::mem::take(&mut self.failures);
+        for f in &mut failures {
+            f.message = format!("{} [defined in {}]", f.message, d.source);
+        }
+        failures
+    }
+
+    /// The config to build the plugin from: its example, else `null`; `None` after
+    /// recording why neither will do.
+    fn config_of(&mut self, d: &PluginDescriptor, required: &[&str]) -> Option<serde_json::Value> {
+        match d.example {
+            Some(text) => match crate::config::yaml_to_json(text) {
+                Ok(v) if v.is_object() || v.is_null() => Some(v),
+                Ok(_) => {
+                    self.fail(
+                        "example",
+                        format!(
+                            "the example config `{text}` is not a map of keys; fix \
+                             `example = \"...\"` in the plugin's attribute: YAML with the \
+                             plugin's own keys, such as `{}: value`",
+                            required.first().copied().unwrap_or("Key")
+                        ),
+                    );
+                    None
+                }
+                Err(e) => {
+                    self.fail(
+                        "example",
+                        format!(
+                            "the example config is not valid YAML ({}); fix `example = \"...\"` \
+                             in the plugin's attribute",
+                            e.message
+                        ),
+                    );
+                    None
+                }
+            },
+            None if !required.is_empty() => {
+                let keys: Vec<String> = required.iter().map(|k| format!("`{k}`")).collect();
+                self.fail(
+                    "example",
+                    format!(
+                        "the plugin has required key(s) {} and no example config to build it \
+                         from; fix: give one in the plugin's attribute, such as \
+                         `example = \"{}: value\"` (the conformance tests, `pipeplug doc` and \
+                         the docs test use it)",
+                        keys.join(", "),
+                        required[0]
+                    ),
+                );
+                None
+            }
+            None => Some(serde_json::Value::Null),
+        }
+    }
+
+    /// Builds the plugin through each of its factories from `config`, recording failures.
+    fn create_each(&mut self, factories: Factories, config: &serde_json::Value) {
+        let saved = std::mem::replace(&mut self.config, config.clone());
+        match factories {
+            Factories::MetricInput { v1, v2 } => drop((self.create(v1, 1), self.create(v2, 2))),
+            Factories::ServiceInput { v1, v2 } => drop((self.create(v1, 1), self.create(v2, 2))),
+            Factories::Processor { v1, v2 } => drop((self.create(v1, 1), self.create(v2, 2))),
+            Factories::Aggregator { v1, v2 } => drop((self.create(v1, 1), self.create(v2, 2))),
+            Factories::Flusher { v1, v2 } => drop((self.create(v1, 1), self.create(v2, 2))),
+            Factories::Extension { new } => drop(self.create(new, 0)),
+        }
+        self.config = saved;
+    }
+
     fn fail(&mut self, check: &'static str, message: String) {
         self.failures.push(Failure { check, message });
     }
@@ -290,24 +404,43 @@ impl Checker {
         }
     }
 
-    /// Builds the plugin through `factory` from a `null` config.
+    /// Builds the plugin through `factory` from the checker's config (its example, or
+    /// `null`).
     fn create<T>(&mut self, factory: registry::Factory<T>, version: u8) -> Option<T> {
         let which = match version {
             1 => "the V1 factory",
             2 => "the V2 factory",
             _ => "the factory",
         };
-        match catch_unwind(AssertUnwindSafe(|| factory(&serde_json::Value::Null))) {
+        let (on, fix) = if self.config.is_null() {
+            (
+                "an empty config",
+                "fix: give every key a default that decodes (`#[config(default = ...)]`), or \
+                 mark the keys a user must give `#[config(required)]` and give the plugin an \
+                 example config with them (`example = \"Key: value\"` in its attribute)",
+            )
+        } else {
+            (
+                "its example config",
+                "fix `example = \"...\"` in the plugin's attribute so that it decodes (it is \
+                 what `pipeplug doc` shows users)",
+            )
+        };
+        let config = &self.config;
+        match catch_unwind(AssertUnwindSafe(|| factory(config))) {
             Ok(Ok(p)) => Some(p),
             Ok(Err(e)) => {
-                self.fail("create", format!("{which} fails on a `null` config: {e}"));
+                self.fail("create", format!("{which} fails on {on}: {e}; {fix}"));
                 None
             }
             Err(p) => {
                 let message = super::error::panic_message(&*p);
                 self.fail(
                     "create",
-                    format!("{which} panicked on a `null` config: {message}"),
+                    format!(
+                        "{which} panicked on {on}: {message}; a factory reports a bad config \
+                         as an error, never a panic"
+                    ),
                 );
                 None
             }
@@ -449,7 +582,12 @@ fn pass_through<P: ProcessorV2>(plugin: P, name: &str) -> Result<(), String> {
 
 /// `(descriptor.defaults)()` decodes, and documented literal defaults match it.
 fn check_defaults(d: &PluginDescriptor) -> Result<(), String> {
-    let decoded = (d.defaults)().map_err(|e| format!("the empty config does not decode: {e}"))?;
+    let decoded = (d.defaults)().map_err(|e| {
+        format!(
+            "the config of defaults does not decode: {e}; fix: give every key a default that \
+             decodes (required keys take theirs from the example config)"
+        )
+    })?;
     let mut problems = Vec::new();
     for field in d.config_fields {
         let Some(text) = field.default else { continue };
@@ -458,11 +596,11 @@ fn check_defaults(d: &PluginDescriptor) -> Result<(), String> {
         };
         match decoded.get(field.key) {
             None => problems.push(format!(
-                "key `{}` documents the default `{text}` but the decoded defaults have no such key",
+                "key `{}` documents the default `{text}` but the decoded defaults have no such key; fix its `default = ...`",
                 field.key
             )),
             Some(actual) if !agrees(&expected, actual) => problems.push(format!(
-                "key `{}` documents the default `{text}` but decodes to `{actual}`",
+                "key `{}` documents the default `{text}` but decodes to `{actual}`; fix its `default = ...` or the field's type",
                 field.key
             )),
             Some(_) => {}
@@ -527,7 +665,10 @@ fn agrees(expected: &serde_json::Value, actual: &serde_json::Value) -> bool {
 fn check_docs(d: &PluginDescriptor) -> Result<(), String> {
     let mut missing = Vec::new();
     if d.description.trim().is_empty() {
-        missing.push("the plugin has no description (its doc comment)".to_owned());
+        missing.push(
+            "the plugin has no description; fix: a doc comment (`/// ...`) on the struct"
+                .to_owned(),
+        );
     }
     let undocumented: Vec<String> = d
         .config_fields
@@ -537,7 +678,7 @@ fn check_docs(d: &PluginDescriptor) -> Result<(), String> {
         .collect();
     if !undocumented.is_empty() {
         missing.push(format!(
-            "config field(s) without a doc comment: {}",
+            "config field(s) without a doc comment: {}; fix: a `/// ...` on each field",
             undocumented.join(", ")
         ));
     }

@@ -45,5 +45,7 @@ fn main() {
     assert_eq!(StateOnly::from_json_str("{}").unwrap().n, 0);
     assert_eq!(Unit.to_config(), serde_json::json!({}));
     let err = Unit::from_json_str(r#"{"x": 1}"#).err().unwrap();
-    assert_eq!(err.to_string(), "plugin `metric_unit`: key `x`: unknown key; accepted keys: none");
+    // A metric input takes the engine's `IntervalMs` without declaring it.
+    assert_eq!(err.to_string(), "plugin `metric_unit`: key `x`: unknown key; accepted keys: `IntervalMs`");
+    assert!(Unit::from_json_str(r#"{"IntervalMs": 500}"#).is_ok());
 }
