@@ -313,8 +313,12 @@ impl fmt::Display for Skew {
             "plugin crate `{}` ({}) is built on another pipeplug than the agent:",
             self.crate_name, self.origin
         )?;
-        writeln!(f, "  `{}` uses:    {}", self.crate_name, self.plugin)?;
-        writeln!(f, "  the agent uses: {}", self.agent)?;
+        // The two copies one above the other.
+        let theirs = format!("`{}` uses:", self.crate_name);
+        let ours = "the agent uses:";
+        let width = theirs.len().max(ours.len());
+        writeln!(f, "  {theirs:<width$} {}", self.plugin)?;
+        writeln!(f, "  {ours:<width$} {}", self.agent)?;
         writeln!(
             f,
             "  An agent holds one pipeplug: with two, cargo stops on a \"package collision in \
