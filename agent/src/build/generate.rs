@@ -42,7 +42,8 @@ impl Generated {
     }
 }
 
-fn toml_str(s: &str) -> String {
+/// `s` as a TOML basic string.
+pub(super) fn toml_str(s: &str) -> String {
     // A TOML basic string: quotes, backslashes and control characters escaped (Windows
     // paths, odd folder names, a newline in a feature name).
     let mut out = String::from("\"");
@@ -171,6 +172,26 @@ pub fn main_rs(entries: &[Entry]) -> (String, Vec<(u64, Entry)>) {
     let _ = writeln!(s, "const EXPECTED: &[&str] = &[{}];", list.join(", "));
     s.push_str("\nfn main() -> std::process::ExitCode {\n    pipeplug_agent::main_with_plugins(EXPECTED)\n}\n");
     (s, lines)
+}
+
+/// Adds `[patch]` tables to the generated `Cargo.toml` (after its `[workspace]`).
+///
+/// # Errors
+/// [`BuildError::Write`] when the file cannot be written.
+pub fn append_patches(
+    generated: &Generated,
+    patches: &[super::skew::Patch],
+) -> Result<(), BuildError> {
+    let path = generated.dir.join("Cargo.toml");
+    let werr = |source| BuildError::Write {
+        dir: generated.dir.clone(),
+        source,
+    };
+    let mut manifest = std::fs::read_to_string(&path).map_err(werr)?;
+    for p in patches {
+        manifest.push_str(&p.to_toml());
+    }
+    std::fs::write(&path, manifest).map_err(werr)
 }
 
 /// The first line of every generated `Cargo.toml`: how `write` knows a folder is its own.

@@ -6,8 +6,14 @@
 //! `main.rs` names each import once and calls [`main_with_plugins`](crate::main_with_plugins),
 //! builds it with cargo (its progress on stderr), and copies the binary to `OUT/pipeplug`.
 //! The generated crate stays in `OUT` to be read or checked in.
+//!
+//! Before cargo builds anything, [`skew`] makes sure the agent holds one `pipeplug`: a plugin
+//! crate that depends on another copy (another folder, git repository or version) is either
+//! pointed at the agent's copy by a `[patch]` section (said in a warning), or stopped with a
+//! message that names it, both copies and the `Cargo.toml` line that fixes it.
 
 pub mod generate;
+pub mod skew;
 pub mod spec;
 
 use std::io::{BufRead, BufReader};
@@ -16,6 +22,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 pub use generate::{AgentSource, Generated};
+pub use skew::{Skew, SkewReport};
 pub use spec::{Entry, SpecError};
 
 /// What `pipeplug build` needs.
@@ -72,11 +79,17 @@ pub enum BuildError {
         after: Duration,
     },
     /// `cargo fetch` failed; its output was shown above.
-    #[error("cargo fetch (downloading the plugin crates and their dependencies) failed ({status}); its output is above")]
+    #[error("cargo fetch (downloading the plugin crates and their dependencies) failed ({status}); its output is above{}", hint.as_ref().map(|h| format!("\n{h}")).unwrap_or_default())]
     Fetch {
         /// cargo's exit status.
         status: std::process::ExitStatus,
+        /// What cargo's error means, when pipeplug knows it (two copies of pipeplug).
+        hint: Option<String>,
     },
+    /// A plugin crate is built on another pipeplug than the agent's, and `pipeplug build`
+    /// cannot unify them: each such crate, both copies, and the fix.
+    #[error("{0}")]
+    Skew(SkewReport),
     /// cargo could not be started.
     #[error("cannot run cargo")]
     Spawn(#[source] std::io::Error),
@@ -110,7 +123,17 @@ pub fn build(opts: &BuildOptions) -> Result<PathBuf, BuildError> {
         generated.dir.display(),
         entries.len()
     );
-    cargo_fetch(&generated, opts.fetch_timeout)?;
+    // A plugin crate on another pipeplug than the agent's: found before cargo resolves (two
+    // path copies, which cargo refuses with a lockfile collision), then in the fetched graph.
+    skew::check_declared(&entries, &opts.agent).map_err(BuildError::Skew)?;
+    cargo_fetch(&generated, opts.fetch_timeout).map_err(|e| match e {
+        BuildError::Fetch { status, hint: None } => BuildError::Fetch {
+            status,
+            hint: skew::collision_hint(&generated, &opts.agent),
+        },
+        e => e,
+    })?;
+    unify_pipeplug(&generated, &entries, opts)?;
     let exe = cargo_build(&generated, opts.release)?;
     let dest = opts
         .out
@@ -124,11 +147,42 @@ pub fn build(opts: &BuildOptions) -> Result<PathBuf, BuildError> {
     Ok(dest)
 }
 
+/// `cargo`: the one running this build (`CARGO`), else the one on `PATH`.
+fn cargo() -> Command {
+    Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+}
+
+/// Makes the fetched graph hold one pipeplug: a plugin crate's copy from git or crates.io of
+/// a compatible version is pointed at the agent's with a `[patch]` section (each said in a
+/// warning); any other copy is an error.
+fn unify_pipeplug(
+    generated: &Generated,
+    entries: &[Entry],
+    opts: &BuildOptions,
+) -> Result<(), BuildError> {
+    let skews = skew::find_resolved(generated, entries);
+    if skews.is_empty() {
+        return Ok(());
+    }
+    let Some(patches) = skew::patches(&skews) else {
+        return Err(BuildError::Skew(SkewReport(skews)));
+    };
+    generate::append_patches(generated, &patches)?;
+    cargo_fetch(generated, opts.fetch_timeout)?;
+    let left = skew::find_resolved(generated, entries);
+    if !left.is_empty() {
+        return Err(BuildError::Skew(skew::not_taken(left)));
+    }
+    for s in &skews {
+        tracing::warn!("{}", s.patched_note());
+    }
+    Ok(())
+}
+
 /// Runs `cargo fetch` in the generated crate with cargo's network bounds, and stops it when
 /// `timeout` passes: the only step of a build that uses the network.
 fn cargo_fetch(generated: &Generated, timeout: Duration) -> Result<(), BuildError> {
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let mut cmd = Command::new(cargo);
+    let mut cmd = cargo();
     cmd.arg("fetch")
         .arg("--manifest-path")
         .arg(generated.dir.join("Cargo.toml"))
@@ -147,7 +201,7 @@ fn cargo_fetch(generated: &Generated, timeout: Duration) -> Result<(), BuildErro
             return if status.success() {
                 Ok(())
             } else {
-                Err(BuildError::Fetch { status })
+                Err(BuildError::Fetch { status, hint: None })
             };
         }
         if Instant::now() >= deadline {
@@ -162,8 +216,7 @@ fn cargo_fetch(generated: &Generated, timeout: Duration) -> Result<(), BuildErro
 /// Runs `cargo build --offline` (everything was fetched) in the generated crate, streaming cargo's progress and rendered
 /// diagnostics to stderr, and returns the binary cargo reports.
 fn cargo_build(generated: &Generated, release: bool) -> Result<PathBuf, BuildError> {
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let mut cmd = Command::new(cargo);
+    let mut cmd = cargo();
     cmd.arg("build")
         .arg("--offline")
         .arg("--message-format=json-diagnostic-rendered-ansi")
