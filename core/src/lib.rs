@@ -85,6 +85,35 @@
 //! assert!(err.to_string().contains("did you mean `Host`?"));
 //! ```
 //!
+//! A key your plugin cannot do without (iLogtail's `SourceKey`) is `#[config(required)]`: a
+//! config without it does not decode (``key `SourceKey` is required``, which `pipeplug check`
+//! reports). Such a plugin cannot be built from an empty config, so give it an **example
+//! config** in its attribute: the generated conformance tests build it from the example,
+//! and `pipeplug doc` shows it to users.
+//!
+//! ```
+//! use pipeplug::prelude::*;
+//!
+//! /// Upper-cases one key's value.
+//! #[processor(name = "processor_upper", rename_all = "PascalCase", example = "SourceKey: level")]
+//! pub struct Upper {
+//!     /// The key whose value is upper-cased.
+//!     #[config(required)]
+//!     source_key: String,
+//! }
+//! # impl Processor for Upper {}
+//! # impl ProcessorV1 for Upper {
+//! #     fn process_logs(&mut self, logs: Vec<Log>) -> Vec<Log> { logs }
+//! # }
+//! let err = Upper::from_yaml_str("").err().unwrap();
+//! assert_eq!(err.to_string(), "plugin `processor_upper`: key `SourceKey` is required");
+//! assert_eq!(Upper::from_yaml_str("SourceKey: level").unwrap().source_key, "level");
+//! ```
+//!
+//! A few keys of a plugin's entry belong to the engine, not to the plugin: a metric input's
+//! `IntervalMs` (its interval when `init` returns zero). Every plugin of the kind accepts
+//! them without declaring a field; [`config::engine`] lists them.
+//!
 //! Inputs emit through a V1 [`Collector`] or a V2 [`PipelineContext`]; every plugin gets a
 //! [`Context`] in `init` (identity, checkpoints, extensions, self-metrics, a logger, the
 //! clock). Inputs that wait use the context's [`Clock`] (a [`Ticker`]) and run their loop

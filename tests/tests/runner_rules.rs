@@ -122,3 +122,35 @@ fn the_harness_runs_an_undeclared_interval_ms() {
         "{err}"
     );
 }
+
+/// A flusher's `Delivery` (an engine key) is checked the same way by the harness as by
+/// `pipeplug check`: accepted without a field, its keys checked.
+#[test]
+fn the_harness_checks_a_flushers_delivery_as_the_agent_does() {
+    use pipeplug::testing::FlusherHarness;
+    use pipeplug_plugins::FlusherStdout;
+    FlusherHarness::<FlusherStdout>::from_yaml("Delivery: {MaxRetries: 1, RetryMaxDelay: 2s}")
+        .unwrap();
+    let err = FlusherHarness::<FlusherStdout>::from_yaml("Delivery: {Policy: later}")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("key `Delivery.Policy`: expected `block` or `drop_newest`"),
+        "{err}"
+    );
+    testkit::register();
+    let registry = registry::global().unwrap();
+    let err = pipeline_config::load_str(
+        "inputs:\n  - Type: metric_mock\nflushers:\n  - Type: flusher_stdout\n    Delivery: {Policy: later}\n",
+        Format::Yaml,
+        "d.yaml",
+        "d",
+        &registry,
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.contains("key `Delivery.Policy`: expected `block` or `drop_newest`"),
+        "{err}"
+    );
+}

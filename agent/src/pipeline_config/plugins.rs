@@ -2,7 +2,7 @@
 
 use super::error::{closest as closest_name, describe, ConfigDiagnostic, PluginPosition, Problem};
 use super::{PluginSpec, Section};
-use pipeplug::config::{Decoder, DurationUnit};
+use pipeplug::config::Decoder;
 use pipeplug::registry::{PluginKind, PluginType, Registry};
 use serde_json::{Map, Value};
 
@@ -134,135 +134,9 @@ fn read_entry(
     })
 }
 
-/// The key of a flusher's entry that holds its [`DeliveryConfig`], taken out before the
-/// plugin decodes its parameters (a flusher cannot have a parameter of that name).
-pub const DELIVERY_KEY: &str = "Delivery";
-
-const DELIVERY_FIELDS: [&str; 4] = ["Policy", "MaxRetries", "RetryInitialDelay", "RetryMaxDelay"];
-
-/// What the engine does when a flusher cannot take a batch: its queue is full while it is
-/// not ready, or it is too slow.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum DeliveryPolicy {
-    /// `block` (the default, as iLogtail): the pipeline waits for the flusher; inputs feel
-    /// the back-pressure, memory stays bounded, nothing is dropped.
-    #[default]
-    Block,
-    /// `drop_newest`: once the flusher has been unready for the engine's stall grace with
-    /// a full queue, the batches for it are dropped (counted, warned about at a limited
-    /// rate) and the other flushers go on.
-    DropNewest,
-}
-
-impl DeliveryPolicy {
-    /// The policy as written in a pipeline file.
-    #[must_use]
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Block => "block",
-            Self::DropNewest => "drop_newest",
-        }
-    }
-}
-
-/// A flusher's delivery settings: the map under its `Delivery` key
-/// (`Delivery: {Policy: drop_newest, MaxRetries: 5, RetryInitialDelay: 100ms,
-/// RetryMaxDelay: 5s}`), every key optional.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct DeliveryConfig {
-    /// `Policy`: `block` (default) or `drop_newest`.
-    pub policy: DeliveryPolicy,
-    /// `MaxRetries`: how many times a failed `flush`/`export` is retried (default 5; 0: never).
-    pub max_retries: u32,
-    /// `RetryInitialDelay`: the wait before the first retry (default 100 ms); it doubles at
-    /// each retry, with up to ±25 % jitter.
-    pub retry_initial_delay: std::time::Duration,
-    /// `RetryMaxDelay`: the longest wait between retries (default 5 s).
-    pub retry_max_delay: std::time::Duration,
-}
-
-impl Default for DeliveryConfig {
-    fn default() -> Self {
-        Self {
-            policy: DeliveryPolicy::Block,
-            max_retries: 5,
-            retry_initial_delay: std::time::Duration::from_millis(100),
-            retry_max_delay: std::time::Duration::from_secs(5),
-        }
-    }
-}
-
-impl DeliveryConfig {
-    /// Decodes the `Delivery` map (`null`: every default).
-    ///
-    /// # Errors
-    /// Each problem with its key path (`Delivery.Policy`) and what is wrong.
-    pub fn decode(value: &Value) -> Result<Self, Vec<(String, Problem)>> {
-        let at = |k: &str| format!("{DELIVERY_KEY}.{k}");
-        let mut d = Decoder::options(DELIVERY_KEY, &DELIVERY_FIELDS)
-            .decode(value)
-            .map_err(|e| {
-                e.problems
-                    .into_iter()
-                    .map(|p| (DELIVERY_KEY.to_owned(), Problem::PluginConfig(p.kind)))
-                    .collect::<Vec<_>>()
-            })?;
-        let mut c = Self::default();
-        let mut own = Vec::new();
-        if let Some((key, v)) = d.raw(0) {
-            match v.as_str().map(str::to_ascii_lowercase).as_deref() {
-                Some("block") => c.policy = DeliveryPolicy::Block,
-                Some("drop_newest") => c.policy = DeliveryPolicy::DropNewest,
-                _ => own.push((
-                    at(key),
-                    Problem::WrongType {
-                        expected: "`block` or `drop_newest`".to_owned(),
-                        found: describe(v),
-                    },
-                )),
-            }
-        }
-        if let Some(n) = d.value::<u32>(1, "u32") {
-            c.max_retries = n;
-        }
-        if let Some(t) = d.duration(2, DurationUnit::Millis) {
-            c.retry_initial_delay = t;
-        }
-        if let Some(t) = d.duration(3, DurationUnit::Millis) {
-            c.retry_max_delay = t;
-        }
-        if c.retry_initial_delay < std::time::Duration::from_millis(1)
-            || c.retry_max_delay < c.retry_initial_delay
-        {
-            own.push((
-                at("RetryMaxDelay"),
-                Problem::Pipeline(format!(
-                    "retry delays must be at least 1ms and RetryInitialDelay ({}) at most RetryMaxDelay ({})",
-                    pipeplug::config::format_duration(c.retry_initial_delay),
-                    pipeplug::config::format_duration(c.retry_max_delay)
-                )),
-            ));
-        }
-        let mut problems: Vec<(String, Problem)> = d
-            .into_problems()
-            .into_iter()
-            .map(|p| {
-                let key = if p.path.is_empty() {
-                    DELIVERY_KEY.to_owned()
-                } else {
-                    at(&p.path)
-                };
-                (key, Problem::PluginConfig(p.kind))
-            })
-            .collect();
-        problems.extend(own);
-        if problems.is_empty() {
-            Ok(c)
-        } else {
-            Err(problems)
-        }
-    }
-}
+/// The delivery settings of a flusher's entry (its `Delivery` key, an engine key of every
+/// flusher, taken out before the plugin decodes its parameters), from `pipeplug::delivery`.
+pub use pipeplug::delivery::{DeliveryConfig, DeliveryPolicy, DELIVERY_KEY};
 
 /// A flusher's delivery settings from its `Delivery` value; a flusher declaring a
 /// parameter of that name is an error (the engine takes the key).
@@ -283,7 +157,16 @@ fn flusher_delivery(
             )),
         )]);
     }
-    value.map_or_else(|| Ok(DeliveryConfig::default()), DeliveryConfig::decode)
+    value.map_or_else(
+        || Ok(DeliveryConfig::default()),
+        |v| {
+            DeliveryConfig::decode(v).map_err(|ps| {
+                ps.into_iter()
+                    .map(|p| (p.path, Problem::PluginConfig(p.kind)))
+                    .collect()
+            })
+        },
+    )
 }
 
 /// The parameters: `detail` when it is the only key beside the type (the internal form),

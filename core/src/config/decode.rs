@@ -166,9 +166,7 @@ impl<'a> DecoderOptions<'a> {
         {
             decoder.report(key, ConfigProblemKind::Custom((*message).to_owned()));
         } else if let Some(engine_key) = self.engine.and_then(|kind| engine::find(kind, key)) {
-            if let Err(problem) = engine_key.check(value) {
-                decoder.report(key, problem);
-            }
+            decoder.problems.extend(engine_key.check(key, value));
         } else if self.ignored.iter().any(|k| k.eq_ignore_ascii_case(key)) {
             decoder.ignored.push(key.to_owned());
         } else if self.keep_unknown {

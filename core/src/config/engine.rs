@@ -6,12 +6,15 @@
 //! | key | kinds | what the engine does with it |
 //! |---|---|---|
 //! | `IntervalMs` | metric input | the collection interval, when the plugin's `init` returns zero (an integer of milliseconds, or a duration such as `"500ms"`) |
+//! | `Delivery` | flusher | the delivery settings: retries of a failed `flush`/`export` and what to do when the flusher falls behind ([`DeliveryConfig`]) |
 //!
 //! Every plugin of those kinds accepts its kind's engine keys without declaring a field for
 //! them: the macro-generated decoder (and any [`Decoder`](super::Decoder) built with
 //! [`DecoderOptions::engine_keys`](super::DecoderOptions::engine_keys)) checks their value
 //! and otherwise leaves them to the engine, so `check`, `run` and the test harnesses accept
-//! the same entries. A plugin that declares a field of the same name gets the value too.
+//! the same entries. A plugin that declares a field of the same name gets the value too
+//! (except `Delivery`, which the engine takes out of a flusher's entry and a flusher cannot
+//! declare).
 //! [`ENGINE_KEYS`] is the table above, for docs and tools (`pipeplug doc` lists them).
 //!
 //! ```
@@ -26,8 +29,9 @@
 //! ```
 
 use super::duration::{self, DurationUnit};
+use crate::delivery::{DeliveryConfig, DELIVERY_KEY};
 use crate::kind::PluginKind;
-use crate::ConfigProblemKind;
+use crate::{ConfigProblem, ConfigProblemKind};
 use serde_json::Value;
 use std::time::Duration;
 
@@ -42,17 +46,23 @@ pub struct EngineKey {
     pub type_name: &'static str,
     /// What the engine does with it.
     pub doc: &'static str,
-    /// Checks a value; the problem is reported at the key.
-    check: fn(&Value) -> Result<(), ConfigProblemKind>,
+    /// Checks a value: its problems, with paths from the key (`Delivery.Policy`).
+    check: fn(&Value) -> Vec<ConfigProblem>,
 }
 
 impl EngineKey {
-    /// Checks `value` as the engine will read it.
-    ///
-    /// # Errors
-    /// What is wrong with it, to be reported at the key.
-    pub fn check(&self, value: &Value) -> Result<(), ConfigProblemKind> {
-        (self.check)(value)
+    /// Checks `value` (given under the key spelled `written`) as the engine will read it:
+    /// every problem, each with its path (`IntervalMs`, `Delivery.Policy`).
+    #[must_use]
+    pub fn check(&self, written: &str, value: &Value) -> Vec<ConfigProblem> {
+        let mut problems = (self.check)(value);
+        for p in &mut problems {
+            // The checks name the key as documented; say it as the config wrote it.
+            if let Some(rest) = p.path.strip_prefix(self.key) {
+                p.path = format!("{written}{rest}");
+            }
+        }
+        problems
     }
 }
 
@@ -60,14 +70,24 @@ impl EngineKey {
 pub const INTERVAL_MS: &str = "IntervalMs";
 
 /// Every engine key (see the module docs).
-pub static ENGINE_KEYS: &[EngineKey] = &[EngineKey {
-    key: INTERVAL_MS,
-    kind: PluginKind::MetricInput,
-    type_name: "integer (ms) or duration",
-    doc: "The collection interval, used when the plugin's `init` returns zero; without it, \
-          `global.InputIntervalMs`. Kept within 1 ms ..= a year.",
-    check: check_interval,
-}];
+pub static ENGINE_KEYS: &[EngineKey] = &[
+    EngineKey {
+        key: INTERVAL_MS,
+        kind: PluginKind::MetricInput,
+        type_name: "integer (ms) or duration",
+        doc: "The collection interval, used when the plugin's `init` returns zero; without it, \
+              `global.InputIntervalMs`. Kept within 1 ms ..= a year.",
+        check: check_interval,
+    },
+    EngineKey {
+        key: DELIVERY_KEY,
+        kind: PluginKind::Flusher,
+        type_name: "map",
+        doc: "Delivery settings: `Policy` (`block` or `drop_newest`), `MaxRetries` (5), \
+              `RetryInitialDelay` (100ms), `RetryMaxDelay` (5s).",
+        check: check_delivery,
+    },
+];
 
 /// The engine keys of `kind`'s entries.
 pub fn keys_of(kind: PluginKind) -> impl Iterator<Item = &'static EngineKey> {
@@ -100,16 +120,24 @@ pub fn interval(config: &Value) -> Option<Duration> {
     lookup(config, INTERVAL_MS).and_then(|v| duration::decode(v, DurationUnit::Millis).ok())
 }
 
-fn check_interval(value: &Value) -> Result<(), ConfigProblemKind> {
+fn check_interval(value: &Value) -> Vec<ConfigProblem> {
     if value.is_null() {
-        return Ok(());
+        return Vec::new();
     }
-    duration::decode(value, DurationUnit::Millis)
-        .map(|_| ())
-        .map_err(|reason| ConfigProblemKind::Invalid {
-            expected: duration::expected(DurationUnit::Millis, false),
-            reason,
-        })
+    match duration::decode(value, DurationUnit::Millis) {
+        Ok(_) => Vec::new(),
+        Err(reason) => vec![ConfigProblem {
+            path: INTERVAL_MS.to_owned(),
+            kind: ConfigProblemKind::Invalid {
+                expected: duration::expected(DurationUnit::Millis, false),
+                reason,
+            },
+        }],
+    }
+}
+
+fn check_delivery(value: &Value) -> Vec<ConfigProblem> {
+    DeliveryConfig::decode(value).err().unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -135,9 +163,40 @@ mod tests {
     #[test]
     fn a_bad_interval_is_a_problem_with_the_reason() {
         let key = find(PluginKind::MetricInput, "intervalms").expect("an engine key");
-        assert!(key.check(&json!(500)).is_ok());
-        let err = key.check(&json!("soon")).expect_err("not a duration");
-        assert!(err.to_string().contains("duration"), "{err}");
+        assert!(key.check("intervalms", &json!(500)).is_empty());
+        let problems = key.check("intervalms", &json!("soon"));
+        assert_eq!(problems.len(), 1);
+        assert!(
+            problems[0]
+                .to_string()
+                .starts_with("key `intervalms`: expected"),
+            "{}",
+            problems[0]
+        );
         assert!(find(PluginKind::Processor, "IntervalMs").is_none());
+    }
+
+    #[test]
+    fn delivery_is_checked_key_by_key() {
+        let key = find(PluginKind::Flusher, "delivery").expect("an engine key");
+        assert!(key.check("Delivery", &json!({"MaxRetries": 1})).is_empty());
+        let problems: Vec<String> = key
+            .check("delivery", &json!({"Policy": 1, "MaxRetry": 2}))
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(problems.len(), 2, "{problems:?}");
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.starts_with("key `delivery.MaxRetry`: unknown key")),
+            "{problems:?}"
+        );
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.starts_with("key `delivery.Policy`: expected `block`")),
+            "{problems:?}"
+        );
     }
 }

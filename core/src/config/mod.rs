@@ -22,6 +22,7 @@ mod strict_json;
 mod yaml;
 
 pub use decode::{Decoder, DecoderOptions};
+pub(crate) use duration::describe as describe_value;
 pub use duration::{format as format_duration, DurationUnit};
 pub use encode::Encoder;
 pub use field::ConfigField;
