@@ -188,6 +188,7 @@ mod error;
 mod extensions;
 pub mod fs;
 mod global;
+pub mod helpers;
 mod host;
 mod kind;
 mod link;
