@@ -176,6 +176,7 @@
 #![cfg_attr(not(test), warn(clippy::too_many_lines))]
 
 pub mod adapter;
+pub mod aggregate;
 mod checkpoint;
 mod clock;
 mod collector;
@@ -229,7 +230,7 @@ pub use extensions::{ExtensionFactory, ExtensionHandle};
 pub use global::{DecodedGlobal, GlobalConfig, StructureType};
 pub use host::HostIdentity;
 pub use pipeline_collector::{GroupSink, PipelineCollector, PipelineContext};
-pub use queue::LogGroupQueue;
+pub use queue::{GroupQueue, LogGroupQueue};
 pub use self_metrics::{AverageMetric, Counter, Gauge, Latency, SelfMetric, SelfMetricValue};
 pub use stop::StopSignal;
 pub use worker::Worker;
