@@ -265,14 +265,15 @@ impl Keyed {
 ///   full, [`add`](Self::add) refuses the log and the pipeline retries it.
 /// - **Pack IDs** (on by default, as in iLogtail; [`pack_id`](Self::pack_id)): each
 ///   emitted group's last tag is `__pack_id__ = PREFIX-SEQ`, one [`PackIdGenerator`] per
-///   group key, seeded with the config name, the key's values, the host IP and the start
-///   time.
+///   group key, seeded with the config name, the key's values, the host IP, the start
+///   time and how many keys came before (a key seen again gets a new prefix).
 /// - Every emitted group's category is the logstore; its topic is
 ///   [`topic`](Self::topic) when set.
 ///
 /// [`flush`](Self::flush) returns every group held, oldest first, key by key in the order
-/// keys first came, and forgets them; a key that got no log for a whole flush interval is
-/// forgotten too (its next log starts new pack IDs), so that keys seen once do not pile up.
+/// keys first came, and forgets them; with group keys, a key that got no log for a whole
+/// flush interval is forgotten too (its next log starts a new pack-ID prefix), so that keys
+/// seen once do not pile up.
 ///
 /// Not `Clone`: it holds the queue.
 pub struct AggregatorBase {
@@ -283,6 +284,9 @@ pub struct AggregatorBase {
     index: HashMap<Vec<String>, usize>,
     /// The key the last log went to: runs of one key skip the map.
     last: usize,
+    /// Keys made so far: part of each key's pack-ID seed, so that a key forgotten and seen
+    /// again gets a new prefix rather than repeating IDs.
+    made: u64,
 }
 
 impl fmt::Debug for AggregatorBase {
@@ -324,6 +328,7 @@ impl AggregatorBase {
             keyed: Vec::new(),
             index: HashMap::new(),
             last: 0,
+            made: 0,
         }
     }
 
@@ -433,7 +438,7 @@ impl AggregatorBase {
     }
 
     /// Every group held, sealed (category, topic, key tags, pack ID), oldest first, key by
-    /// key; the base is left empty. Keys that got no log since the previous flush are
+    /// key; the base is left empty. Group keys that got no log since the previous flush are
     /// forgotten.
     pub fn flush(&mut self) -> Vec<LogGroup> {
         let mut out = Vec::with_capacity(self.held());
@@ -448,7 +453,9 @@ impl AggregatorBase {
             }
         }
         let before = self.keyed.len();
-        self.keyed.retain(|k| k.active);
+        if !self.settings.group_keys.is_empty() {
+            self.keyed.retain(|k| k.active);
+        }
         if self.keyed.len() != before {
             self.index = self
                 .keyed
@@ -490,12 +497,16 @@ impl AggregatorBase {
         let i = match self.index.get(&values) {
             Some(&i) => i,
             None => {
+                let made = self.made;
+                self.made += 1;
                 let pack = self.settings.pack_id.then(|| {
                     let mut source = self.settings.source.clone();
                     for v in &values {
                         source.push('_');
                         source.push_str(v);
                     }
+                    source.push('#');
+                    source.push_str(&made.to_string());
                     PackIdGenerator::new(&source, &self.settings.host_ip, self.settings.start_nanos)
                 });
                 self.keyed.push(Keyed {
@@ -795,11 +806,17 @@ mod tests {
 
     #[test]
     fn idle_keys_are_forgotten_and_reset_drops_groups() {
+        let pack = |g: &LogGroup| {
+            let (prefix, seq) = split_pack_id(tag(g, PACK_ID_TAG_KEY).unwrap());
+            (prefix.to_owned(), seq)
+        };
         let mut base = AggregatorBase::new().group_keys(["service"]);
         base.init(&ctx(), LogGroupQueue::new(1));
         base.add(log(Some("a"), 0)).unwrap();
         base.add(log(Some("b"), 1)).unwrap();
-        assert_eq!(base.flush().len(), 2);
+        let out = base.flush();
+        assert_eq!(out.len(), 2);
+        let first_a = pack(&out[0]);
         base.add(log(Some("b"), 2)).unwrap();
         assert_eq!(base.flush().len(), 1);
         assert_eq!(base.keyed.len(), 1, "`a` had no log for a whole interval");
@@ -812,9 +829,25 @@ mod tests {
                 .collect::<Vec<_>>(),
             ["b", "a"]
         );
+        let again_a = pack(&out[1]);
+        assert_eq!(again_a.1, 0, "`a` starts again");
+        assert_ne!(
+            again_a.0, first_a.0,
+            "with a new prefix: no ID is given twice"
+        );
         base.add(log(Some("a"), 5)).unwrap();
         base.reset();
         assert_eq!(base.held(), 0);
         assert!(base.flush().is_empty());
+
+        // Without group keys the one group stays through idle intervals: one sequence.
+        let mut one = AggregatorBase::new();
+        one.init(&ctx(), LogGroupQueue::new(1));
+        one.add(log(None, 0)).unwrap();
+        let a = pack(&one.flush()[0]);
+        assert!(one.flush().is_empty(), "an idle interval");
+        one.add(log(None, 1)).unwrap();
+        let b = pack(&one.flush()[0]);
+        assert_eq!(b, (a.0, 1));
     }
 }
