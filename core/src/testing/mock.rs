@@ -272,22 +272,22 @@ impl MockContextBuilder {
             self.start.unwrap_or_else(SystemTime::now),
         ));
         let checkpoints = Arc::new(MemoryCheckpoints::new());
-        let builder =
-            Context::builder()
-                .project(self.project.unwrap_or_else(|| "test_project".to_owned()))
-                .logstore(self.logstore.unwrap_or_else(|| "test_logstore".to_owned()))
-                .config_name(self.config_name.unwrap_or_else(|| "test_config".to_owned()))
-                .global(self.global)
-                .host(self.host.unwrap_or_else(|| {
-                    HostIdentity::new(MockContext::HOST_NAME, MockContext::HOST_IP)
-                }))
-                .clock(Clock::Virtual(Arc::clone(&clock)))
-                .checkpoints(Arc::clone(&checkpoints) as Arc<dyn crate::CheckpointStore>)
-                .record_logs(true)
-                .extension_factory(
-                    self.extension_factory
-                        .unwrap_or_else(registry::global_extension_factory),
-                );
+        let host = self
+            .host
+            .unwrap_or_else(|| HostIdentity::new(MockContext::HOST_NAME, MockContext::HOST_IP));
+        let builder = Context::builder()
+            .project(self.project.unwrap_or_else(|| "test_project".to_owned()))
+            .logstore(self.logstore.unwrap_or_else(|| "test_logstore".to_owned()))
+            .config_name(self.config_name.unwrap_or_else(|| "test_config".to_owned()))
+            .global(self.global)
+            .host(host)
+            .clock(Clock::Virtual(Arc::clone(&clock)))
+            .checkpoints(Arc::clone(&checkpoints) as Arc<dyn crate::CheckpointStore>)
+            .record_logs(true)
+            .extension_factory(
+                self.extension_factory
+                    .unwrap_or_else(registry::global_extension_factory),
+            );
         MockContext {
             ctx: builder.build(),
             clock,
