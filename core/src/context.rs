@@ -2,15 +2,15 @@
 
 use crate::checkpoint::{CheckpointStore, MemoryCheckpoints};
 use crate::error::CheckpointError;
-use crate::self_metrics::{Counter, Gauge, Latency, MetricsRecord, SelfMetric};
-use crate::{Clock, GlobalConfig, StopSignal};
+use crate::self_metrics::{AverageMetric, Counter, Gauge, Latency, MetricsRecord, SelfMetric};
+use crate::{Clock, GlobalConfig, HostIdentity, StopSignal};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use std::any::Any;
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::atomic::AtomicUsize;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError, RwLock};
 
 /// Which plugin a context belongs to (`PluginMeta`): `processor_rename/2` has type
 /// `processor_rename` and ID `2`.
@@ -47,6 +47,54 @@ pub enum Level {
     Error,
 }
 
+/// How serious an alarm is (iLogtail's alarm levels). [`Logger::alarm`] raises a
+/// warning; [`Logger::alarm_at`] any level.
+///
+/// ```
+/// use pipeplug::AlarmLevel;
+/// assert!(AlarmLevel::Critical > AlarmLevel::Error);
+/// assert_eq!(AlarmLevel::Error.as_str(), "error");
+/// assert_eq!(AlarmLevel::default(), AlarmLevel::Warning);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub enum AlarmLevel {
+    /// Something is off; data may be late or partly lost. The level of
+    /// [`Logger::alarm`]. Logged as a warning.
+    #[default]
+    Warning,
+    /// Something failed; data is lost. Logged as an error.
+    Error,
+    /// The plugin or pipeline cannot go on. Logged as an error.
+    Critical,
+}
+
+impl AlarmLevel {
+    /// `warning`, `error` or `critical`.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Warning => "warning",
+            Self::Error => "error",
+            Self::Critical => "critical",
+        }
+    }
+
+    /// The [`Level`] an alarm of this level is logged at.
+    #[must_use]
+    pub fn log_level(self) -> Level {
+        match self {
+            Self::Warning => Level::Warn,
+            Self::Error | Self::Critical => Level::Error,
+        }
+    }
+}
+
+impl fmt::Display for AlarmLevel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// A line a plugin logged through [`Context::logger`], as the test harness records it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LogRecord {
@@ -54,6 +102,8 @@ pub struct LogRecord {
     pub level: Level,
     /// The alarm type (`XXX_ALARM`) for alarms, else `None`.
     pub alarm: Option<String>,
+    /// The alarm's level for alarms, else `None`.
+    pub alarm_level: Option<AlarmLevel>,
     /// The plugin that logged it (`type/id`), empty for the pipeline itself.
     pub plugin: String,
     /// The message.
@@ -69,6 +119,10 @@ struct Shared {
     project: String,
     logstore: String,
     global: GlobalConfig,
+    /// The identity given to the builder, if any; `global` overrides it.
+    host_base: Option<HostIdentity>,
+    /// The identity, worked out on first use.
+    host: OnceLock<HostIdentity>,
     checkpoints: Arc<dyn CheckpointStore>,
     clock: Clock,
     stopping: StopSignal,
@@ -125,6 +179,7 @@ pub struct ContextBuilder {
     project: String,
     logstore: String,
     global: GlobalConfig,
+    host: Option<HostIdentity>,
     checkpoints: Option<Arc<dyn CheckpointStore>>,
     clock: Clock,
     record_logs: bool,
@@ -153,6 +208,12 @@ impl ContextBuilder {
         self.global = v;
         self
     }
+    /// The host identity (the system's by default, [`HostIdentity::system`]);
+    /// `global.Hostname` and `global.HostIP` take precedence where given.
+    pub fn host(mut self, v: HostIdentity) -> Self {
+        self.host = Some(v);
+        self
+    }
     /// Where checkpoints go (in memory by default).
     pub fn checkpoints(mut self, v: Arc<dyn CheckpointStore>) -> Self {
         self.checkpoints = Some(v);
@@ -176,6 +237,8 @@ impl ContextBuilder {
                 project: self.project,
                 logstore: self.logstore,
                 global: self.global,
+                host_base: self.host,
+                host: OnceLock::new(),
                 checkpoints: self
                     .checkpoints
                     .unwrap_or_else(|| Arc::new(MemoryCheckpoints::new())),
@@ -235,6 +298,36 @@ impl Context {
     #[must_use]
     pub fn global(&self) -> &GlobalConfig {
         &self.shared.global
+    }
+    /// The host identity: `global.Hostname` / `global.HostIP` where the config gives them,
+    /// else the builder's, else the system's ([`HostIdentity::system`]); worked out once.
+    ///
+    /// ```
+    /// use pipeplug::{Context, GlobalConfig};
+    /// let global = GlobalConfig { host_ip: "10.0.0.7".into(), ..GlobalConfig::default() };
+    /// let ctx = Context::builder().global(global).build();
+    /// assert_eq!(ctx.host_ip(), "10.0.0.7");
+    /// assert!(!ctx.host_name().is_empty()); // the machine's
+    /// ```
+    #[must_use]
+    pub fn host(&self) -> &HostIdentity {
+        self.shared.host.get_or_init(|| {
+            self.shared
+                .host_base
+                .clone()
+                .unwrap_or_else(|| HostIdentity::system().clone())
+                .with_global(&self.shared.global)
+        })
+    }
+    /// The host name (`util.GetHostName`); see [`host`](Self::host).
+    #[must_use]
+    pub fn host_name(&self) -> &str {
+        self.host().host_name()
+    }
+    /// The host IP address (`util.GetIPAddress`); see [`host`](Self::host).
+    #[must_use]
+    pub fn host_ip(&self) -> &str {
+        self.host().host_ip()
     }
     /// The clock: read the time and wait through it, so tests can use virtual time.
     #[must_use]
@@ -386,6 +479,13 @@ impl Context {
     pub fn latency(&self, name: &str) -> Latency {
         self.shared.metrics.latency(name, self.labels(&[]))
     }
+    /// The average `name` of this plugin, created on first use
+    /// (`helper.NewAverageMetricAndRegister`). Exporting it reads its mean and starts a new
+    /// interval, as iLogtail's does.
+    #[must_use]
+    pub fn average(&self, name: &str) -> AverageMetric {
+        self.shared.metrics.average(name, self.labels(&[]))
+    }
     /// Every self-metric of the pipeline (`ExportMetricRecords`).
     #[must_use]
     pub fn export_metrics(&self) -> Vec<SelfMetric> {
@@ -419,26 +519,28 @@ pub struct Logger<'a> {
 }
 
 impl Logger<'_> {
-    fn emit(&self, level: Level, alarm: Option<&str>, message: &str) {
+    fn emit(&self, level: Level, alarm: Option<(AlarmLevel, &str)>, message: &str) {
         let config = self.ctx.config_name();
         let plugin = self.ctx.plugin.type_with_id();
-        let alarm_s = alarm.unwrap_or("");
+        let alarm_s = alarm.map_or("", |(_, a)| a);
+        let alarm_level = alarm.map_or("", |(l, _)| l.as_str());
         match level {
             Level::Debug => {
                 tracing::debug!(target: "pipeplug::plugin", config, plugin, "{message}")
             }
             Level::Info => tracing::info!(target: "pipeplug::plugin", config, plugin, "{message}"),
             Level::Warn => {
-                tracing::warn!(target: "pipeplug::plugin", config, plugin, alarm = alarm_s, "{message}")
+                tracing::warn!(target: "pipeplug::plugin", config, plugin, alarm = alarm_s, alarm_level, "{message}")
             }
             Level::Error => {
-                tracing::error!(target: "pipeplug::plugin", config, plugin, alarm = alarm_s, "{message}")
+                tracing::error!(target: "pipeplug::plugin", config, plugin, alarm = alarm_s, alarm_level, "{message}")
             }
         }
         if let Some(records) = &self.ctx.shared.records {
             lock(records).push(LogRecord {
                 level,
-                alarm: alarm.map(str::to_owned),
+                alarm: alarm.map(|(_, a)| a.to_owned()),
+                alarm_level: alarm.map(|(l, _)| l),
                 plugin,
                 message: message.to_owned(),
             });
@@ -460,8 +562,27 @@ impl Logger<'_> {
     pub fn error(&self, message: impl AsRef<str>) {
         self.emit(Level::Error, None, message.as_ref());
     }
-    /// An alarm: a warning with an alarm type such as `PARSE_LOG_FAIL_ALARM`.
+    /// An alarm: a warning with an alarm type such as `PARSE_LOG_FAIL_ALARM`
+    /// ([`AlarmLevel::Warning`]).
     pub fn alarm(&self, alarm_type: &str, message: impl AsRef<str>) {
-        self.emit(Level::Warn, Some(alarm_type), message.as_ref());
+        self.alarm_at(AlarmLevel::Warning, alarm_type, message);
+    }
+    /// An alarm of the given level: a warning for [`AlarmLevel::Warning`], an error for
+    /// the others.
+    ///
+    /// ```
+    /// use pipeplug::{AlarmLevel, Context, Level};
+    /// let ctx = Context::builder().record_logs(true).build();
+    /// ctx.logger().alarm_at(AlarmLevel::Critical, "INIT_ALARM", "no disk");
+    /// let r = &ctx.log_records()[0];
+    /// assert_eq!((r.level, r.alarm_level), (Level::Error, Some(AlarmLevel::Critical)));
+    /// assert_eq!(r.alarm.as_deref(), Some("INIT_ALARM"));
+    /// ```
+    pub fn alarm_at(&self, level: AlarmLevel, alarm_type: &str, message: impl AsRef<str>) {
+        self.emit(
+            level.log_level(),
+            Some((level, alarm_type)),
+            message.as_ref(),
+        );
     }
 }

@@ -130,8 +130,13 @@ pub fn v2_log_to_v1(log: &models::Log) -> Log {
 /// Labels as `k#$#v|k#$#v`, sorted by key (no escaping: see the module docs).
 #[must_use]
 pub fn format_labels(tags: &Tags) -> String {
+    join_labels(tags.sorted().into_iter().map(|(k, v)| (k, v.as_str())))
+}
+
+/// Labels, already in order, as `k#$#v|k#$#v`.
+fn join_labels<'a>(labels: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
     let mut s = String::new();
-    for (i, (k, v)) in tags.sorted().into_iter().enumerate() {
+    for (i, (k, v)) in labels.into_iter().enumerate() {
         if i > 0 {
             s.push_str(LABEL_SEPARATOR);
         }
@@ -209,6 +214,32 @@ pub fn metric_to_v1_logs(metric: &Metric) -> Vec<Log> {
         ));
     }
     logs
+}
+
+/// A V1 metric log from its parts, as iLogtail's `helper.NewMetricLog` makes it: contents
+/// `__name__`, `__time_nano__`, `__labels__` (`k#$#v|k#$#v`, sorted by key; labels of the
+/// same key keep their order), `__value__` (Go's number format, see [`format_value`]), in
+/// that order; the log's time is `time_nanos`. [`v1_log_to_metric`] reads one back.
+///
+/// ```
+/// use pipeplug::convert::{new_metric_log, v1_log_to_metric};
+///
+/// let log = new_metric_log("cpu_usage", &[("host", "h1"), ("core", "0")], 0.5, 1_700_000_000_000_000_000);
+/// assert_eq!(log.get("__name__"), Some("cpu_usage"));
+/// assert_eq!(log.get("__labels__"), Some("core#$#0|host#$#h1"));
+/// assert_eq!(log.get("__value__"), Some("0.5"));
+/// assert_eq!(log.get("__time_nano__"), Some("1700000000000000000"));
+/// assert_eq!(log.time, 1_700_000_000);
+///
+/// let metric = v1_log_to_metric(&log).unwrap();
+/// assert_eq!(metric.single_value(), Some(0.5));
+/// assert_eq!(metric.tags.get("host").map(|v| v.as_str()), Some("h1"));
+/// ```
+#[must_use]
+pub fn new_metric_log(name: &str, labels: &[(&str, &str)], value: f64, time_nanos: u64) -> Log {
+    let mut sorted = labels.to_vec();
+    sorted.sort_by(|a, b| a.0.cmp(b.0));
+    metric_log(name, time_nanos, &join_labels(sorted), format_value(value))
 }
 
 fn metric_log(name: &str, timestamp: u64, labels: &str, value: String) -> Log {
@@ -467,6 +498,30 @@ mod tests {
         assert_eq!(back.single_value(), Some(1.0));
         assert_eq!(back.timestamp, m.timestamp);
         assert_eq!(back.metric_type, MetricType::Untyped);
+    }
+
+    #[test]
+    fn new_metric_log_is_what_a_metric_converts_to() {
+        let m = Metric::single(
+            "rt",
+            MetricType::Gauge,
+            new_tags_with_key_values(&["z", "1", "a", "x|y"]),
+            1_500_000_000,
+            2_500_000.0,
+        );
+        let log = new_metric_log(
+            "rt",
+            &[("z", "1"), ("a", "x|y")],
+            2_500_000.0,
+            1_500_000_000,
+        );
+        assert_eq!(log, metric_to_v1_logs(&m)[0]);
+        assert_eq!(log.get("__labels__"), Some("a#$#x|y|z#$#1"));
+        assert_eq!(log.get("__value__"), Some("2.5e+06"));
+        assert_eq!((log.time, log.time_ns), (1, Some(500_000_000)));
+        let bare = new_metric_log("up", &[], f64::NAN, 0);
+        assert_eq!(bare.get("__labels__"), Some(""));
+        assert_eq!(bare.get("__value__"), Some("NaN"));
     }
 
     #[test]

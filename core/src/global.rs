@@ -99,6 +99,13 @@ pub struct GlobalConfig {
     pub tags: BTreeMap<String, String>,
     /// Whether V1 logs carry nanoseconds.
     pub enable_timestamp_nanosecond: bool,
+    /// The IP address plugins report (`HostIP`), instead of the machine's; empty: the
+    /// machine's (see [`HostIdentity`](crate::HostIdentity)).
+    #[serde(rename = "HostIP")]
+    pub host_ip: String,
+    /// The host name plugins report (`Hostname`), instead of the machine's; empty: the
+    /// machine's.
+    pub hostname: String,
 }
 
 impl Default for GlobalConfig {
@@ -112,6 +119,8 @@ impl Default for GlobalConfig {
             default_log_group_queue_size: 4,
             tags: BTreeMap::new(),
             enable_timestamp_nanosecond: false,
+            host_ip: String::new(),
+            hostname: String::new(),
         }
     }
 }
@@ -140,6 +149,8 @@ impl GlobalConfig {
         "DefaultLogGroupQueueSize",
         "Tags",
         "EnableTimestampNanosecond",
+        "HostIP",
+        "Hostname",
     ];
 
     /// iLogtail `global` keys that pipeplug accepts and ignores: they concern the C++ core,
@@ -155,8 +166,6 @@ impl GlobalConfig {
         "EnableSlsMetricsFormat",
         "EnableContainerdUpperDirDetect",
         "GoInputToNativeProcessor",
-        "HostIP",
-        "Hostname",
         "DefaultLogQueueSizeForFile",
         "FlushIntervalMs",
     ];
@@ -164,8 +173,8 @@ impl GlobalConfig {
     /// Decodes a `global` map (`null`: every default) over iLogtail's defaults, the way the
     /// agent reads its pipeline files: keys matched exactly, then case-insensitively;
     /// [`IGNORED_KEYS`](Self::IGNORED_KEYS) listed for a warning; an unknown key, a value
-    /// of the wrong type, an unknown `StructureType` or a queue size past its bound is a
-    /// problem.
+    /// of the wrong type, an unknown `StructureType`, a queue size past its bound or a
+    /// `HostIP` that is not an IP address is a problem.
     ///
     /// ```
     /// use pipeplug::StructureType;
@@ -218,6 +227,8 @@ impl GlobalConfig {
         );
         set(&mut g.tags, d.value(6, "BTreeMap<String, String>"));
         set(&mut g.enable_timestamp_nanosecond, d.value(7, "bool"));
+        set(&mut g.host_ip, host_ip(&mut d, 8));
+        set(&mut g.hostname, d.value(9, "String"));
         out.ignored = d.ignored().to_vec();
         out.problems = d.into_problems();
         out
@@ -264,6 +275,27 @@ fn queue_size(d: &mut Decoder<'_>, index: usize, max: u64) -> Option<usize> {
                 key,
                 ConfigProblemKind::Invalid {
                     expected: format!("an integer from 1 to {max}"),
+                    reason: format!("found {value}"),
+                },
+            );
+            None
+        }
+    }
+}
+
+/// The `HostIP` at `index`: empty (the machine's address) or an IP address.
+fn host_ip(d: &mut Decoder<'_>, index: usize) -> Option<String> {
+    let (key, value) = d.raw(index)?;
+    if value.is_null() {
+        return None;
+    }
+    match value.as_str() {
+        Some(s) if s.is_empty() || s.parse::<std::net::IpAddr>().is_ok() => Some(s.to_owned()),
+        _ => {
+            d.report(
+                key,
+                ConfigProblemKind::Invalid {
+                    expected: "an IP address such as `192.168.0.10`".to_owned(),
                     reason: format!("found {value}"),
                 },
             );
@@ -327,7 +359,7 @@ mod tests {
                 "key `InputIntervlMs`: unknown key, did you mean `InputIntervalMs`?; accepted \
                  keys: `StructureType`, `InputIntervalMs`, `InputMaxFirstCollectDelayMs`, \
                  `AggregatIntervalMs`, `DefaultLogQueueSize`, `DefaultLogGroupQueueSize`, \
-                 `Tags`, `EnableTimestampNanosecond`",
+                 `Tags`, `EnableTimestampNanosecond`, `HostIP`, `Hostname`",
                 "key `StructureTYPE`: given twice, also as `StructureType`",
                 "key `StructureType`: unknown StructureType `v3`; expected `v1` (the default) or \
                  `v2`",
@@ -355,7 +387,32 @@ mod tests {
             "plugin `global`: key `Tags`: expected `BTreeMap<String, String>`: invalid type: \
              integer `3`, expected a map"
         );
-        let g = GlobalConfig::from_config(&json!({"HostIP": "x"})).unwrap();
+        let g = GlobalConfig::from_config(&json!({"AlwaysOnline": true})).unwrap();
         assert_eq!(g, GlobalConfig::default());
+    }
+
+    #[test]
+    fn host_identity_keys_are_decoded_and_checked() {
+        let d = GlobalConfig::decode(&json!({"HostIP": "10.0.0.5", "hostname": "web-1"}));
+        assert!(d.problems.is_empty(), "{:?}", d.problems);
+        assert!(d.ignored.is_empty(), "{:?}", d.ignored);
+        assert_eq!(d.config.host_ip, "10.0.0.5");
+        assert_eq!(d.config.hostname, "web-1");
+        // Serialized under iLogtail's key names.
+        let v = serde_json::to_value(&d.config).unwrap();
+        assert_eq!(v["HostIP"], "10.0.0.5");
+        assert_eq!(v["Hostname"], "web-1");
+        let d = GlobalConfig::decode(&json!({"HostIP": "x", "Hostname": 3}));
+        let text: Vec<String> = d.problems.iter().map(ToString::to_string).collect();
+        assert_eq!(text.len(), 2, "{text:?}");
+        assert!(
+            text[0].starts_with("key `HostIP`: expected an IP address such as `192.168.0.10`"),
+            "{text:?}"
+        );
+        assert!(
+            text[1].starts_with("key `Hostname`: expected `String`"),
+            "{text:?}"
+        );
+        assert_eq!(d.config.host_ip, "");
     }
 }

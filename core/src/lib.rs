@@ -205,6 +205,7 @@
 #![cfg_attr(not(test), warn(clippy::too_many_lines))]
 
 pub mod adapter;
+pub mod aggregate;
 mod checkpoint;
 mod clock;
 mod collector;
@@ -217,8 +218,11 @@ mod error;
 mod extensions;
 pub mod fs;
 mod global;
+pub mod helpers;
+mod host;
 mod kind;
 mod link;
+pub mod metric_names;
 pub mod models;
 mod pipeline_collector;
 pub mod plugin;
@@ -245,7 +249,7 @@ pub use checkpoint::{CheckpointStore, MemoryCheckpoints};
 pub use clock::{Clock, Ticker, VirtualClock};
 pub use collector::{Collector, LogContext, LogSink, LogWithContext};
 pub use config::PluginConfig;
-pub use context::{Context, ContextBuilder, Level, LogRecord, Logger, PluginMeta};
+pub use context::{AlarmLevel, Context, ContextBuilder, Level, LogRecord, Logger, PluginMeta};
 pub use delivery::PermanentError;
 pub use error::{
     error_chain, BoxError, CheckpointError, ConfigError, ConfigProblem, ConfigProblemKind,
@@ -253,9 +257,10 @@ pub use error::{
 };
 pub use extensions::{ExtensionFactory, ExtensionHandle};
 pub use global::{DecodedGlobal, GlobalConfig, StructureType};
+pub use host::HostIdentity;
 pub use pipeline_collector::{GroupSink, PipelineCollector, PipelineContext};
-pub use queue::LogGroupQueue;
-pub use self_metrics::{Counter, Gauge, Latency, SelfMetric, SelfMetricValue};
+pub use queue::{GroupQueue, LogGroupQueue};
+pub use self_metrics::{AverageMetric, Counter, Gauge, Latency, SelfMetric, SelfMetricValue};
 pub use stop::StopSignal;
 pub use worker::Worker;
 

@@ -9,7 +9,7 @@ pub use crate::plugin::{
 pub use crate::protocol::{Log, LogContent, LogGroup};
 pub use crate::{aggregator, extension, flusher, metric_input, processor, service_input};
 pub use crate::{
-    BoxError, Collector, Context, LogContext, LogGroupQueue, PipelineContext, PluginConfig,
-    StopSignal, Worker,
+    AlarmLevel, BoxError, Collector, Context, GroupQueue, LogContext, LogGroupQueue,
+    PipelineContext, PluginConfig, StopSignal, Worker,
 };
 pub use std::time::Duration;

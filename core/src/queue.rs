@@ -1,4 +1,5 @@
-//! [`LogGroupQueue`]: where V1 aggregators may push groups on their own.
+//! [`LogGroupQueue`]: where V1 aggregators may push groups on their own, and [`GroupQueue`],
+//! the trait a wrapper queue implements.
 
 use crate::error::QueueError;
 use crate::protocol::LogGroup;
@@ -64,5 +65,78 @@ impl LogGroupQueue {
     #[must_use]
     pub fn receiver(&self) -> &Receiver<LogGroup> {
         &self.rx
+    }
+}
+
+/// Where a V1 aggregator hands groups it wants flushed before the next interval (Go's
+/// `pipeline.LogGroupQueue` interface).
+///
+/// [`LogGroupQueue`], the queue the pipeline gives `Aggregator::init`, implements it. Write
+/// your own to change groups on their way (add tags, count them) and pass them on, as Go
+/// plugins wrap the queue they are given:
+///
+/// ```
+/// use pipeplug::protocol::{LogGroup, LogTag};
+/// use pipeplug::{GroupQueue, LogGroupQueue, QueueError};
+/// use std::time::Duration;
+///
+/// /// Tags each group with its shard before it goes.
+/// struct Sharded { shard: String, inner: LogGroupQueue }
+///
+/// impl GroupQueue for Sharded {
+///     fn add(&self, mut group: LogGroup) -> Result<(), QueueError> {
+///         group.log_tags.push(LogTag::new("shard", self.shard.clone()));
+///         self.inner.add(group)
+///     }
+///     fn add_with_wait(&self, mut group: LogGroup, timeout: Duration) -> Result<(), QueueError> {
+///         group.log_tags.push(LogTag::new("shard", self.shard.clone()));
+///         self.inner.add_with_wait(group, timeout)
+///     }
+/// }
+///
+/// let inner = LogGroupQueue::new(1);
+/// let q = Sharded { shard: "a".into(), inner: inner.clone() };
+/// q.add(LogGroup::default()).unwrap();
+/// assert!(matches!(q.add(LogGroup::default()), Err(QueueError::Full(_))));
+/// assert_eq!(inner.drain()[0].log_tags[0].value, "a");
+/// ```
+pub trait GroupQueue: Send + Sync {
+    /// Adds a group without blocking (`Add`).
+    ///
+    /// # Errors
+    /// [`QueueError::Full`] when there is no room; the group is handed back.
+    fn add(&self, group: LogGroup) -> Result<(), QueueError>;
+
+    /// Adds a group, waiting up to `timeout` for room (`AddWithWait`).
+    ///
+    /// # Errors
+    /// [`QueueError::Full`] when there was no room in time; the group is handed back.
+    fn add_with_wait(&self, group: LogGroup, timeout: Duration) -> Result<(), QueueError>;
+}
+
+impl GroupQueue for LogGroupQueue {
+    fn add(&self, group: LogGroup) -> Result<(), QueueError> {
+        LogGroupQueue::add(self, group)
+    }
+    fn add_with_wait(&self, group: LogGroup, timeout: Duration) -> Result<(), QueueError> {
+        LogGroupQueue::add_with_wait(self, group, timeout)
+    }
+}
+
+impl<Q: GroupQueue + ?Sized> GroupQueue for std::sync::Arc<Q> {
+    fn add(&self, group: LogGroup) -> Result<(), QueueError> {
+        (**self).add(group)
+    }
+    fn add_with_wait(&self, group: LogGroup, timeout: Duration) -> Result<(), QueueError> {
+        (**self).add_with_wait(group, timeout)
+    }
+}
+
+impl<Q: GroupQueue + ?Sized> GroupQueue for Box<Q> {
+    fn add(&self, group: LogGroup) -> Result<(), QueueError> {
+        (**self).add(group)
+    }
+    fn add_with_wait(&self, group: LogGroup, timeout: Duration) -> Result<(), QueueError> {
+        (**self).add_with_wait(group, timeout)
     }
 }

@@ -1,4 +1,5 @@
-//! Self-metrics of a plugin: counters, gauges and latencies (iLogtail's `MetricsRecord`).
+//! Self-metrics of a plugin: counters, gauges, averages and latencies (iLogtail's
+//! `MetricsRecord`).
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -33,6 +34,59 @@ impl Gauge {
     #[must_use]
     pub fn get(&self) -> f64 {
         f64::from_bits(self.0.load(Ordering::Relaxed))
+    }
+}
+
+/// The mean of the values added since it was last read (iLogtail's `AvgMetric`): reading
+/// starts a new interval; an interval with no value reads as the previous mean. Cheap to
+/// clone; clones share the value. Get one registered with
+/// [`Context::average`](crate::Context::average).
+///
+/// ```
+/// use pipeplug::AverageMetric;
+/// let cost = AverageMetric::default();
+/// cost.add(10.0);
+/// cost.add(20.0);
+/// assert_eq!(cost.mean(), 15.0);
+/// assert_eq!(cost.mean(), 15.0); // nothing added since: the previous mean
+/// cost.add(1.0);
+/// assert_eq!(cost.mean(), 1.0);
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct AverageMetric(Arc<Mutex<AverageState>>);
+
+#[derive(Debug, Default)]
+struct AverageState {
+    sum: f64,
+    count: u64,
+    previous: f64,
+}
+
+impl AverageMetric {
+    /// Adds one value.
+    pub fn add(&self, v: f64) {
+        let mut s = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        s.sum += v;
+        s.count += 1;
+    }
+    /// The mean of the values added since the last read (the previous mean when none, 0
+    /// at first), and starts a new interval (`GetAvg`).
+    #[must_use]
+    pub fn mean(&self) -> f64 {
+        let mut s = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        if s.count > 0 {
+            // Precision: a count past 2^53 loses ulps, which a mean does not mind.
+            #[allow(clippy::cast_precision_loss)]
+            let mean = s.sum / s.count as f64;
+            s.previous = mean;
+            s.sum = 0.0;
+            s.count = 0;
+        }
+        s.previous
+    }
+    /// Forgets every value and the previous mean (`Clear`).
+    pub fn clear(&self) {
+        *self.0.lock().unwrap_or_else(PoisonError::into_inner) = AverageState::default();
     }
 }
 
@@ -80,6 +134,8 @@ pub enum SelfMetricValue {
     Counter(u64),
     /// A gauge's value.
     Gauge(f64),
+    /// An average's mean over the interval that the export ended.
+    Average(f64),
     /// A latency's count and mean in nanoseconds.
     Latency {
         /// How many durations.
@@ -104,6 +160,7 @@ pub struct SelfMetric {
 enum Cell {
     Counter(Counter),
     Gauge(Gauge),
+    Average(AverageMetric),
     Latency(Latency),
 }
 
@@ -146,6 +203,13 @@ impl MetricsRecord {
         }
     }
 
+    pub(crate) fn average(&self, name: &str, labels: Vec<(String, String)>) -> AverageMetric {
+        match self.get_or_add(name, labels, || Cell::Average(AverageMetric::default())) {
+            Cell::Average(a) => a,
+            _ => AverageMetric::default(),
+        }
+    }
+
     pub(crate) fn latency(&self, name: &str, labels: Vec<(String, String)>) -> Latency {
         match self.get_or_add(name, labels, || Cell::Latency(Latency::default())) {
             Cell::Latency(l) => l,
@@ -163,6 +227,7 @@ impl MetricsRecord {
                 value: match cell {
                     Cell::Counter(c) => SelfMetricValue::Counter(c.get()),
                     Cell::Gauge(g) => SelfMetricValue::Gauge(g.get()),
+                    Cell::Average(a) => SelfMetricValue::Average(a.mean()),
                     Cell::Latency(l) => SelfMetricValue::Latency {
                         count: l.count(),
                         mean_ns: u64::try_from(l.mean().as_nanos()).unwrap_or(u64::MAX),

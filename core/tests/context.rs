@@ -217,6 +217,7 @@ fn logger_records_lines_tagged_with_the_plugin() {
     let record = |level, alarm: Option<&str>, plugin: &str, message: &str| LogRecord {
         level,
         alarm: alarm.map(str::to_owned),
+        alarm_level: alarm.map(|_| pipeplug::AlarmLevel::Warning),
         plugin: plugin.to_owned(),
         message: message.to_owned(),
     };

@@ -1,24 +1,18 @@
 //! `aggregator_default`: batches events into groups (iLogtail's `aggregator_default`,
 //! simplified).
 
+use pipeplug::aggregate::AggregatorBase;
 use pipeplug::prelude::*;
 use std::collections::VecDeque;
-
-/// A group is full past this many bytes of contents (iLogtail's `MaxLogGroupSize`, 3 MiB),
-/// whatever `MaxLogCount` says.
-const MAX_GROUP_BYTES: usize = 3 * 1024 * 1024;
-
-/// The key of the pack-ID group tag (SLS's `__pack_id__`).
-const PACK_ID_KEY: &str = "__pack_id__";
 
 /// Batches events into groups of at most `MaxLogCount`, flushed every aggregation interval
 /// (`global.AggregatIntervalMs`, 3 s).
 ///
-/// V1: logs fill the current group; a full group (`MaxLogCount` logs, or 3 MiB) starts a
-/// new one. With `MaxLogGroupCount` groups held, the oldest goes to the pipeline's
-/// `LogGroupQueue` at once (iLogtail's quick flush); when that queue is full, `add` refuses
-/// the log and the pipeline retries it. Flushed groups get the logstore as category and
-/// `Topic` when set.
+/// V1 (on [`AggregatorBase`]): logs fill the current group; a full group (`MaxLogCount`
+/// logs, or 3 MiB) starts a new one. With `MaxLogGroupCount` groups held, the oldest goes to
+/// the pipeline's `LogGroupQueue` at once (iLogtail's quick flush); when that queue is full,
+/// `add` refuses the log and the pipeline retries it. Flushed groups get the logstore as
+/// category and `Topic` when set.
 ///
 /// V2: each recorded group joins the held batch with the same metadata and tags; a batch
 /// that reaches `MaxLogCount` events goes on at once, and the oldest batch goes on when a
@@ -33,80 +27,27 @@ pub struct AggregatorDefault {
     /// The most groups held before the oldest is sent ahead of the flush.
     #[config(default = 4)]
     max_log_group_count: usize,
-    /// Tag each V1 group with a `__pack_id__` (`<hash of config and start time>-<sequence>`,
-    /// as SLS's context view uses). Off by default, unlike iLogtail: it is for SLS and
-    /// makes output differ from run to run.
+    /// Tag each V1 group with a `__pack_id__` (`<hash of config, host IP and start
+    /// time>-<sequence>`, as SLS's context view uses). Off by default, unlike iLogtail: it
+    /// is for SLS and makes output differ from run to run.
     pack_flag: bool,
     /// The topic of every V1 group, when not empty.
     topic: String,
-    /// Groups held (V1), the last one being filled.
+    /// The V1 groups: limits, early flush, pack IDs.
     #[state]
-    groups: VecDeque<Held>,
+    base: AggregatorBase,
     /// Batches held (V2), oldest first.
     #[state]
     batches: VecDeque<PipelineGroupEvents>,
-    /// Where full groups go ahead of the flush (V1).
-    #[state]
-    queue: Option<LogGroupQueue>,
-    /// The logstore, the groups' category.
-    #[state]
-    logstore: String,
-    /// The pack-ID prefix, `XXXXXXXXXXXXXXXX-`.
-    #[state]
-    pack_prefix: String,
-    /// The next pack-ID sequence number.
-    #[state]
-    pack_seq: u64,
     /// The last V2 batch went out full: new batches are made with room for a full one (no
     /// copies as it grows); while they go out partly filled, they start small.
     #[state]
     filling: bool,
 }
 
-/// A V1 group being filled, and the size of its logs.
-#[derive(Debug, Default)]
-struct Held {
-    group: LogGroup,
-    bytes: usize,
-}
-
-/// The size iLogtail counts for a V1 log: 6 bytes, plus 5 and the key and value per content.
-fn log_bytes(log: &Log) -> usize {
-    6 + log
-        .contents
-        .iter()
-        .map(|c| 5 + c.key.len() + c.value.len())
-        .sum::<usize>()
-}
-
-/// 64-bit FNV-1a, as iLogtail hashes the pack-ID prefix.
-fn fnv1a64(bytes: &[u8]) -> u64 {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in bytes {
-        hash ^= u64::from(*b);
-        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    hash
-}
-
 impl AggregatorDefault {
     fn max_logs(&self) -> usize {
         self.max_log_count.max(1)
-    }
-
-    /// Sets what a flushed V1 group carries: category, topic, pack ID.
-    fn seal(&mut self, group: &mut LogGroup) {
-        group.category.clone_from(&self.logstore);
-        if !self.topic.is_empty() {
-            group.topic.clone_from(&self.topic);
-        }
-        if self.pack_flag && group.log_tags.last().is_none_or(|t| t.key != PACK_ID_KEY) {
-            let value = format!("{}{:X}", self.pack_prefix, self.pack_seq);
-            self.pack_seq += 1;
-            group
-                .log_tags
-                .push(pipeplug::protocol::LogTag::new(PACK_ID_KEY, value));
-        }
     }
 
     /// Sends the oldest V2 batch on.
@@ -119,73 +60,28 @@ impl AggregatorDefault {
 
 impl Aggregator for AggregatorDefault {
     fn init(&mut self, ctx: &Context, queue: LogGroupQueue) -> Result<Duration, BoxError> {
-        self.queue = Some(queue);
-        self.logstore = ctx.logstore().to_owned();
-        if self.pack_flag {
-            let seed = format!("{}{}", ctx.config_name(), ctx.clock().now_nanos());
-            self.pack_prefix = format!("{:016X}-", fnv1a64(seed.as_bytes()));
-        }
+        self.base = AggregatorBase::new()
+            .max_log_count(self.max_logs())
+            .max_log_group_count(self.max_log_group_count)
+            .pack_id(self.pack_flag)
+            .topic(self.topic.clone());
+        self.base.init(ctx, queue);
         Ok(DEFAULT_INTERVAL)
     }
 
     fn reset(&mut self) {
-        self.groups.clear();
+        self.base.reset();
         self.batches.clear();
     }
 }
 
 impl AggregatorV1 for AggregatorDefault {
     fn add(&mut self, log: Log, _ctx: Option<&LogContext>) -> Result<(), BoxError> {
-        let size = log_bytes(&log);
-        let max_logs = self.max_logs();
-        let full = self.groups.back().is_none_or(|h| {
-            h.group.logs.len() >= max_logs || (h.bytes > 0 && h.bytes + size > MAX_GROUP_BYTES)
-        });
-        if full {
-            if self.groups.len() >= self.max_log_group_count.max(1) {
-                // The quick flush: the oldest group goes ahead of the interval.
-                let Some(queue) = self.queue.clone() else {
-                    return Err("aggregator_default: `add` called before `init`".into());
-                };
-                if let Some(mut oldest) = self.groups.pop_front() {
-                    self.seal(&mut oldest.group);
-                    if let Err(pipeplug::QueueError::Full(back)) = queue.add(oldest.group) {
-                        self.groups.push_front(Held {
-                            group: *back,
-                            bytes: oldest.bytes,
-                        });
-                        return Err(
-                            "aggregator_default: the log group queue is full; retry later".into(),
-                        );
-                    }
-                }
-            }
-            self.groups.push_back(Held {
-                group: LogGroup {
-                    logs: Vec::with_capacity(max_logs.min(1024)),
-                    ..LogGroup::default()
-                },
-                bytes: 0,
-            });
-        }
-        if let Some(held) = self.groups.back_mut() {
-            held.bytes += size;
-            held.group.logs.push(log);
-        }
-        Ok(())
+        Ok(self.base.add(log)?)
     }
 
     fn flush(&mut self) -> Vec<LogGroup> {
-        let held = std::mem::take(&mut self.groups);
-        let mut out = Vec::with_capacity(held.len());
-        for Held { mut group, .. } in held {
-            if group.logs.is_empty() {
-                continue;
-            }
-            self.seal(&mut group);
-            out.push(group);
-        }
-        out
+        self.base.flush()
     }
 }
 

@@ -4,8 +4,8 @@ use super::HarnessError;
 use crate::plugin::Extension;
 use crate::registry;
 use crate::{
-    Clock, Context, ExtensionFactory, ExtensionHandle, GlobalConfig, Level, LogRecord,
-    MemoryCheckpoints, PluginMeta, SelfMetric, SelfMetricValue, VirtualClock,
+    Clock, Context, ExtensionFactory, ExtensionHandle, GlobalConfig, HostIdentity, Level,
+    LogRecord, MemoryCheckpoints, PluginMeta, SelfMetric, SelfMetricValue, VirtualClock,
 };
 use serde::de::DeserializeOwned;
 use std::sync::{Arc, Mutex};
@@ -65,6 +65,11 @@ impl Default for MockContext {
 }
 
 impl MockContext {
+    /// The host name of a mock context unless its builder sets one.
+    pub const HOST_NAME: &'static str = "test_host";
+    /// The host IP of a mock context unless its builder sets one.
+    pub const HOST_IP: &'static str = "127.0.0.1";
+
     /// A builder for the less common settings (global config, start time, ...).
     pub fn builder() -> MockContextBuilder {
         MockContextBuilder::default()
@@ -207,6 +212,7 @@ pub struct MockContextBuilder {
     config_name: Option<String>,
     global: GlobalConfig,
     start: Option<SystemTime>,
+    host: Option<HostIdentity>,
     extension_factory: Option<ExtensionFactory>,
 }
 
@@ -242,6 +248,13 @@ impl MockContextBuilder {
         self.global = v;
         self
     }
+    /// The host identity plugins see ([`MockContext::HOST_NAME`] and
+    /// [`MockContext::HOST_IP`] by default, not the machine's, so that tests give the same
+    /// result everywhere); `global.Hostname` / `global.HostIP` still take precedence.
+    pub fn host(mut self, v: HostIdentity) -> Self {
+        self.host = Some(v);
+        self
+    }
     /// What the virtual clock reads before it is advanced (the system time by default).
     pub fn start_time(mut self, v: SystemTime) -> Self {
         self.start = Some(v);
@@ -259,11 +272,15 @@ impl MockContextBuilder {
             self.start.unwrap_or_else(SystemTime::now),
         ));
         let checkpoints = Arc::new(MemoryCheckpoints::new());
+        let host = self
+            .host
+            .unwrap_or_else(|| HostIdentity::new(MockContext::HOST_NAME, MockContext::HOST_IP));
         let builder = Context::builder()
             .project(self.project.unwrap_or_else(|| "test_project".to_owned()))
             .logstore(self.logstore.unwrap_or_else(|| "test_logstore".to_owned()))
             .config_name(self.config_name.unwrap_or_else(|| "test_config".to_owned()))
             .global(self.global)
+            .host(host)
             .clock(Clock::Virtual(Arc::clone(&clock)))
             .checkpoints(Arc::clone(&checkpoints) as Arc<dyn crate::CheckpointStore>)
             .record_logs(true)
