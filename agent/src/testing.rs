@@ -63,17 +63,15 @@
 //! assert!(report.is_lossless());
 //! ```
 
-use crate::engine::{
-    EngineOptions, Loaded, Pipeline, RunningPipeline, StartError, StopReport,
-};
 use crate::engine::InputFeed;
+use crate::engine::{EngineOptions, Loaded, Pipeline, RunningPipeline, StartError, StopReport};
 use crate::pipeline_config::{ConfigErrors, Format, StructureType};
 use pipeplug::models::{GroupInfo, LogValue, PipelineEvent, PipelineGroupEvents};
 use pipeplug::plugin::{Flusher, FlusherV1, FlusherV2, Plugin};
 use pipeplug::protocol::LogGroup;
 use pipeplug::{
-    BoxError, Clock, Collector, Context, GroupSink, LogSink, MemoryCheckpoints,
-    PipelineCollector, PipelineContext, RegistryError, VirtualClock,
+    BoxError, Clock, Collector, Context, GroupSink, LogSink, MemoryCheckpoints, PipelineCollector,
+    PipelineContext, RegistryError, VirtualClock,
 };
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -105,7 +103,9 @@ pub enum PipelineTestError {
     #[error(transparent)]
     Start(#[from] StartError),
     /// Events of one interface version were fed to a pipeline of the other.
-    #[error("{what} feeds a {needs} pipeline, but this one is {pipeline} (`global.StructureType`)")]
+    #[error(
+        "{what} feeds a {needs} pipeline, but this one is {pipeline} (`global.StructureType`)"
+    )]
     WrongVersion {
         /// The method called.
         what: &'static str,

@@ -114,7 +114,10 @@ fn a_v2_pipeline_flushes_fed_groups_and_logs() {
         .unwrap();
     assert_eq!(metric.name, "m");
     // The global tags are merged into each V2 group's tags.
-    assert!(out.groups.iter().all(|g| g.group.tags.get("env").map(|v| v.as_str()) == Some("test")));
+    assert!(out
+        .groups
+        .iter()
+        .all(|g| g.group.tags.get("env").map(|v| v.as_str()) == Some("test")));
 }
 
 #[test]

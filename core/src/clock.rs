@@ -676,3 +676,64 @@ impl VirtualClock {
         drop(self.settle_locked(s));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use std::sync::atomic::{AtomicU64, Ordering};
+
+    #[test]
+    fn a_last_ticker_sees_what_others_did_at_the_same_time() {
+        let (clock, v) = Clock::new_virtual();
+        let stop = StopSignal::new();
+        let made = Arc::new(AtomicU64::new(0));
+        // The producer's ticker is made last, so nothing but `tick_last` orders the two.
+        let consumer = clock.ticker(Duration::from_secs(1));
+        let producer = clock.ticker(Duration::from_secs(1));
+        let (s, m) = (stop.clone(), Arc::clone(&made));
+        let p = std::thread::spawn(move || {
+            while producer.tick(&s) {
+                // Slow work: the consumer must wait for it.
+                std::thread::sleep(Duration::from_millis(20));
+                m.fetch_add(1, Ordering::SeqCst);
+            }
+        });
+        let (s, m) = (stop.clone(), Arc::clone(&made));
+        let c = std::thread::spawn(move || {
+            let mut seen = Vec::new();
+            while consumer.tick_last(&s) {
+                seen.push(m.load(Ordering::SeqCst));
+            }
+            seen
+        });
+        v.advance(Duration::from_secs(3));
+        stop.signal();
+        p.join().unwrap();
+        assert_eq!(c.join().unwrap(), [1, 2, 3]);
+    }
+
+    #[test]
+    fn ticker_after_fires_first_after_its_delay() {
+        let (clock, v) = Clock::new_virtual();
+        let ticker = clock.ticker_after(Duration::ZERO, Duration::from_secs(2));
+        let stop = StopSignal::new();
+        let s = stop.clone();
+        let start = v.now();
+        let t = std::thread::spawn(move || {
+            let mut at = Vec::new();
+            while ticker.tick(&s) {
+                at.push(v.now().duration_since(start).unwrap());
+            }
+            at
+        });
+        let v2 = match &clock {
+            Clock::Virtual(v) => Arc::clone(v),
+            Clock::Real => unreachable!(),
+        };
+        v2.advance(Duration::from_secs(5));
+        stop.signal();
+        let secs = |n| Duration::from_secs(n);
+        assert_eq!(t.join().unwrap(), [secs(0), secs(2), secs(4)]);
+    }
+}

@@ -471,47 +471,47 @@ impl<G: Group, F: ?Sized + Export<G>> FlusherThread<G, F> {
     /// took from the queue.
     fn handle(&mut self, first: Vec<G>) -> u64 {
         let mut taken = 1;
-            // Wait for readiness before taking more, so that an unready flusher holds one
-            // batch beside its queue, not more. The batch held counts as in flight: a stop
-            // that gives up on a thread blocked in `is_ready` counts it dropped.
-            self.state.in_flight.store(count(&first), Ordering::SeqCst);
-            if !self.wait_ready() {
-                if self.state.in_flight.swap(0, Ordering::SeqCst) == 0 {
-                    return taken;
-                }
-                let mut n = count(&first);
-                for b in self.rx.try_iter() {
-                    n += count(&b);
+        // Wait for readiness before taking more, so that an unready flusher holds one
+        // batch beside its queue, not more. The batch held counts as in flight: a stop
+        // that gives up on a thread blocked in `is_ready` counts it dropped.
+        self.state.in_flight.store(count(&first), Ordering::SeqCst);
+        if !self.wait_ready() {
+            if self.state.in_flight.swap(0, Ordering::SeqCst) == 0 {
+                return taken;
+            }
+            let mut n = count(&first);
+            for b in self.rx.try_iter() {
+                n += count(&b);
+                taken += 1;
+            }
+            self.state.drop_events(
+                n,
+                DropReason::AtStop,
+                "it was still not ready when the pipeline's stop time was up",
+            );
+            return taken;
+        }
+        let held = count(&first);
+        let mut groups = first;
+        for _ in 1..MAX_BATCHES_PER_FLUSH {
+            match self.rx.try_recv() {
+                Ok(b) => {
+                    groups.extend(b);
                     taken += 1;
                 }
-                self.state.drop_events(
-                    n,
-                    DropReason::AtStop,
-                    "it was still not ready when the pipeline's stop time was up",
-                );
-                return taken;
+                Err(_) => break,
             }
-            let held = count(&first);
-            let mut groups = first;
-            for _ in 1..MAX_BATCHES_PER_FLUSH {
-                match self.rx.try_recv() {
-                    Ok(b) => {
-                        groups.extend(b);
-                        taken += 1;
-                    }
-                    Err(_) => break,
-                }
-            }
-            let n = count(&groups);
-            let swapped =
-                self.state
-                    .in_flight
-                    .compare_exchange(held, n, Ordering::SeqCst, Ordering::SeqCst);
-            if swapped.is_err() {
-                // The stop gave up on this thread and counted the batch held.
-                return taken;
-            }
-            self.deliver(groups, n);
+        }
+        let n = count(&groups);
+        let swapped =
+            self.state
+                .in_flight
+                .compare_exchange(held, n, Ordering::SeqCst, Ordering::SeqCst);
+        if swapped.is_err() {
+            // The stop gave up on this thread and counted the batch held.
+            return taken;
+        }
+        self.deliver(groups, n);
         taken
     }
 

@@ -539,9 +539,7 @@ impl RunningPipeline {
         };
         let deadline = Instant::now() + limit;
         let (ack_tx, ack_rx) = crossbeam_channel::bounded(1);
-        if control.send(Control::Sync(ack_tx)).is_err()
-            || ack_rx.recv_deadline(deadline).is_err()
-        {
+        if control.send(Control::Sync(ack_tx)).is_err() || ack_rx.recv_deadline(deadline).is_err() {
             return false;
         }
         while !self.flushers.iter().all(|f| f.is_idle()) {

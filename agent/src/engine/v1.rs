@@ -70,8 +70,7 @@ pub(crate) fn start(
         collect: |p, c| p.collect(c),
         start: |p, c| p.start(c),
     };
-    let mut started =
-        common::spawn_inputs(&mut threads.inputs, env, inputs, sink, flusher_states)?;
+    let mut started = common::spawn_inputs(&mut threads.inputs, env, inputs, sink, flusher_states)?;
     started.control = control_tx;
     Ok(started)
 }

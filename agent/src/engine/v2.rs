@@ -84,8 +84,7 @@ pub(crate) fn start(
         collect: |p, c| p.read(c),
         start: |p, c| p.start_service(c),
     };
-    let mut started =
-        common::spawn_inputs(&mut threads.inputs, env, inputs, sink, flusher_states)?;
+    let mut started = common::spawn_inputs(&mut threads.inputs, env, inputs, sink, flusher_states)?;
     started.control = control_tx;
     Ok(started)
 }
