@@ -191,10 +191,11 @@ flushers:
 "#,
     )
     .unwrap();
-    for _ in 0..5 {
+    for flushes in 1..=5 {
         test.advance(2 * SECOND);
+        // Both rounds of the span are in, the one at the flush's own time included.
+        assert_eq!(test.flushed().len(), 2 * flushes);
     }
-    assert_eq!(test.flushed().len(), 10);
 }
 
 #[test]
@@ -260,4 +261,36 @@ fn a_disabled_pipeline_is_said() {
     )
     .unwrap_err();
     assert!(matches!(err, PipelineTestError::Disabled(_)), "{err}");
+}
+
+#[test]
+fn a_v2_metric_input_runs_exactly_one_round_per_virtual_interval() {
+    let mut test = PipelineTest::from_yaml(
+        r#"
+global:
+  StructureType: v2
+  AggregatIntervalMs: 1000
+inputs:
+  - Type: metric_mock
+    IntervalMs: 500
+flushers:
+  - Type: flusher_stdout
+"#,
+    )
+    .unwrap();
+    test.advance(2 * SECOND);
+    // Four rounds (0.5 s .. 2 s) of two metrics each; the aggregator merges the groups it
+    // holds (same metadata and tags) and hands them on at 1 s and 2 s: two groups of four.
+    let out = test.flushed();
+    let sizes: Vec<usize> = out.groups.iter().map(|g| g.events.len()).collect();
+    assert_eq!(sizes, [4, 4], "{:?}", out.groups);
+    assert_eq!(out.len(), 8);
+    let names: Vec<&str> = out.events().iter().map(|e| e.name()).collect();
+    assert_eq!(
+        names[..2],
+        ["single_metrics_mock", "multi_values_metrics_mock"]
+    );
+    let report = test.stop();
+    assert_eq!(report.events_in, 8);
+    assert!(report.is_lossless(), "{report:?}");
 }

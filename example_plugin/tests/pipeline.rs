@@ -83,3 +83,12 @@ fn v2_flushes_one_processed_counter_per_interval() {
     let report = test.stop();
     assert!(report.is_lossless(), "{report:?}");
 }
+
+#[test]
+fn the_dev_dependency_cycle_links_the_plugin_once() {
+    // The agent depends on this crate and this test on the agent: one copy is linked, so
+    // the registry has no duplicate (it would refuse to build).
+    let registry = pipeplug::registry::global().unwrap();
+    let kinds = registry.kinds_of("service_example_plugin");
+    assert_eq!(kinds.len(), 1, "{kinds:?}");
+}

@@ -68,6 +68,19 @@
 //! queued for it counted dropped ([`DropCounts::at_stop`]), so that every accepted event is,
 //! per flusher, either flushed or dropped with its reason.
 //!
+//! # Time
+//!
+//! A pipeline's timers run on its [`Clock`](pipeplug::Clock), the one its plugins'
+//! `Context::clock` returns: the system clock when `pipeplug run` runs it. Under a test's
+//! virtual clock ([`crate::testing::PipelineTest`]) the same threads follow the test's
+//! time, with the random parts fixed: metric rounds come on a ticker of the clock (the
+//! first after [`pipeplug::runner::first_collect_delay_cap`]); each aggregator has a timer
+//! thread that, once every interval, asks the processing thread to take in what the inputs
+//! handed over, then flush that aggregator, and waits for it
+//! ([`Ticker::tick_last`](pipeplug::Ticker::tick_last): inputs due at the same time go
+//! first); service inputs' `start` threads are clock participants until they first wait.
+//! The stop's time limits stay real time.
+//!
 //! # Panics
 //!
 //! Every plugin call is wrapped in `catch_unwind`: a panic is reported (tracing, error level)
