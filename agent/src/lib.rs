@@ -6,6 +6,8 @@
 //!   [`docs`] the listings and docs it writes;
 //! - [`signals`] says which signals stop `run` and when a second one forces the exit;
 //! - [`build`] makes agent binaries with external plugin crates (`external_plugins.yml`);
+//! - [`testing`] runs a pipeline from its YAML text in virtual time, for plugin authors'
+//!   tests ([`testing::PipelineTest`]);
 //! - [`main_with_plugins`] is the whole program, for the `pipeplug` binary and for custom
 //!   agent builds.
 //!
@@ -37,6 +39,7 @@ mod init_watch;
 pub mod pipeline_config;
 mod run;
 pub mod signals;
+pub mod testing;
 
 use clap::Parser;
 use std::process::ExitCode;

@@ -92,6 +92,47 @@ impl Clock {
         }
     }
 
+    /// A ticker firing first at now + `first`, then every `interval` (at least 1 µs) after
+    /// that: a loop whose first round comes after a delay of its own, such as a metric
+    /// input's first collection. `first` may be zero (the first [`Ticker::tick`] returns at
+    /// once). Ticks that come late on the real clock are not made up for, as with
+    /// [`Clock::ticker`].
+    ///
+    /// ```
+    /// use pipeplug::{Clock, StopSignal};
+    /// use std::time::Duration;
+    /// let (clock, virtual_clock) = Clock::new_virtual();
+    /// let ticker = clock.ticker_after(Duration::from_millis(300), Duration::from_secs(1));
+    /// let stop = StopSignal::new();
+    /// let s = stop.clone();
+    /// let t = std::thread::spawn(move || { let mut n = 0; while ticker.tick(&s) { n += 1; } n });
+    /// virtual_clock.advance(Duration::from_secs(2)); // ticks at 0.3 s and 1.3 s
+    /// stop.signal();
+    /// assert_eq!(t.join().unwrap(), 2);
+    /// ```
+    #[must_use]
+    pub fn ticker_after(&self, first: Duration, interval: Duration) -> Ticker {
+        let interval = interval.max(Duration::from_micros(1));
+        match self {
+            Self::Real => Ticker {
+                clock: self.clone(),
+                interval,
+                next: Cell::new(Deadline::Real(Instant::now().checked_add(first))),
+                id: None,
+            },
+            Self::Virtual(v) => {
+                let (id, elapsed) = v.register(Role::Timer);
+                release_thread_hold();
+                Ticker {
+                    clock: self.clone(),
+                    interval,
+                    next: Cell::new(Deadline::Virtual(elapsed.saturating_add(first))),
+                    id: Some(id),
+                }
+            }
+        }
+    }
+
     /// Sleeps for `duration` or until `stop` fires; returns `true` if the full time passed.
     #[must_use]
     pub fn sleep(&self, duration: Duration, stop: &StopSignal) -> bool {
@@ -144,9 +185,28 @@ impl Clock {
         release_thread_hold();
     }
 
-    /// Registers a thread about to be spawned as a participant of a virtual clock; the
-    /// thread calls [`ThreadHold::enter`] first thing. `None` on the real clock.
-    pub(crate) fn hold_new_thread(&self, name: &str) -> Option<ThreadHold> {
+    /// Registers a thread about to be spawned as a participant of a virtual clock: the
+    /// clock waits for it (see [`VirtualClock`]) from now until it first waits on the clock
+    /// or on a [`StopSignal`], or ends. The new thread calls [`ThreadHold::enter`] first
+    /// thing. `None` on the real clock (nothing to do).
+    ///
+    /// [`Worker::spawn`](crate::Worker::spawn) does this for plugins' threads; a host that
+    /// starts threads of its own which act on the clock's time (an engine's input threads)
+    /// does it too.
+    ///
+    /// ```
+    /// use pipeplug::{Clock, ThreadHold};
+    /// let (clock, virtual_clock) = Clock::new_virtual();
+    /// let hold = clock.hold_new_thread("reader");
+    /// let t = std::thread::spawn(move || {
+    ///     let _hold = hold.map(ThreadHold::enter);
+    ///     // ... work the clock waits for ...
+    /// });
+    /// virtual_clock.settle(); // returns once the thread has ended (or first waited)
+    /// t.join().unwrap();
+    /// ```
+    #[must_use]
+    pub fn hold_new_thread(&self, name: &str) -> Option<ThreadHold> {
         match self {
             Self::Real => None,
             Self::Virtual(v) => {
@@ -168,17 +228,20 @@ pub(crate) fn release_thread_hold() {
     crate::stop::release_wait_hold();
 }
 
-/// A thread's place among a virtual clock's participants (see [`VirtualClock`]).
+/// A thread's place among a virtual clock's participants (see [`VirtualClock`]), made by
+/// [`Clock::hold_new_thread`] before the thread starts.
 #[derive(Debug)]
-pub(crate) struct ThreadHold {
+pub struct ThreadHold {
     clock: Arc<VirtualClock>,
     id: u64,
 }
 
 impl ThreadHold {
     /// Makes this the hold of the current thread until the returned guard is dropped or the
-    /// thread first waits.
-    pub(crate) fn enter(self) -> ThreadHoldGuard {
+    /// thread first waits. Call it first thing in the new thread, and keep the guard for the
+    /// thread's whole body.
+    #[must_use]
+    pub fn enter(self) -> ThreadHoldGuard {
         self.install();
         ThreadHoldGuard(())
     }
@@ -197,7 +260,7 @@ impl Drop for ThreadHold {
 
 /// Releases the current thread's hold when dropped (at the end of the thread's body).
 #[derive(Debug)]
-pub(crate) struct ThreadHoldGuard(());
+pub struct ThreadHoldGuard(());
 
 impl Drop for ThreadHoldGuard {
     fn drop(&mut self) {
@@ -254,6 +317,26 @@ impl Ticker {
                 false
             }
             (Clock::Real, Deadline::Virtual(_)) => false,
+        }
+    }
+
+    /// Like [`tick`](Self::tick), for a ticker that consumes what others make: on a virtual
+    /// clock, once the deadline has come, it also waits until every other participant due
+    /// at that time has done its part and waits again (tickers also ticking last excepted),
+    /// so that at a time where an input's round and this tick coincide, the round comes
+    /// first. The engine times aggregator flushes so under a test's virtual clock. On the
+    /// real clock it is [`tick`](Self::tick).
+    #[must_use]
+    pub fn tick_last(&self, stop: &StopSignal) -> bool {
+        match (&self.clock, self.id) {
+            (Clock::Virtual(v), Some(id)) => {
+                release_thread_hold();
+                match self.take_next() {
+                    Deadline::Virtual(at) => v.wait_until_last(id, at, stop),
+                    Deadline::Real(_) => false,
+                }
+            }
+            _ => self.tick(stop),
         }
     }
 
@@ -320,6 +403,8 @@ struct Participant {
     id: u64,
     role: Role,
     state: State,
+    /// Its deadline has come and it waits for the others ([`Ticker::tick_last`]).
+    last: bool,
 }
 
 #[derive(Debug, Default)]
@@ -333,6 +418,12 @@ impl VirtualState {
     fn set(&mut self, id: u64, state: State) {
         if let Some(p) = self.participants.iter_mut().find(|p| p.id == id) {
             p.state = state;
+        }
+    }
+
+    fn set_last(&mut self, id: u64, last: bool) {
+        if let Some(p) = self.participants.iter_mut().find(|p| p.id == id) {
+            p.last = last;
         }
     }
 
@@ -421,6 +512,7 @@ impl VirtualClock {
             id,
             role,
             state: State::Running,
+            last: false,
         });
         (id, s.elapsed)
     }
@@ -462,6 +554,41 @@ impl VirtualClock {
             if s.elapsed >= at {
                 s.set(id, State::Running);
                 return true;
+            }
+            s = self
+                .changed
+                .wait_timeout(s, STOP_POLL)
+                .unwrap_or_else(PoisonError::into_inner)
+                .0;
+        }
+    }
+
+    /// Blocks until virtual time reaches `at` and then until no other participant, except
+    /// those ticking last too, has anything to do at that time (true), or until `stop`
+    /// fires (false). Meanwhile the participant counts as busy: the clock does not move on.
+    fn wait_until_last(&self, id: u64, at: Duration, stop: &StopSignal) -> bool {
+        let mut s = self.lock();
+        s.set(id, State::Waiting(at));
+        self.changed.notify_all();
+        loop {
+            if stop.is_signalled() {
+                s.set_last(id, false);
+                s.set(id, State::Idle);
+                self.changed.notify_all();
+                return false;
+            }
+            if s.elapsed >= at {
+                s.set_last(id, true);
+                let others_busy = s
+                    .participants
+                    .iter()
+                    .any(|p| p.id != id && !p.last && s.busy(p));
+                if !others_busy {
+                    s.set_last(id, false);
+                    s.set(id, State::Running);
+                    self.changed.notify_all();
+                    return true;
+                }
             }
             s = self
                 .changed
@@ -547,5 +674,66 @@ impl VirtualClock {
             }
         }
         drop(self.settle_locked(s));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use std::sync::atomic::{AtomicU64, Ordering};
+
+    #[test]
+    fn a_last_ticker_sees_what_others_did_at_the_same_time() {
+        let (clock, v) = Clock::new_virtual();
+        let stop = StopSignal::new();
+        let made = Arc::new(AtomicU64::new(0));
+        // The producer's ticker is made last, so nothing but `tick_last` orders the two.
+        let consumer = clock.ticker(Duration::from_secs(1));
+        let producer = clock.ticker(Duration::from_secs(1));
+        let (s, m) = (stop.clone(), Arc::clone(&made));
+        let p = std::thread::spawn(move || {
+            while producer.tick(&s) {
+                // Slow work: the consumer must wait for it.
+                std::thread::sleep(Duration::from_millis(20));
+                m.fetch_add(1, Ordering::SeqCst);
+            }
+        });
+        let (s, m) = (stop.clone(), Arc::clone(&made));
+        let c = std::thread::spawn(move || {
+            let mut seen = Vec::new();
+            while consumer.tick_last(&s) {
+                seen.push(m.load(Ordering::SeqCst));
+            }
+            seen
+        });
+        v.advance(Duration::from_secs(3));
+        stop.signal();
+        p.join().unwrap();
+        assert_eq!(c.join().unwrap(), [1, 2, 3]);
+    }
+
+    #[test]
+    fn ticker_after_fires_first_after_its_delay() {
+        let (clock, v) = Clock::new_virtual();
+        let ticker = clock.ticker_after(Duration::ZERO, Duration::from_secs(2));
+        let stop = StopSignal::new();
+        let s = stop.clone();
+        let start = v.now();
+        let t = std::thread::spawn(move || {
+            let mut at = Vec::new();
+            while ticker.tick(&s) {
+                at.push(v.now().duration_since(start).unwrap());
+            }
+            at
+        });
+        let v2 = match &clock {
+            Clock::Virtual(v) => Arc::clone(v),
+            Clock::Real => unreachable!(),
+        };
+        v2.advance(Duration::from_secs(5));
+        stop.signal();
+        let secs = |n| Duration::from_secs(n);
+        assert_eq!(t.join().unwrap(), [secs(0), secs(2), secs(4)]);
     }
 }

@@ -246,7 +246,7 @@ mod worker;
 pub mod __private;
 
 pub use checkpoint::{CheckpointStore, MemoryCheckpoints};
-pub use clock::{Clock, Ticker, VirtualClock};
+pub use clock::{Clock, ThreadHold, ThreadHoldGuard, Ticker, VirtualClock};
 pub use collector::{Collector, LogContext, LogSink, LogWithContext};
 pub use config::PluginConfig;
 pub use context::{AlarmLevel, Context, ContextBuilder, Level, LogRecord, Logger, PluginMeta};

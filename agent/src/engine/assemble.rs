@@ -75,6 +75,9 @@ pub struct Pipeline {
     pub(crate) panics: Arc<AtomicU64>,
     /// The registry it was assembled from: undeclared extensions are created from it too.
     pub(crate) registry: Arc<Registry>,
+    /// The clock of its plugins' context and of its engine threads: the system clock, or a
+    /// test's virtual clock (`crate::testing::PipelineTest`).
+    pub(crate) clock: pipeplug::Clock,
 }
 
 impl std::fmt::Debug for Pipeline {
@@ -316,6 +319,7 @@ impl Pipeline {
             plugins,
             panics,
             registry: Arc::new(registry.clone()),
+            clock: pipeplug::Clock::Real,
         })
     }
 
@@ -341,7 +345,34 @@ pub enum Loaded {
 /// # Errors
 /// Every problem found, each naming the file, the plugin and the key.
 pub fn load_file(path: &std::path::Path, registry: &Registry) -> Result<Loaded, ConfigErrors> {
-    let (config, mut errors) = crate::pipeline_config::load_file_partial(path, registry);
+    let (config, errors) = crate::pipeline_config::load_file_partial(path, registry);
+    built(config, errors, registry)
+}
+
+/// Reads a config text as [`load_file`] reads a file's (`file` names it in messages, `name`
+/// is its config name) and builds its pipeline: the same checks, errors and order.
+///
+/// # Errors
+/// Every problem found, each naming `file`, the plugin and the key.
+pub fn load_str(
+    text: &str,
+    format: crate::pipeline_config::Format,
+    file: &str,
+    name: &str,
+    registry: &Registry,
+) -> Result<Loaded, ConfigErrors> {
+    let (config, errors) =
+        crate::pipeline_config::load_str_partial(text, format, file, name, registry);
+    built(config, errors, registry)
+}
+
+/// The pipeline of a config read with `errors`, built: every problem at once, those of the
+/// file first.
+fn built(
+    config: Option<PipelineConfig>,
+    mut errors: ConfigErrors,
+    registry: &Registry,
+) -> Result<Loaded, ConfigErrors> {
     let Some(config) = config else {
         return Err(errors);
     };

@@ -7,9 +7,10 @@ use super::sink::{InputQueue, InputSink};
 use super::stop::StopState;
 use super::threads::{Parked, ThreadSet};
 use super::StartError;
+use crossbeam_channel::{Receiver, Sender};
 use pipeplug::plugin::{Aggregator, Flusher, MetricInput, Processor, ServiceInput};
 use pipeplug::runner::{self, Interval};
-use pipeplug::{BoxError, Context, GlobalConfig, LogGroupQueue, StopSignal};
+use pipeplug::{BoxError, Clock, Context, GlobalConfig, LogGroupQueue, StopSignal, ThreadHold};
 use std::sync::atomic::{AtomicBool, AtomicU64};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -72,6 +73,81 @@ pub(crate) struct Started<T> {
     pub flushers: Vec<Arc<FlusherState>>,
     /// Each metric input's `type/id` and interval.
     pub intervals: Vec<(String, Duration)>,
+    /// On a virtual clock: where requests to the processing thread go (see [`Control`]).
+    pub control: Option<Sender<Control>>,
+}
+
+/// A request to the processing thread, made only when the pipeline runs on a virtual clock
+/// (a test drives it): on the real clock the processing thread has no such channel.
+pub(crate) enum Control {
+    /// Process everything the inputs handed over so far and send what comes out to the
+    /// flushers, then answer.
+    Sync(Sender<()>),
+    /// The flush interval of aggregator `.0` is up (in virtual time): as [`Control::Sync`],
+    /// then flush that aggregator and send what it gives, then answer.
+    Flush(usize, Sender<()>),
+}
+
+impl Control {
+    /// Which aggregator is to flush, if any, and where to answer.
+    pub(crate) fn split(self) -> (Option<usize>, Sender<()>) {
+        match self {
+            Self::Sync(ack) => (None, ack),
+            Self::Flush(i, ack) => (Some(i), ack),
+        }
+    }
+}
+
+/// The processing thread's control channel: on a virtual clock a real one (its sender for
+/// the test and the aggregators' timer threads); on the real clock none (a receiver that
+/// never receives, so the processing thread's wait is as before).
+pub(crate) fn control_channel(env: &StartEnv) -> (Option<Sender<Control>>, Receiver<Control>) {
+    match env.ctx.clock() {
+        Clock::Real => (None, crossbeam_channel::never()),
+        Clock::Virtual(_) => {
+            let (tx, rx) = crossbeam_channel::unbounded();
+            (Some(tx), rx)
+        }
+    }
+}
+
+/// On a virtual clock, starts one thread per aggregator that asks the processing thread to
+/// flush it every interval of virtual time (exactly the interval: no jitter, so that a test
+/// knows when flushes come) and waits for the flush to be done before the clock may move
+/// on. On the real clock the processing thread times flushes itself ([`Timed::due`]).
+pub(crate) fn spawn_aggregator_timers(
+    threads: &mut ThreadSet,
+    env: &StartEnv,
+    intervals: &[(String, Duration)],
+    control: Option<&Sender<Control>>,
+) -> Result<(), StartError> {
+    let Some(control) = control else {
+        return Ok(());
+    };
+    for (i, (name, interval)) in intervals.iter().enumerate() {
+        // Made here, before the thread starts: the clock waits for the thread's first tick.
+        let ticker = env.ctx.clock().ticker(*interval);
+        let stopping = env.ctx.stopping().clone();
+        let control = control.clone();
+        threads
+            .spawn(format!("timer {name}"), move || {
+                // Last: inputs' rounds at the same time go into this flush.
+                while ticker.tick_last(&stopping) {
+                    let (ack_tx, ack_rx) = crossbeam_channel::bounded(1);
+                    if control.send(Control::Flush(i, ack_tx)).is_err() {
+                        return;
+                    }
+                    // The ticker stays "running" until the next tick: the clock moves on only
+                    // once the flush is done. No answer: the processing thread has ended.
+                    let _ = ack_rx.recv();
+                }
+            })
+            .map_err(|source| StartError::Thread {
+                plugin: format!("the flush timer of {name}"),
+                source,
+            })?;
+    }
+    Ok(())
 }
 
 fn thread_error(label: &PluginLabel, source: std::io::Error) -> StartError {
@@ -171,7 +247,9 @@ where
         let d = init(&a.label, || A::init(&mut a.plugin, &ctx, q))?;
         let interval = runner::aggregator_interval(d, &env.global);
         warn_clamped(&a.label, &interval);
-        timed.push(Timed::new(a, interval.interval));
+        // On a virtual clock a timer thread asks for the flushes (`spawn_aggregator_timers`).
+        let own_timing = matches!(env.ctx.clock(), Clock::Real);
+        timed.push(Timed::new(a, interval.interval, own_timing));
     }
     for f in &mut flushers {
         let ctx = plugin_ctx(&f.meta);
@@ -187,34 +265,33 @@ where
     })
 }
 
-/// Runs `collect` on the metric input's interval until the pipeline stops; the first run
-/// comes after a random delay ([`runner::first_collect_delay`]).
+/// Runs `collect` on the metric input's interval, on the pipeline's clock, until the
+/// pipeline stops; the first run comes after a random delay
+/// ([`runner::first_collect_delay`]). On a virtual clock the delay is its cap
+/// ([`runner::first_collect_delay_cap`], one interval for intervals up to
+/// `InputMaxFirstCollectDelayMs`), so that a test knows when rounds come. A late round (a
+/// slow collect) is not made up for: the next one is an interval later.
 fn spawn_metric_loop(
     threads: &mut ThreadSet,
     label: PluginLabel,
     interval: Duration,
-    global: &GlobalConfig,
+    (global, clock): (&GlobalConfig, &Clock),
     stopping: StopSignal,
     mut collect: impl FnMut() -> Result<(), BoxError> + Send + 'static,
 ) -> Result<(), StartError> {
-    let first = runner::first_collect_delay(interval, global);
+    let first = match clock {
+        Clock::Real => runner::first_collect_delay(interval, global),
+        Clock::Virtual(_) => runner::first_collect_delay_cap(interval, global),
+    };
+    // Made before the thread starts: a virtual clock waits for the thread's first tick.
+    let ticker = clock.ticker_after(first, interval);
     let name = format!("input {}", label.type_with_id);
     let l = label.clone();
     threads
         .spawn(name, move || {
-            let mut next = Instant::now() + first;
-            loop {
-                if stopping.wait_timeout(next.saturating_duration_since(Instant::now())) {
-                    return;
-                }
+            while ticker.tick(&stopping) {
                 if let Some(Err(e)) = guard::call(&l, "collect", &mut collect) {
                     guard::report_error(&l, "collect", &e);
-                }
-                next += interval;
-                let now = Instant::now();
-                if next < now {
-                    // Running late (a slow collect): skip the missed ticks.
-                    next = now + interval;
                 }
             }
         })
@@ -259,6 +336,7 @@ where
         start,
     } = inputs;
     let mut intervals = Vec::with_capacity(metric.len());
+    let clock = env.ctx.clock();
     for (m, interval) in metric {
         let Built {
             label, mut plugin, ..
@@ -269,7 +347,7 @@ where
             threads,
             label,
             interval,
-            &env.global,
+            (&env.global, clock),
             env.ctx.stopping().clone(),
             move || collect(&mut plugin, &o),
         )?;
@@ -279,7 +357,7 @@ where
         spawn_service(
             threads,
             s.label,
-            (env.ctx.stopping().clone(), Arc::clone(&env.parked)),
+            (env.ctx.stopping().clone(), Arc::clone(&env.parked), clock),
             s.plugin,
             move |p| start(p, o),
             |p| p.stop(),
@@ -289,6 +367,7 @@ where
         sink,
         flushers,
         intervals,
+        control: None,
     })
 }
 
@@ -301,10 +380,14 @@ pub(crate) fn input_queue<T>(env: &StartEnv, batch: usize) -> (Arc<InputSink<T>>
 /// Runs a service input: `start` on its own thread (it may block until the pipeline stops),
 /// then, once the pipeline stops, `stop`: the thread parks the `stop` call in `parked` and
 /// ends (see [`Parked`]), or, when the stop has begun already, calls it.
+///
+/// On a virtual clock the thread is one of the clock's participants until `start` first
+/// waits (on the clock or a stop signal) or returns: a test advancing the clock waits for
+/// what `start` does at once.
 fn spawn_service<P: Send + 'static>(
     threads: &mut ThreadSet,
     label: PluginLabel,
-    (stopping, parked): (StopSignal, Arc<Parked>),
+    (stopping, parked, clock): (StopSignal, Arc<Parked>, &Clock),
     mut plugin: P,
     start: impl FnOnce(&mut P) -> Result<(), BoxError> + Send + 'static,
     stop: impl FnOnce(&mut P) -> Result<(), BoxError> + Send + 'static,
@@ -312,11 +395,14 @@ fn spawn_service<P: Send + 'static>(
     let name = format!("input {}", label.type_with_id);
     let l = label.clone();
     let thread_name = name.clone();
+    let hold = clock.hold_new_thread(&name);
     threads
         .spawn(name, move || {
+            let held = hold.map(ThreadHold::enter);
             if let Some(Err(e)) = guard::call(&l, "start", || start(&mut plugin)) {
                 guard::report_error(&l, "start", &e);
             }
+            drop(held);
             let call = Box::new(move || {
                 if let Some(Err(e)) = guard::call(&l, "stop", || stop(&mut plugin)) {
                     guard::report_error(&l, "stop", &e);
@@ -389,26 +475,31 @@ pub(crate) fn spawn_flushers<G: Group, F: ?Sized + Export<G> + Send + 'static>(
 pub(crate) struct Timed<T> {
     pub built: Built<T>,
     pub interval: Duration,
-    pub next: Instant,
+    /// When its next flush is due; `None` when a virtual clock's timer thread asks for its
+    /// flushes instead ([`Control::Flush`]).
+    pub next: Option<Instant>,
 }
 
 impl<T> Timed<T> {
-    pub(crate) fn new(built: Built<T>, interval: Duration) -> Self {
+    /// `own_timing`: the processing thread times its flushes (on the real clock).
+    pub(crate) fn new(built: Built<T>, interval: Duration, own_timing: bool) -> Self {
         Self {
             built,
             interval,
-            next: Instant::now() + interval,
+            next: own_timing.then(|| Instant::now() + interval),
         }
     }
 
     /// Whether its flush is due; if so, schedules the next one
     /// ([`runner::aggregator_flush_delay`]: the interval ± 5 %).
     pub(crate) fn due(&mut self, now: Instant) -> bool {
-        if now < self.next {
-            return false;
+        match self.next {
+            Some(next) if now >= next => {
+                self.next = Some(now + runner::aggregator_flush_delay(self.interval));
+                true
+            }
+            _ => false,
         }
-        self.next = now + runner::aggregator_flush_delay(self.interval);
-        true
     }
 }
 
@@ -417,7 +508,7 @@ pub(crate) fn until_next<T>(aggregators: &[Timed<T>]) -> Duration {
     let now = Instant::now();
     aggregators
         .iter()
-        .map(|a| a.next.saturating_duration_since(now))
+        .filter_map(|a| a.next.map(|n| n.saturating_duration_since(now)))
         .min()
         .unwrap_or(MAX_IDLE)
         .min(MAX_IDLE)

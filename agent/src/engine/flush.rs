@@ -163,6 +163,9 @@ pub(crate) struct FlusherState {
     /// Events inside a `flush`/`export` call that has not returned yet (taken by the stop
     /// when it gives up on the thread, so that they are counted once).
     in_flight: AtomicU64,
+    /// Batches put in its queue whose outcome (flushed or dropped) is not known yet: a test
+    /// waits for it to come down to zero ([`FlusherState::is_idle`]).
+    unfinished: AtomicU64,
     /// When a drop was last warned about (ms since `epoch`; 0: never).
     last_warn_ms: AtomicU64,
     /// Takes what is left in its queue and counts the events (set once the queue exists).
@@ -193,6 +196,7 @@ impl FlusherState {
             flushed: AtomicU64::new(0),
             drops: Default::default(),
             in_flight: AtomicU64::new(0),
+            unfinished: AtomicU64::new(0),
             last_warn_ms: AtomicU64::new(0),
             queued: OnceLock::new(),
         }
@@ -203,6 +207,16 @@ impl FlusherState {
         let _ = self
             .queued
             .set(Box::new(move || rx.try_iter().map(|b| count(&b)).sum()));
+    }
+
+    /// Whether every batch put in its queue so far has been flushed or dropped.
+    pub(crate) fn is_idle(&self) -> bool {
+        self.unfinished.load(Ordering::SeqCst) == 0
+    }
+
+    /// `n` batches taken from its queue have an outcome.
+    fn finished(&self, n: u64) {
+        self.unfinished.fetch_sub(n, Ordering::SeqCst);
     }
 
     /// Events dropped for `reason` so far.
@@ -327,12 +341,22 @@ impl<G: Group> FanOut<G> {
     }
 
     fn deliver(&self, out: &FlusherOut<G>, batch: Vec<G>) {
+        // Counted before it is sent (the flusher thread may finish it at once); a batch that
+        // is not sent is counted off again.
+        out.state.unfinished.fetch_add(1, Ordering::SeqCst);
+        if !self.try_deliver(out, batch) {
+            out.state.finished(1);
+        }
+    }
+
+    /// Sends `batch` to `out`'s queue (`true`), or drops it for the reason it says (`false`).
+    fn try_deliver(&self, out: &FlusherOut<G>, batch: Vec<G>) -> bool {
         let mut batch = match out.tx.try_send(batch) {
-            Ok(()) => return,
+            Ok(()) => return true,
             Err(TrySendError::Disconnected(b)) => {
                 out.state
                     .drop_events(count(&b), DropReason::AtStop, "its thread has ended");
-                return;
+                return false;
             }
             Err(TrySendError::Full(b)) => b,
         };
@@ -348,7 +372,7 @@ impl<G: Group> FanOut<G> {
                     DropReason::Stalled,
                     "policy drop_newest: its queue is full and it has not been ready for a while (the other flushers go on)",
                 );
-                return;
+                return false;
             }
             if self.stop.drain_overdue() && !std::mem::take(&mut last_chance) {
                 out.held_up.store(true, Ordering::Relaxed);
@@ -357,15 +381,15 @@ impl<G: Group> FanOut<G> {
                     DropReason::AtStop,
                     "its queue is full and the pipeline's stop is overdue",
                 );
-                return;
+                return false;
             }
             match out.tx.send_timeout(batch, BLOCKED_POLL) {
-                Ok(()) => return,
+                Ok(()) => return true,
                 Err(SendTimeoutError::Timeout(b)) => batch = b,
                 Err(SendTimeoutError::Disconnected(b)) => {
                     out.state
                         .drop_events(count(&b), DropReason::AtStop, "its thread has ended");
-                    return;
+                    return false;
                 }
             }
         }
@@ -433,46 +457,62 @@ impl<G: Group, F: ?Sized + Export<G>> FlusherThread<G, F> {
                 Err(RecvTimeoutError::Timeout) => continue,
                 Err(RecvTimeoutError::Disconnected) => break,
             };
-            // Wait for readiness before taking more, so that an unready flusher holds one
-            // batch beside its queue, not more. The batch held counts as in flight: a stop
-            // that gives up on a thread blocked in `is_ready` counts it dropped.
-            self.state.in_flight.store(count(&first), Ordering::SeqCst);
-            if !self.wait_ready() {
-                if self.state.in_flight.swap(0, Ordering::SeqCst) == 0 {
-                    continue;
-                }
-                let n = count(&first) + self.rx.try_iter().map(|b| count(&b)).sum::<u64>();
-                self.state.drop_events(
-                    n,
-                    DropReason::AtStop,
-                    "it was still not ready when the pipeline's stop time was up",
-                );
-                continue;
-            }
-            let held = count(&first);
-            let mut groups = first;
-            for _ in 1..MAX_BATCHES_PER_FLUSH {
-                match self.rx.try_recv() {
-                    Ok(b) => groups.extend(b),
-                    Err(_) => break,
-                }
-            }
-            let n = count(&groups);
-            let swapped =
-                self.state
-                    .in_flight
-                    .compare_exchange(held, n, Ordering::SeqCst, Ordering::SeqCst);
-            if swapped.is_err() {
-                // The stop gave up on this thread and counted the batch held.
-                continue;
-            }
-            self.deliver(groups, n);
+            let taken = self.handle(first);
+            self.state.finished(taken);
         }
         self.tell_urgent();
         let plugin = &mut self.plugin;
         if let Some(Err(e)) = guard::call(&self.state.label, "stop", || plugin.stop()) {
             guard::report_error(&self.state.label, "stop", &e);
         }
+    }
+
+    /// Flushes `first` with what else is queued, or drops it; returns how many batches it
+    /// took from the queue.
+    fn handle(&mut self, first: Vec<G>) -> u64 {
+        let mut taken = 1;
+        // Wait for readiness before taking more, so that an unready flusher holds one
+        // batch beside its queue, not more. The batch held counts as in flight: a stop
+        // that gives up on a thread blocked in `is_ready` counts it dropped.
+        self.state.in_flight.store(count(&first), Ordering::SeqCst);
+        if !self.wait_ready() {
+            if self.state.in_flight.swap(0, Ordering::SeqCst) == 0 {
+                return taken;
+            }
+            let mut n = count(&first);
+            for b in self.rx.try_iter() {
+                n += count(&b);
+                taken += 1;
+            }
+            self.state.drop_events(
+                n,
+                DropReason::AtStop,
+                "it was still not ready when the pipeline's stop time was up",
+            );
+            return taken;
+        }
+        let held = count(&first);
+        let mut groups = first;
+        for _ in 1..MAX_BATCHES_PER_FLUSH {
+            match self.rx.try_recv() {
+                Ok(b) => {
+                    groups.extend(b);
+                    taken += 1;
+                }
+                Err(_) => break,
+            }
+        }
+        let n = count(&groups);
+        let swapped =
+            self.state
+                .in_flight
+                .compare_exchange(held, n, Ordering::SeqCst, Ordering::SeqCst);
+        if swapped.is_err() {
+            // The stop gave up on this thread and counted the batch held.
+            return taken;
+        }
+        self.deliver(groups, n);
+        taken
     }
 
     /// One `flush`/`export` of `groups` (`n` events, counted in flight until the outcome is

@@ -68,6 +68,19 @@
 //! queued for it counted dropped ([`DropCounts::at_stop`]), so that every accepted event is,
 //! per flusher, either flushed or dropped with its reason.
 //!
+//! # Time
+//!
+//! A pipeline's timers run on its [`Clock`](pipeplug::Clock), the one its plugins'
+//! `Context::clock` returns: the system clock when `pipeplug run` runs it. Under a test's
+//! virtual clock ([`crate::testing::PipelineTest`]) the same threads follow the test's
+//! time, with the random parts fixed: metric rounds come on a ticker of the clock (the
+//! first after [`pipeplug::runner::first_collect_delay_cap`]); each aggregator has a timer
+//! thread that, once every interval, asks the processing thread to take in what the inputs
+//! handed over, then flush that aggregator, and waits for it
+//! ([`Ticker::tick_last`](pipeplug::Ticker::tick_last): inputs due at the same time go
+//! first); service inputs' `start` threads are clock participants until they first wait.
+//! The stop's time limits stay real time.
+//!
 //! # Panics
 //!
 //! Every plugin call is wrapped in `catch_unwind`: a panic is reported (tracing, error level)
@@ -88,12 +101,13 @@ mod threads;
 mod v1;
 mod v2;
 
-pub use assemble::{load_file, Loaded, Pipeline};
+pub(crate) use assemble::Plugins;
+pub use assemble::{load_file, load_str, Loaded, Pipeline};
 pub use checkpoint::{OpenError, OpenErrorCause, RedbCheckpoints, CHECKPOINT_FILE};
 pub use stop::StopTimeouts;
 
 use crate::pipeline_config::{DeliveryPolicy, StructureType};
-use common::{ProcessCounters, StartEnv, Threads};
+use common::{Control, ProcessCounters, StartEnv, Threads};
 use crossbeam_channel::Sender;
 use flush::{DropReason, FlusherState, Ident};
 pub use flush::{DROPPED_EVENTS_METRIC, FLUSHED_EVENTS_METRIC};
@@ -303,6 +317,14 @@ impl<T: Send> InputControl for InputSink<T> {
     }
 }
 
+/// The input queue of a pipeline as its inputs see it: what a test feeds events into.
+pub(crate) enum InputFeed {
+    /// A V1 pipeline's: logs.
+    V1(Arc<InputSink<pipeplug::LogWithContext>>),
+    /// A V2 pipeline's: groups.
+    V2(Arc<InputSink<pipeplug::models::PipelineGroupEvents>>),
+}
+
 /// A running pipeline.
 pub struct RunningPipeline {
     name: String,
@@ -311,6 +333,10 @@ pub struct RunningPipeline {
     threads: Threads,
     finish: Sender<()>,
     input: Arc<dyn InputControl>,
+    /// The same queue, typed (for `crate::testing`).
+    pub(crate) feed: InputFeed,
+    /// On a virtual clock: requests to the processing thread (for `crate::testing`).
+    control: Option<Sender<Control>>,
     flushers: Vec<Arc<FlusherState>>,
     intervals: Vec<(String, Duration)>,
     extensions: Vec<(PluginLabel, ExtensionHandle)>,
@@ -370,8 +396,10 @@ fn pipeline_context(
     config: &crate::pipeline_config::PipelineConfig,
     checkpoints: Arc<dyn CheckpointStore>,
     registry: Arc<Registry>,
+    clock: pipeplug::Clock,
 ) -> Context {
     Context::builder()
+        .clock(clock)
         .config_name(config.name.clone())
         .global(config.global.clone())
         .checkpoints(checkpoints)
@@ -396,8 +424,9 @@ impl RunningPipeline {
             plugins,
             panics,
             registry,
+            clock,
         } = pipeline;
-        let ctx = pipeline_context(&config, checkpoints, registry);
+        let ctx = pipeline_context(&config, checkpoints, registry, clock);
         let handles = start_extensions(extensions, &ctx, &options.timeouts)?;
         let stop_state = Arc::new(stop::StopState::default());
         let counters = Arc::new(ProcessCounters::default());
@@ -418,22 +447,26 @@ impl RunningPipeline {
         };
         let (finish_tx, finish_rx) = crossbeam_channel::bounded(1);
         let started = match plugins {
-            assemble::Plugins::V1(p) => v1::start(p, &env, &mut threads, finish_rx).map(|s| {
+            Plugins::V1(p) => v1::start(p, &env, &mut threads, finish_rx).map(|s| {
                 (
-                    Arc::clone(&s.sink) as Arc<dyn InputControl>,
-                    s.flushers,
-                    s.intervals,
+                    (
+                        Arc::clone(&s.sink) as Arc<dyn InputControl>,
+                        InputFeed::V1(s.sink),
+                    ),
+                    (s.flushers, s.intervals, s.control),
                 )
             }),
-            assemble::Plugins::V2(p) => v2::start(p, &env, &mut threads, finish_rx).map(|s| {
+            Plugins::V2(p) => v2::start(p, &env, &mut threads, finish_rx).map(|s| {
                 (
-                    Arc::clone(&s.sink) as Arc<dyn InputControl>,
-                    s.flushers,
-                    s.intervals,
+                    (
+                        Arc::clone(&s.sink) as Arc<dyn InputControl>,
+                        InputFeed::V2(s.sink),
+                    ),
+                    (s.flushers, s.intervals, s.control),
                 )
             }),
         };
-        let (input, flushers, intervals) = match started {
+        let ((input, feed), (flushers, intervals, control)) = match started {
             Ok(x) => x,
             Err(e) => {
                 // Whatever started stops: the finish channel is gone, so the processing
@@ -455,6 +488,8 @@ impl RunningPipeline {
             threads,
             finish: finish_tx,
             input,
+            feed,
+            control,
             flushers,
             intervals,
             extensions: handles,
@@ -504,6 +539,29 @@ impl RunningPipeline {
             .iter()
             .map(|f| f.flushed.load(Ordering::Relaxed))
             .collect()
+    }
+
+    /// On a virtual clock (a test drives the pipeline): waits until everything the inputs
+    /// handed over so far has gone through processors and aggregators, what came out has
+    /// reached the flushers' queues, and every flusher has flushed (or dropped) all that
+    /// was queued for it; at most `limit` of real time. Returns whether it got there. On
+    /// the real clock there is nothing to wait on: `false`.
+    pub(crate) fn settle(&self, limit: Duration) -> bool {
+        let Some(control) = &self.control else {
+            return false;
+        };
+        let deadline = Instant::now() + limit;
+        let (ack_tx, ack_rx) = crossbeam_channel::bounded(1);
+        if control.send(Control::Sync(ack_tx)).is_err() || ack_rx.recv_deadline(deadline).is_err() {
+            return false;
+        }
+        while !self.flushers.iter().all(|f| f.is_idle()) {
+            if Instant::now() >= deadline {
+                return false;
+            }
+            std::thread::sleep(Duration::from_micros(200));
+        }
+        true
     }
 
     /// Stops the pipeline in iLogtail's order, each step bounded in time (see the module

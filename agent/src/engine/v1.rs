@@ -6,7 +6,7 @@
 
 use super::assemble::{Built, V1Plugins};
 use super::common::{
-    self, ProcessCounters, StartEnv, Started, Threads, Timed, ADD_RETRY, MAX_ROUND_LOGS,
+    self, Control, ProcessCounters, StartEnv, Started, Threads, Timed, ADD_RETRY, MAX_ROUND_LOGS,
 };
 use super::flush::FanOut;
 use super::guard;
@@ -16,10 +16,10 @@ use super::StartError;
 use crossbeam_channel::{select, Receiver};
 use pipeplug::plugin::{AggregatorV1, ProcessorV1};
 use pipeplug::protocol::{Log, LogGroup, LogTag};
-use pipeplug::{Collector, LogContext, LogGroupQueue, LogWithContext};
+use pipeplug::{Clock, Collector, LogContext, LogGroupQueue, LogWithContext};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
-use std::time::{Instant, SystemTime};
+use std::time::Instant;
 
 /// Initialises every plugin (inputs, processors, aggregators, flushers, in that order) and
 /// starts the threads: flushers, then processing, then inputs.
@@ -34,6 +34,12 @@ pub(crate) fn start(
     let (fanout, flusher_states) =
         common::spawn_flushers(&mut threads.flushers, ready.flushers, env)?;
     let (sink, rx) = common::input_queue(env, MAX_ROUND_LOGS);
+    let (control_tx, control) = common::control_channel(env);
+    let timers: Vec<(String, std::time::Duration)> = ready
+        .aggregators
+        .iter()
+        .map(|a| (a.built.label.type_with_id.clone(), a.interval))
+        .collect();
     let process = Process {
         processors: ready.processors,
         aggregators: ready.aggregators,
@@ -49,17 +55,24 @@ pub(crate) fn start(
         counters: Arc::clone(&env.counters),
         stop: Arc::clone(&env.stop),
         outbox: Vec::new(),
+        clock: env.ctx.clock().clone(),
     };
-    common::spawn_process(threads, env, move || process.run(&rx, &finish))?;
+    common::spawn_process(threads, env, move || process.run(&rx, &finish, control))?;
+    common::spawn_aggregator_timers(&mut threads.inputs, env, &timers, control_tx.as_ref())?;
 
     let inputs = common::Inputs {
         metric: ready.metric,
         service: ready.service,
-        out: Collector::new(Arc::clone(&sink) as Arc<dyn pipeplug::LogSink>),
+        // Logs without a time get the pipeline clock's (the system clock's, but a test's
+        // virtual one under `testing::PipelineTest`).
+        out: Collector::new(Arc::clone(&sink) as Arc<dyn pipeplug::LogSink>)
+            .with_clock(env.ctx.clock().clone()),
         collect: |p, c| p.collect(c),
         start: |p, c| p.start(c),
     };
-    common::spawn_inputs(&mut threads.inputs, env, inputs, sink, flusher_states)
+    let mut started = common::spawn_inputs(&mut threads.inputs, env, inputs, sink, flusher_states)?;
+    started.control = control_tx;
+    Ok(started)
 }
 
 /// The processing thread's state.
@@ -73,14 +86,22 @@ struct Process {
     counters: Arc<ProcessCounters>,
     stop: Arc<StopState>,
     outbox: Vec<LogGroup>,
+    /// The pipeline's clock: the time of logs that come without one.
+    clock: Clock,
 }
 
 impl Process {
-    fn run(mut self, input: &InputQueue<LogWithContext>, finish: &Receiver<()>) {
+    fn run(
+        mut self,
+        input: &InputQueue<LogWithContext>,
+        finish: &Receiver<()>,
+        mut control: Receiver<Control>,
+    ) {
         let queue_rx = self.queue.receiver().clone();
         let mut finishing = false;
         loop {
             let mut batch = input.wait_idle();
+            let mut request = None;
             if batch.is_none() {
                 let timeout = common::until_next(&self.aggregators);
                 select! {
@@ -90,12 +111,21 @@ impl Process {
                     },
                     recv(queue_rx) -> g => self.outbox.extend(g),
                     recv(finish) -> _ => finishing = true,
+                    recv(control) -> c => match c {
+                        Ok(c) => request = Some(c),
+                        // The test is gone: no more requests (and no busy loop on a closed
+                        // channel).
+                        Err(_) => control = crossbeam_channel::never(),
+                    },
                     default(timeout) => {},
                 }
                 input.busy();
             }
             if let Some(batch) = batch {
                 self.process_batch(batch);
+            }
+            if let Some(request) = request {
+                self.answer(input, request);
             }
             self.flush_due(false);
             self.send();
@@ -119,6 +149,25 @@ impl Process {
         }
         self.flush_due(true);
         self.send();
+    }
+
+    /// Answers a test's request (virtual clock only): everything handed over so far goes
+    /// through, then the aggregator asked for flushes, and what comes out goes to the
+    /// flushers.
+    fn answer(&mut self, input: &InputQueue<LogWithContext>, request: Control) {
+        while let Some(batch) = input.take() {
+            self.process_batch(batch);
+            self.send();
+        }
+        let (flush, ack) = request.split();
+        if let Some(a) = flush.and_then(|i| self.aggregators.get_mut(i)) {
+            let plugin = &mut a.built.plugin;
+            if let Some(groups) = guard::call(&a.built.label, "flush", || plugin.flush()) {
+                self.outbox.extend(groups);
+            }
+        }
+        self.send();
+        let _ = ack.send(());
     }
 
     /// Runs `batch` through the pipeline in runs of consecutive logs that share a context.
@@ -152,7 +201,7 @@ impl Process {
                 }
             }
         }
-        let now = SystemTime::now();
+        let now = self.clock.now();
         // As iLogtail: empty logs are skipped, a zero time is now, nanoseconds only when
         // enabled.
         logs.retain(|l| !l.contents.is_empty());

@@ -11,7 +11,9 @@
 //! separate groups would also copy every event once more.
 
 use super::assemble::{Built, V2Plugins};
-use super::common::{self, ProcessCounters, StartEnv, Started, Threads, Timed, MAX_ROUND_GROUPS};
+use super::common::{
+    self, Control, ProcessCounters, StartEnv, Started, Threads, Timed, MAX_ROUND_GROUPS,
+};
 use super::flush::FanOut;
 use super::guard;
 use super::sink::InputQueue;
@@ -38,6 +40,12 @@ pub(crate) fn start(
     let (fanout, flusher_states) =
         common::spawn_flushers(&mut threads.flushers, ready.flushers, env)?;
     let (sink, rx) = common::input_queue(env, MAX_ROUND_GROUPS);
+    let (control_tx, control) = common::control_channel(env);
+    let timers: Vec<(String, std::time::Duration)> = ready
+        .aggregators
+        .iter()
+        .map(|a| (a.built.label.type_with_id.clone(), a.interval))
+        .collect();
     let outbox: Arc<Mutex<Vec<PipelineGroupEvents>>> = Arc::default();
     let out = Arc::clone(&outbox);
     let aggregate_ctx = PipelineContext::new(PipelineCollector::from_sink(Arc::new(
@@ -64,7 +72,8 @@ pub(crate) fn start(
         counters: Arc::clone(&env.counters),
         stop: Arc::clone(&env.stop),
     };
-    common::spawn_process(threads, env, move || process.run(&rx, &finish))?;
+    common::spawn_process(threads, env, move || process.run(&rx, &finish, control))?;
+    common::spawn_aggregator_timers(&mut threads.inputs, env, &timers, control_tx.as_ref())?;
 
     let inputs = common::Inputs {
         metric: ready.metric,
@@ -75,7 +84,9 @@ pub(crate) fn start(
         collect: |p, c| p.read(c),
         start: |p, c| p.start_service(c),
     };
-    common::spawn_inputs(&mut threads.inputs, env, inputs, sink, flusher_states)
+    let mut started = common::spawn_inputs(&mut threads.inputs, env, inputs, sink, flusher_states)?;
+    started.control = control_tx;
+    Ok(started)
 }
 
 /// The processing thread's state.
@@ -91,10 +102,16 @@ struct Process {
 }
 
 impl Process {
-    fn run(mut self, input: &InputQueue<PipelineGroupEvents>, finish: &Receiver<()>) {
+    fn run(
+        mut self,
+        input: &InputQueue<PipelineGroupEvents>,
+        finish: &Receiver<()>,
+        mut control: Receiver<Control>,
+    ) {
         let mut finishing = false;
         loop {
             let mut batch = input.wait_idle();
+            let mut request = None;
             if batch.is_none() {
                 let timeout = common::until_next(&self.aggregators);
                 select! {
@@ -103,12 +120,21 @@ impl Process {
                         Err(_) => finishing = true,
                     },
                     recv(finish) -> _ => finishing = true,
+                    recv(control) -> c => match c {
+                        Ok(c) => request = Some(c),
+                        // The test is gone: no more requests (and no busy loop on a closed
+                        // channel).
+                        Err(_) => control = crossbeam_channel::never(),
+                    },
                     default(timeout) => {},
                 }
                 input.busy();
             }
             if let Some(groups) = batch {
                 self.process(groups);
+            }
+            if let Some(request) = request {
+                self.answer(input, request);
             }
             self.result_due(false);
             self.send();
@@ -133,6 +159,28 @@ impl Process {
         }
         self.result_due(true);
         self.send();
+    }
+
+    /// Answers a test's request (virtual clock only): everything handed over so far goes
+    /// through, then the aggregator asked for gives its result, and what comes out goes to
+    /// the flushers.
+    fn answer(&mut self, input: &InputQueue<PipelineGroupEvents>, request: Control) {
+        while let Some(groups) = input.take() {
+            self.process(groups);
+            self.send();
+        }
+        let (flush, ack) = request.split();
+        if let Some(a) = flush.and_then(|i| self.aggregators.get_mut(i)) {
+            let plugin = &mut a.built.plugin;
+            let ctx = &self.aggregate_ctx;
+            if let Some(Err(e)) =
+                guard::call(&a.built.label, "get_result", || plugin.get_result(ctx))
+            {
+                guard::report_error(&a.built.label, "get_result", &e);
+            }
+        }
+        self.send();
+        let _ = ack.send(());
     }
 
     fn process(&mut self, mut groups: Vec<PipelineGroupEvents>) {
