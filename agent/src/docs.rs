@@ -341,6 +341,7 @@ pub fn page(d: &PluginDescriptor) -> String {
         s.push('\n');
     }
     let engine_keys: Vec<_> = engine::keys_of(d.kind())
+        .iter()
         .filter(|k| {
             !d.config_fields
                 .iter()

@@ -9,6 +9,7 @@ pub use ::ctor;
 pub use ::serde;
 pub use ::serde_json;
 
+pub use crate::config::engine::keys_of as engine_keys;
 pub use crate::config::{Decoder, DurationUnit, Encoder, PluginConfig};
 pub use crate::plugin::{
     Aggregator, AggregatorV1, AggregatorV2, Extension, Flusher, FlusherV1, FlusherV2, MetricInput,

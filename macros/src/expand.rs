@@ -113,7 +113,8 @@ fn local(index: usize) -> Ident {
 //     const FIELDS: &'static [ConfigField] = &[ConfigField { key: "interval", ... }, ...];
 //     fn from_config(config: &Value) -> Result<Self, ConfigError> {
 //         let mut decoder = Decoder::options(NAME, &["interval", ...])
-//             .lenient(lenient).engine_keys(PluginKind::ServiceInput).decode(config)?;
+//             .lenient(lenient).engine_keys(engine_keys(PluginKind::ServiceInput))
+//             .decode(config)?;
 //         let field0 = decoder.duration(0, DurationUnit::Nanos);
 //         ...
 //         decoder.required(1);                // each `#[config(required)]` field
@@ -202,7 +203,7 @@ fn impl_plugin_config(plugin: &Plugin<'_>, private: &TokenStream) -> TokenStream
             ) -> ::core::result::Result<Self, #private::ConfigError> {
                 let #decoder_mut __pipeplug_decoder = #private::Decoder::options(#name, &[#(#keys),*])
                     .lenient(#lenient)
-                    .engine_keys(#private::PluginKind::#variant)
+                    .engine_keys(#private::engine_keys(#private::PluginKind::#variant))
                     .decode(__pipeplug_config)?;
                 #(#decodes)*
                 #(#requires)*

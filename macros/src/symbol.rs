@@ -194,9 +194,16 @@ mod tests {
                 "lenient",
                 "conformance",
                 "rename_all",
-                "validate"
+                "validate",
+                "example"
             ]
         );
-        assert_eq!(super::CONFIG_KEYS, ["default", "rename", "unit"]);
+        assert_eq!(
+            super::CONFIG_KEYS,
+            ["default", "rename", "unit", "required"]
+        );
+        // A typo of the new keys gets them.
+        assert_eq!(closest("exmple", super::PLUGIN_KEYS), Some("example"));
+        assert_eq!(closest("requried", super::CONFIG_KEYS), Some("required"));
     }
 }

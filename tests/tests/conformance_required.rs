@@ -165,3 +165,26 @@ fn without_required_keys_both_the_empty_config_and_the_example_must_build() {
         "the empty config builds; only the example fails: {f:#?}"
     );
 }
+
+/// `pipeplug check` (the pipeline loader) says a missing required key as the plugin's own
+/// decoding does.
+#[test]
+fn the_pipeline_loader_names_a_missing_required_key() {
+    use pipeplug_agent::engine;
+    use pipeplug_agent::pipeline_config::Format;
+    let registry = pipeplug::registry::global().expect("no duplicates");
+    let Err(err) = engine::load_str(
+        "inputs:\n  - Type: metric_mock\nprocessors:\n  - Type: processor_required_ok\nflushers:\n  - Type: flusher_stdout\n",
+        Format::Yaml,
+        "p.yaml",
+        "p",
+        &registry,
+    ) else {
+        panic!("a required key is missing, yet the pipeline loads");
+    };
+    let err = err.to_string();
+    assert!(
+        err.contains("p.yaml: processors[0] (processor_required_ok): key `SourceKey` is required"),
+        "{err}"
+    );
+}

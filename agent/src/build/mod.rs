@@ -167,7 +167,7 @@ fn unify_pipeplug(
     let Some(patches) = skew::patches(&skews) else {
         return Err(BuildError::Skew(SkewReport(skews)));
     };
-    generate::append_patches(generated, &patches)?;
+    skew::append_patches(generated, &patches)?;
     cargo_fetch(generated, opts.fetch_timeout)?;
     let left = skew::find_resolved(generated, entries);
     if !left.is_empty() {

@@ -25,6 +25,7 @@
 
 use super::generate::{toml_str, AgentSource, Generated};
 use super::spec::{Entry, Origin, Source};
+use super::BuildError;
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::fmt;
@@ -819,6 +820,23 @@ pub fn collision_hint(generated: &Generated, agent: &AgentSource) -> Option<Stri
          depends on pipeplug from another folder than the agent. An agent holds one pipeplug: \
          make that crate depend on the agent's, `{fix}`"
     ))
+}
+
+/// Adds `[patch]` tables to the generated `Cargo.toml` (after its `[workspace]`).
+///
+/// # Errors
+/// [`BuildError::Write`] when the file cannot be written.
+pub fn append_patches(generated: &Generated, patches: &[Patch]) -> Result<(), BuildError> {
+    let path = generated.dir.join("Cargo.toml");
+    let werr = |source| BuildError::Write {
+        dir: generated.dir.clone(),
+        source,
+    };
+    let mut manifest = std::fs::read_to_string(&path).map_err(werr)?;
+    for p in patches {
+        manifest.push_str(&p.to_toml());
+    }
+    std::fs::write(&path, manifest).map_err(werr)
 }
 
 #[cfg(test)]

@@ -165,6 +165,13 @@ impl fmt::Display for ConfigDiagnostic {
             write!(f, "{p}: ")?;
         }
         if let Some(k) = &self.key {
+            if matches!(
+                self.problem,
+                Problem::PluginConfig(pipeplug::ConfigProblemKind::Required)
+            ) {
+                // As core says it: ``key `SourceKey` is required``.
+                return write!(f, "key `{k}` is required");
+            }
             write!(f, "key `{k}`: ")?;
         }
         write!(f, "{}", self.problem)

@@ -6,8 +6,7 @@
 //! [`PluginConfig`]: super::PluginConfig
 
 use super::duration::{self, DurationUnit};
-use super::engine;
-use crate::kind::PluginKind;
+use super::field::EngineKey;
 use crate::{ConfigError, ConfigProblem, ConfigProblemKind};
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
@@ -70,7 +69,7 @@ pub struct DecoderOptions<'a> {
     keep_unknown: bool,
     ignored: &'a [&'a str],
     explained: &'a [(&'a str, &'a str)],
-    engine: Option<PluginKind>,
+    engine: &'a [EngineKey],
 }
 
 impl<'a> DecoderOptions<'a> {
@@ -96,12 +95,13 @@ impl<'a> DecoderOptions<'a> {
         self
     }
 
-    /// Accepts the [engine keys](super::engine) of `kind` (a metric input's `IntervalMs`)
-    /// without a field for them: their value is checked as the engine reads it, and they
-    /// are listed among the accepted keys in messages. A field of the same name takes
-    /// precedence. The macro-generated decoders set it.
-    pub fn engine_keys(mut self, kind: PluginKind) -> Self {
-        self.engine = Some(kind);
+    /// Accepts the [engine keys](super::engine) `keys` (those of a plugin's kind,
+    /// [`engine::keys_of`](super::engine::keys_of): a metric input's `IntervalMs`) without a
+    /// field for them: their value is checked as the engine reads it, and they are listed
+    /// among the accepted keys in messages. A field of the same name takes precedence. The
+    /// macro-generated decoders set it.
+    pub fn engine_keys(mut self, keys: &'a [EngineKey]) -> Self {
+        self.engine = keys;
         self
     }
 
@@ -165,7 +165,9 @@ impl<'a> DecoderOptions<'a> {
             .find(|(k, _)| k.eq_ignore_ascii_case(key))
         {
             decoder.report(key, ConfigProblemKind::Custom((*message).to_owned()));
-        } else if let Some(engine_key) = self.engine.and_then(|kind| engine::find(kind, key)) {
+        } else if let Some(engine_key) =
+            self.engine.iter().find(|k| k.key.eq_ignore_ascii_case(key))
+        {
             decoder.problems.extend(engine_key.check(key, value));
         } else if self.ignored.iter().any(|k| k.eq_ignore_ascii_case(key)) {
             decoder.ignored.push(key.to_owned());
@@ -174,7 +176,7 @@ impl<'a> DecoderOptions<'a> {
         } else if self.lenient {
             tracing::warn!(plugin = %decoder.subject, key, "unknown config key ignored");
         } else {
-            let engine_keys = self.engine.into_iter().flat_map(engine::keys_of);
+            let engine_keys = self.engine.iter();
             let accepted: Vec<&str> = decoder
                 .keys
                 .iter()
@@ -220,7 +222,7 @@ impl<'a> Decoder<'a> {
             keep_unknown: false,
             ignored: &[],
             explained: &[],
-            engine: None,
+            engine: &[],
         }
     }
 

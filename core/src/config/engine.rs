@@ -15,89 +15,78 @@
 //! the same entries. A plugin that declares a field of the same name gets the value too
 //! (except `Delivery`, which the engine takes out of a flusher's entry and a flusher cannot
 //! declare).
-//! [`ENGINE_KEYS`] is the table above, for docs and tools (`pipeplug doc` lists them).
+//! [`all`] and [`keys_of`] give the table above, for docs and tools (`pipeplug doc` lists
+//! them).
 //!
 //! ```
 //! use pipeplug::config::engine;
 //! use pipeplug::registry::PluginKind;
 //! use std::time::Duration;
 //!
-//! let keys: Vec<&str> = engine::keys_of(PluginKind::MetricInput).map(|k| k.key).collect();
+//! let keys: Vec<&str> = engine::keys_of(PluginKind::MetricInput).iter().map(|k| k.key).collect();
 //! assert_eq!(keys, ["IntervalMs"]);
 //! let entry = serde_json::json!({"intervalms": 500, "Target": "x"});
 //! assert_eq!(engine::interval(&entry), Some(Duration::from_millis(500)));
 //! ```
 
+use super::delivery::{DeliveryConfig, DELIVERY_KEY};
 use super::duration::{self, DurationUnit};
-use crate::delivery::{DeliveryConfig, DELIVERY_KEY};
 use crate::kind::PluginKind;
 use crate::{ConfigProblem, ConfigProblemKind};
 use serde_json::Value;
 use std::time::Duration;
 
-/// One key the engine reads from a plugin's entry.
-#[derive(Debug)]
-pub struct EngineKey {
-    /// The key as documented (matched without regard to case, as plugins' keys are).
-    pub key: &'static str,
-    /// The kind of plugin whose entries it belongs to.
-    pub kind: PluginKind,
-    /// What it takes, for docs (`integer (ms) or duration`).
-    pub type_name: &'static str,
-    /// What the engine does with it.
-    pub doc: &'static str,
-    /// Checks a value: its problems, with paths from the key (`Delivery.Policy`).
-    check: fn(&Value) -> Vec<ConfigProblem>,
-}
-
-impl EngineKey {
-    /// Checks `value` (given under the key spelled `written`) as the engine will read it:
-    /// every problem, each with its path (`IntervalMs`, `Delivery.Policy`).
-    #[must_use]
-    pub fn check(&self, written: &str, value: &Value) -> Vec<ConfigProblem> {
-        let mut problems = (self.check)(value);
-        for p in &mut problems {
-            // The checks name the key as documented; say it as the config wrote it.
-            if let Some(rest) = p.path.strip_prefix(self.key) {
-                p.path = format!("{written}{rest}");
-            }
-        }
-        problems
-    }
-}
+pub use super::field::EngineKey;
 
 /// The key of a metric input's interval (see the module docs).
 pub const INTERVAL_MS: &str = "IntervalMs";
 
-/// Every engine key (see the module docs).
-pub static ENGINE_KEYS: &[EngineKey] = &[
-    EngineKey {
-        key: INTERVAL_MS,
-        kind: PluginKind::MetricInput,
-        type_name: "integer (ms) or duration",
-        doc: "The collection interval, used when the plugin's `init` returns zero; without it, \
-              `global.InputIntervalMs`. Kept within 1 ms ..= a year.",
-        check: check_interval,
-    },
-    EngineKey {
-        key: DELIVERY_KEY,
-        kind: PluginKind::Flusher,
-        type_name: "map",
-        doc: "Delivery settings: `Policy` (`block` or `drop_newest`), `MaxRetries` (5), \
-              `RetryInitialDelay` (100ms), `RetryMaxDelay` (5s).",
-        check: check_delivery,
-    },
-];
+/// A metric input's engine keys.
+static METRIC_INPUT_KEYS: [EngineKey; 1] = [EngineKey {
+    key: INTERVAL_MS,
+    kind: PluginKind::MetricInput,
+    type_name: "integer (ms) or duration",
+    doc: "The collection interval, used when the plugin's `init` returns zero; without it, \
+          `global.InputIntervalMs`. Kept within 1 ms ..= a year.",
+    check: check_interval,
+}];
 
-/// The engine keys of `kind`'s entries.
-pub fn keys_of(kind: PluginKind) -> impl Iterator<Item = &'static EngineKey> {
-    ENGINE_KEYS.iter().filter(move |k| k.kind == kind)
+/// A flusher's engine keys.
+static FLUSHER_KEYS: [EngineKey; 1] = [EngineKey {
+    key: DELIVERY_KEY,
+    kind: PluginKind::Flusher,
+    type_name: "map",
+    doc: "Delivery settings: `Policy` (`block` or `drop_newest`), `MaxRetries` (5), \
+          `RetryInitialDelay` (100ms), `RetryMaxDelay` (5s).",
+    check: check_delivery,
+}];
+
+/// The engine keys of `kind`'s entries (what [`DecoderOptions::engine_keys`] takes).
+///
+/// [`DecoderOptions::engine_keys`]: super::DecoderOptions::engine_keys
+#[must_use]
+pub fn keys_of(kind: PluginKind) -> &'static [EngineKey] {
+    match kind {
+        PluginKind::MetricInput => &METRIC_INPUT_KEYS,
+        PluginKind::Flusher => &FLUSHER_KEYS,
+        PluginKind::ServiceInput
+        | PluginKind::Processor
+        | PluginKind::Aggregator
+        | PluginKind::Extension => &[],
+    }
+}
+
+/// Every engine key (the table of the module docs).
+pub fn all() -> impl Iterator<Item = &'static EngineKey> {
+    PluginKind::ALL.into_iter().flat_map(keys_of)
 }
 
 /// The engine key of `kind` spelled `key` (in any case), if there is one.
 #[must_use]
 pub fn find(kind: PluginKind, key: &str) -> Option<&'static EngineKey> {
-    keys_of(kind).find(|k| k.key.eq_ignore_ascii_case(key))
+    keys_of(kind)
+        .iter()
+        .find(|k| k.key.eq_ignore_ascii_case(key))
 }
 
 /// The value of `key` in a plugin's entry (`config`): the exact spelling first, else any

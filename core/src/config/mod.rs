@@ -13,6 +13,7 @@
 //! `#[serde(with = "pipeplug::config::serde_duration")]` ([`serde_duration`]).
 
 mod decode;
+pub mod delivery;
 mod duration;
 mod encode;
 pub mod engine;
@@ -25,7 +26,7 @@ pub use decode::{Decoder, DecoderOptions};
 pub(crate) use duration::describe as describe_value;
 pub use duration::{format as format_duration, DurationUnit};
 pub use encode::Encoder;
-pub use field::ConfigField;
+pub use field::{ConfigField, EngineKey};
 pub use strict_json::json_to_value_strict;
 pub use yaml::{yaml_to_json, YamlError};
 
