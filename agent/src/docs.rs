@@ -442,7 +442,96 @@ pub fn write(registry: &Registry, out: &Path, format: DocFormat) -> std::io::Res
 
 #[cfg(test)]
 mod tests {
-    use super::schema_type;
+    use super::{describe, page, schema_type};
+    use pipeplug::registry::{ConfigField, Factories, Native, PluginDescriptor, SourceLocation};
+    use pipeplug::ConfigError;
+
+    static FIELDS: [ConfigField; 2] = [
+        ConfigField {
+            key: "SourceKey",
+            type_name: "String",
+            default: None,
+            doc: "The key to read.",
+            unit: None,
+            required: true,
+        },
+        ConfigField {
+            key: "Separator",
+            type_name: "String",
+            default: Some("\"|\""),
+            doc: "What to split on.",
+            unit: None,
+            required: false,
+        },
+    ];
+
+    fn flusher(_: &serde_json::Value) -> Result<Box<dyn pipeplug::plugin::FlusherV1>, ConfigError> {
+        Err(ConfigError::new(
+            "flusher_docs",
+            "",
+            pipeplug::ConfigProblemKind::Custom("unused".into()),
+        ))
+    }
+
+    fn flusher_v2(
+        _: &serde_json::Value,
+    ) -> Result<Box<dyn pipeplug::plugin::FlusherV2>, ConfigError> {
+        Err(ConfigError::new(
+            "flusher_docs",
+            "",
+            pipeplug::ConfigProblemKind::Custom("unused".into()),
+        ))
+    }
+
+    fn descriptor() -> PluginDescriptor {
+        PluginDescriptor {
+            name: "flusher_docs",
+            description: "Splits and sends.",
+            config_fields: &FIELDS,
+            source: SourceLocation {
+                crate_name: "docs",
+                file: file!(),
+                line: line!(),
+            },
+            native: Native {
+                v1: true,
+                v2: false,
+            },
+            factories: Factories::Flusher {
+                v1: &flusher,
+                v2: &flusher_v2,
+            },
+            defaults: || Ok(serde_json::json!({"Separator": "|"})),
+            example: Some("SourceKey: content"),
+        }
+    }
+
+    #[test]
+    fn required_keys_the_example_and_engine_keys_are_documented() {
+        let d = descriptor();
+        let json = describe(&d);
+        let config = &json["config"];
+        assert_eq!(config["required"], serde_json::json!(["SourceKey"]));
+        assert!(config["properties"]["SourceKey"].get("default").is_none());
+        assert_eq!(config["properties"]["Separator"]["default"], "|");
+        assert_eq!(
+            config["examples"],
+            serde_json::json!([{"SourceKey": "content"}])
+        );
+        assert_eq!(config["properties"]["Delivery"]["x-engine-key"], true);
+
+        let md = page(&d);
+        assert!(
+            md.contains("| `SourceKey` | `String` | **required** |"),
+            "{md}"
+        );
+        assert!(md.contains("## Engine keys"), "{md}");
+        assert!(md.contains("| `Delivery` | map |"), "{md}");
+        assert!(
+            md.contains("inputs:\n  - Type: metric_mock\nflushers:\n  - Type: flusher_docs\n    SourceKey: content\n"),
+            "{md}"
+        );
+    }
 
     #[test]
     fn schema_types_of_common_rust_types() {
