@@ -97,6 +97,9 @@ pub(crate) struct Starting {
     pub pipeline: Pipeline,
     /// The config text it was built from (kept to tell a later change).
     pub text: String,
+    /// A changed pipeline: the one it replaces, built again from the text it ran, to start
+    /// in its place when the new one fails to start (a plugin's `init` fails).
+    pub previous: Option<Box<Starting>>,
 }
 
 /// What a reload does, by config name, for its log line.
@@ -226,13 +229,28 @@ impl Configs {
                     for w in &pipeline.config().warnings {
                         tracing::warn!("{w}");
                     }
+                    let previous = running.and_then(|old| {
+                        let format = Format::from_path(path);
+                        match engine::load_str(old, format, &file, &name, registry) {
+                            Ok(Loaded::Pipeline(pipeline)) => Some(Box::new(Starting {
+                                pipeline,
+                                text: old.clone(),
+                                previous: None,
+                            })),
+                            _ => None,
+                        }
+                    });
                     if running.is_some() {
                         change.stop.push(name.clone());
                         change.summary.changed.push(name);
                     } else {
                         change.summary.added.push(name);
                     }
-                    change.start.push(Starting { pipeline, text });
+                    change.start.push(Starting {
+                        pipeline,
+                        text,
+                        previous,
+                    });
                 }
                 Ok(Loaded::Disabled(_)) => {
                     if running.is_some() {
@@ -432,6 +450,10 @@ mod tests {
             .map(|s| s.pipeline.config().name.clone())
             .collect();
         assert_eq!(starting, ["edit", "new"]);
+        // The changed one can fall back on what it ran; the new one has nothing to fall on.
+        let previous = change.start[0].previous.as_ref().unwrap();
+        assert_eq!(previous.text, GOOD);
+        assert!(change.start[1].previous.is_none());
         let errors = change.errors.to_string();
         assert!(
             errors.contains("broken.yaml") && errors.contains("metric_mokc"),

@@ -282,21 +282,13 @@ fn run_job(job: Job, env: &JobEnv, cancel: &AtomicBool, tx: &Sender<FromJob>) {
         stop_all(job.stop, &env.board);
     }
     let _ = tx.send(FromJob::Stopped);
-    for Starting { pipeline, text } in job.start {
+    for starting in job.start {
         if cancel.load(Ordering::SeqCst) {
             break;
         }
-        let file = pipeline.config().file.clone();
-        let flushers = flusher_labels(&pipeline);
-        match RunningPipeline::start(pipeline, Arc::clone(&env.checkpoints), &env.options) {
-            Ok(pipeline) => {
-                let pipeline = Box::new(pipeline);
-                let sent = tx.send(FromJob::Started {
-                    pipeline,
-                    flushers,
-                    text,
-                });
-                if let Err(unsent) = sent {
+        match start_one(starting, env) {
+            Ok(started) => {
+                if let Err(unsent) = tx.send(started) {
                     // The main thread is gone: stop what this thread started.
                     if let FromJob::Started { pipeline, .. } = unsent.into_inner() {
                         pipeline.stop();
@@ -304,8 +296,8 @@ fn run_job(job: Job, env: &JobEnv, cancel: &AtomicBool, tx: &Sender<FromJob>) {
                     return;
                 }
             }
-            Err(error) => {
-                let _ = tx.send(FromJob::Failed { file, error });
+            Err(failed) => {
+                let _ = tx.send(failed);
                 if job.first {
                     return;
                 }
@@ -313,6 +305,43 @@ fn run_job(job: Job, env: &JobEnv, cancel: &AtomicBool, tx: &Sender<FromJob>) {
         }
     }
     let _ = tx.send(FromJob::Done);
+}
+
+/// Starts one pipeline: `Started`, or `Failed`. A changed pipeline whose new config fails
+/// to start has its previous config started in its place (logged).
+fn start_one(starting: Starting, env: &JobEnv) -> Result<FromJob, FromJob> {
+    let Starting {
+        pipeline,
+        text,
+        previous,
+    } = starting;
+    let file = pipeline.config().file.clone();
+    let name = pipeline.config().name.clone();
+    let flushers = flusher_labels(&pipeline);
+    let error = match RunningPipeline::start(pipeline, Arc::clone(&env.checkpoints), &env.options) {
+        Ok(pipeline) => {
+            return Ok(FromJob::Started {
+                pipeline: Box::new(pipeline),
+                flushers,
+                text,
+            })
+        }
+        Err(error) => error,
+    };
+    let Some(previous) = previous else {
+        return Err(FromJob::Failed { file, error });
+    };
+    tracing::error!(
+        "reload: {file}: {}; starting pipeline `{name}` again from its previous config",
+        pipeplug::error_chain(&error)
+    );
+    let started = start_one(*previous, env);
+    if matches!(started, Ok(FromJob::Started { .. })) {
+        tracing::warn!(
+            "reload: pipeline `{name}` runs its previous config again (fix {file} and reload)"
+        );
+    }
+    started
 }
 
 /// Logs each `init` that has run for [`SLOW_INIT`], then again each time its wait doubles.

@@ -382,6 +382,46 @@ fn sighup_refuses_a_broken_config_and_its_pipeline_keeps_running_as_it_was() {
 }
 
 #[test]
+fn a_changed_config_that_fails_to_start_gives_way_to_its_previous_config() {
+    let dirs = Dirs::new();
+    dirs.write("a", 1);
+    let agent = Agent::run_conf(&dirs, false);
+    dirs.wait_for_events(&agent, "a", 1, 5);
+    // It passes `check`, but its flusher's `init` cannot open the file.
+    let missing = dirs.root.path().join("no-such-dir").join("a.jsonl");
+    dirs.write_text(
+        "a",
+        &format!(
+            "inputs:\n  - Type: metric_mock\n    Fields: {{gen: 2}}\nflushers:\n  - Type: flusher_stdout\n    FileName: {}\n",
+            missing.display()
+        ),
+    );
+    agent.signal(libc::SIGHUP);
+    agent.wait_for_log("changed [a]");
+    agent.wait_for_log("pipeline `a` runs its previous config again");
+    // The previous config runs again: a second run of gen 1, from Index 1.
+    agent.wait_for_log_n("pipeline `a` started", 2);
+    let before = dirs.events("a").len();
+    dirs.wait_for_events(&agent, "a", 1, before + 5);
+    let (status, stderr) = agent.stop();
+    assert_clean_exit(status, &stderr);
+    assert!(
+        stderr.contains("no-such-dir") && stderr.contains("starting pipeline `a` again"),
+        "the init error, naming the file:\n{stderr}"
+    );
+    let events = dirs.events("a");
+    assert!(events.iter().all(|e| e.0 == 1), "only gen 1 ran");
+    let second = events.iter().skip(1).position(|e| e.1 == 1).unwrap() + 1;
+    let first_run = assert_one_unbroken_run(&events[..second], 1, "a");
+    let second_run = assert_one_unbroken_run(&events[second..], 1, "a");
+    assert_eq!(
+        reports(&stderr, "a"),
+        [(first_run, first_run), (second_run, second_run)],
+        "{stderr}"
+    );
+}
+
+#[test]
 fn watch_adds_changes_and_removes_pipelines_as_files_change() {
     let dirs = Dirs::new();
     dirs.write("a", 1);
