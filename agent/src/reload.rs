@@ -219,51 +219,7 @@ impl Configs {
                 }
             };
             present.insert(name.clone(), file.clone());
-            let running = self.running.get(&name);
-            if running == Some(&text) {
-                change.summary.unchanged.push(name);
-                continue;
-            }
-            match engine::load_str(&text, Format::from_path(path), &file, &name, registry) {
-                Ok(Loaded::Pipeline(pipeline)) => {
-                    for w in &pipeline.config().warnings {
-                        tracing::warn!("{w}");
-                    }
-                    let previous = running.and_then(|old| {
-                        let format = Format::from_path(path);
-                        match engine::load_str(old, format, &file, &name, registry) {
-                            Ok(Loaded::Pipeline(pipeline)) => Some(Box::new(Starting {
-                                pipeline,
-                                text: old.clone(),
-                                previous: None,
-                            })),
-                            _ => None,
-                        }
-                    });
-                    if running.is_some() {
-                        change.stop.push(name.clone());
-                        change.summary.changed.push(name);
-                    } else {
-                        change.summary.added.push(name);
-                    }
-                    change.start.push(Starting {
-                        pipeline,
-                        text,
-                        previous,
-                    });
-                }
-                Ok(Loaded::Disabled(_)) => {
-                    if running.is_some() {
-                        change.stop.push(name.clone());
-                        change.summary.removed.push(name);
-                    }
-                    change.disabled.push(file);
-                }
-                Err(e) => {
-                    change.errors.errors.extend(e.errors);
-                    change.summary.refused.push(name);
-                }
-            }
+            self.compare(&mut change, path, name, text, registry);
         }
         let gone: BTreeSet<&String> = self
             .running
@@ -275,6 +231,68 @@ impl Configs {
             change.summary.removed.push(name.clone());
         }
         Ok(change)
+    }
+}
+
+impl Configs {
+    /// Compares the config `name`, read from `path` as `text`, with what runs under its
+    /// name, and notes in `change` what is to happen to it.
+    fn compare(
+        &self,
+        change: &mut Change,
+        path: &Path,
+        name: String,
+        text: String,
+        registry: &Registry,
+    ) {
+        let file = path.display().to_string();
+        let format = Format::from_path(path);
+        let running = self.running.get(&name);
+        if running == Some(&text) {
+            change.summary.unchanged.push(name);
+            return;
+        }
+        match engine::load_str(&text, format, &file, &name, registry) {
+            Ok(Loaded::Pipeline(pipeline)) => {
+                for w in &pipeline.config().warnings {
+                    tracing::warn!("{w}");
+                }
+                // What runs passed these checks when it started: built again, it can
+                // start in the new one's place.
+                let previous = running.and_then(|old| {
+                    match engine::load_str(old, format, &file, &name, registry) {
+                        Ok(Loaded::Pipeline(pipeline)) => Some(Box::new(Starting {
+                            pipeline,
+                            text: old.clone(),
+                            previous: None,
+                        })),
+                        _ => None,
+                    }
+                });
+                if running.is_some() {
+                    change.stop.push(name.clone());
+                    change.summary.changed.push(name);
+                } else {
+                    change.summary.added.push(name);
+                }
+                change.start.push(Starting {
+                    pipeline,
+                    text,
+                    previous,
+                });
+            }
+            Ok(Loaded::Disabled(_)) => {
+                if running.is_some() {
+                    change.stop.push(name.clone());
+                    change.summary.removed.push(name);
+                }
+                change.disabled.push(file);
+            }
+            Err(e) => {
+                change.errors.errors.extend(e.errors);
+                change.summary.refused.push(name);
+            }
+        }
     }
 }
 
