@@ -535,3 +535,28 @@ fn sigterm_during_a_reload_stops_the_run_and_sighup_during_the_stop_is_ignored()
     );
     assert_eq!(stderr.matches("reload (").count(), 1, "{stderr}");
 }
+
+#[test]
+fn check_takes_a_directory_as_run_does_and_names_its_broken_file() {
+    let dirs = Dirs::new();
+    dirs.write("a", 1);
+    dirs.write_text("b", "inputs:\n  - Type: metric_mokc\n");
+    std::fs::write(dirs.conf().join("notes.txt"), "not a config").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_pipeplug"))
+        .arg("check")
+        .arg(dirs.conf())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stdout}{stderr}");
+    assert!(
+        stdout.contains("ok: ") && stdout.contains("a.yaml"),
+        "{stdout}"
+    );
+    assert!(
+        stderr.contains("b.yaml") && stderr.contains("metric_mokc"),
+        "{stderr}"
+    );
+    assert!(!stdout.contains("notes.txt") && !stderr.contains("notes.txt"));
+}
