@@ -7,6 +7,7 @@ use crate::docs;
 pub use crate::docs::DocFormat;
 use crate::engine::{self, EngineOptions, Loaded, Pipeline, RedbCheckpoints, StopTimeouts};
 use crate::pipeline_config::{self, ConfigErrors, PipelineConfig};
+use crate::reload;
 use crate::run;
 use crate::signals::StopSignals;
 use clap::{Parser, Subcommand};
@@ -29,9 +30,12 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Run pipelines until SIGTERM, SIGINT (Ctrl-C) or SIGHUP (or `--for`), then stop them
-    /// cleanly. Signals within 1 s of the first are the same stop; a signal 1 s or more after
-    /// the first forces the exit (code 130) with a report of what was not delivered.
+    /// Run pipelines until SIGTERM or SIGINT (Ctrl-C) (or `--for`), then stop them cleanly.
+    /// Signals within 1 s of the first are the same stop; a signal 1 s or more after the
+    /// first forces the exit (code 130) with a report of what was not delivered. SIGHUP
+    /// reloads the configs: new files start, removed ones stop, changed ones restart (each
+    /// stop clean), unchanged ones run on; a config that fails `check` is refused (logged)
+    /// and what ran under its name keeps running.
     Run {
         /// Stop this long after the run begins (`10s`, `1m 30s`); plugins' `init` counts.
         #[arg(long = "for", value_name = "DURATION", value_parser = parse_duration)]
@@ -47,7 +51,12 @@ pub enum Command {
         /// Where checkpoints are kept (created when a plugin first saves one).
         #[arg(long, value_name = "DIR", default_value = "data")]
         data_dir: PathBuf,
-        /// Pipeline config files (YAML or JSON), one pipeline each.
+        /// Reload the configs when a file changes, appears or goes (looked at every second),
+        /// as SIGHUP does. Without a pipeline to run, waits for one.
+        #[arg(long)]
+        watch: bool,
+        /// Pipeline config files (YAML or JSON), one pipeline each; a directory stands for
+        /// its `*.yaml`, `*.yml` and `*.json` files (listed again at each reload).
         #[arg(required = true, value_name = "CONFIG")]
         configs: Vec<PathBuf>,
     },
@@ -57,7 +66,8 @@ pub enum Command {
     /// a regular file of at most 16 MiB, nested at most 64 levels deep; at most 20 errors
     /// are listed per file, then how many more.
     Check {
-        /// Pipeline config files (YAML or JSON).
+        /// Pipeline config files (YAML or JSON); a directory stands for its `*.yaml`,
+        /// `*.yml` and `*.json` files.
         #[arg(required = true, value_name = "CONFIG")]
         configs: Vec<PathBuf>,
     },
@@ -202,13 +212,14 @@ pub fn execute(cli: Cli, registry: &Registry) -> ExitCode {
             duration,
             stop_timeout,
             data_dir,
+            watch,
             configs,
         } => {
             let mut timeouts = StopTimeouts::default();
             for t in &stop_timeout {
                 t.apply(&mut timeouts);
             }
-            run(&configs, duration, timeouts, data_dir, registry)
+            run(&configs, duration, timeouts, data_dir, watch, registry)
         }
         Command::Check { configs } => check(&configs, registry),
         Command::List { json } => {
@@ -387,7 +398,14 @@ fn print_errors(errors: &ConfigErrors) {
 }
 
 fn check(paths: &[PathBuf], registry: &Registry) -> ExitCode {
-    let (pipelines, disabled, errors) = load_all(paths, registry);
+    let paths = match reload::config_files(paths) {
+        Ok(p) => p,
+        Err(errors) => {
+            print_errors(&errors);
+            return ExitCode::FAILURE;
+        }
+    };
+    let (pipelines, disabled, errors) = load_all(&paths, registry);
     for p in &pipelines {
         let c = p.config();
         println!(
@@ -413,6 +431,7 @@ fn run(
     duration: Option<Duration>,
     timeouts: StopTimeouts,
     data_dir: PathBuf,
+    watch: bool,
     registry: &Registry,
 ) -> ExitCode {
     // `--for` counts from here: a plugin whose `init` blocks does not hold it back.
@@ -429,15 +448,29 @@ fn run(
             None
         }
     };
-    let (pipelines, disabled, errors) = load_all(paths, registry);
-    for c in &disabled {
-        tracing::info!("{}: skipped (enable: false)", c.file);
+    let watcher = match reload::watch(paths, watch) {
+        Ok(w) => w,
+        Err(e) => {
+            eprintln!("error: --watch: cannot start a thread to watch the configs: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let configs = reload::Configs::new(paths.to_vec());
+    let first = match configs.plan(registry, true) {
+        Ok(change) if change.errors.is_empty() => change,
+        Ok(change) => {
+            print_errors(&change.errors);
+            return ExitCode::FAILURE;
+        }
+        Err(errors) => {
+            print_errors(&errors);
+            return ExitCode::FAILURE;
+        }
+    };
+    for file in &first.disabled {
+        tracing::info!("{file}: skipped (enable: false)");
     }
-    if !errors.is_empty() {
-        print_errors(&errors);
-        return ExitCode::FAILURE;
-    }
-    if pipelines.is_empty() {
+    if first.start.is_empty() && !watch {
         tracing::warn!("no enabled pipeline to run");
         return ExitCode::SUCCESS;
     }
@@ -449,7 +482,8 @@ fn run(
         }
     };
     let plan = run::RunPlan {
-        pipelines,
+        configs,
+        pipelines: first.start,
         checkpoints,
         options: EngineOptions {
             data_dir,
@@ -458,10 +492,19 @@ fn run(
         },
         stop_at: duration.and_then(|d| began.checked_add(d)),
     };
-    let requests = signals
-        .as_ref()
-        .map_or_else(crossbeam_channel::never, |s| s.requests().clone());
-    let code = run::run(plan, requests, &board);
+    let requests = run::Requests {
+        stop: signals
+            .as_ref()
+            .map_or_else(crossbeam_channel::never, |s| s.requests().clone()),
+        reload: signals
+            .as_ref()
+            .map_or_else(crossbeam_channel::never, |s| s.reloads().clone()),
+        watch: watcher
+            .as_ref()
+            .map_or_else(crossbeam_channel::never, |(_, rx)| rx.clone()),
+    };
+    let code = run::run(plan, &requests, registry, &board);
+    drop(watcher);
     drop(signals);
     code
 }

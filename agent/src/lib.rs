@@ -4,7 +4,8 @@
 //! - [`engine`] builds pipelines from the registry and runs them with iLogtail's semantics;
 //! - [`cli`] is the `pipeplug` command line (`run`, `check`, `list`, `doc`, `build`) and
 //!   [`docs`] the listings and docs it writes;
-//! - [`signals`] says which signals stop `run` and when a second one forces the exit;
+//! - [`signals`] says which signals stop `run`, when a second one forces the exit, and
+//!   that SIGHUP reloads the configs;
 //! - [`build`] makes agent binaries with external plugin crates (`external_plugins.yml`);
 //! - [`testing`] runs a pipeline from its YAML text in virtual time, for plugin authors'
 //!   tests ([`testing::PipelineTest`]);
@@ -37,6 +38,7 @@ pub mod docs;
 pub mod engine;
 mod init_watch;
 pub mod pipeline_config;
+mod reload;
 mod run;
 pub mod signals;
 pub mod testing;

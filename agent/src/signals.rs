@@ -1,8 +1,13 @@
-//! The signals that stop `pipeplug run`, and the rule that tells one stop from a forced exit.
+//! The signals of `pipeplug run`: those that stop it, the rule that tells one stop from a
+//! forced exit, and SIGHUP, which reloads the configs.
 //!
-//! SIGTERM, SIGINT (Ctrl-C) and SIGHUP each ask for a clean stop: every pipeline stops in
-//! the engine's order and flushes what it accepted. (SIGHUP may later mean "reload the
-//! configs"; for now it stops cleanly like the others.)
+//! SIGTERM and SIGINT (Ctrl-C) each ask for a clean stop: every pipeline stops in the
+//! engine's order and flushes what it accepted.
+//!
+//! **SIGHUP reloads the configs** (see [`StopSignals::reloads`]): new pipelines start,
+//! removed ones stop, changed ones restart, unchanged ones run on untouched. SIGHUPs that
+//! come while a reload is under way make one more reload after it; a SIGHUP once a stop
+//! has begun is logged and ignored (it neither reloads nor forces the exit).
 //!
 //! **One stop however many signals arrive at once.** Signals often come in bursts that nobody
 //! meant as two requests: `timeout` sends SIGTERM to the agent and to its process group,
@@ -29,7 +34,10 @@ pub const SAME_STOP_WINDOW: Duration = Duration::from_secs(1);
 pub const FORCED_EXIT_CODE: i32 = 130;
 
 /// The signals that stop `pipeplug run`.
-pub const STOP_SIGNALS: [i32; 3] = [SIGTERM, SIGINT, SIGHUP];
+pub const STOP_SIGNALS: [i32; 2] = [SIGTERM, SIGINT];
+
+/// The signal that reloads the configs of `pipeplug run`.
+pub const RELOAD_SIGNAL: i32 = SIGHUP;
 
 /// What a signal means, given when the first one came.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -66,10 +74,12 @@ pub fn meaning(first: Option<Instant>, now: Instant) -> Meaning {
 
 /// Listens for [`STOP_SIGNALS`] on a thread of its own while it lives: the first signal is
 /// sent to [`StopSignals::requests`]; a signal [`SAME_STOP_WINDOW`] or more after it calls
-/// the `force` callback given to [`StopSignals::listen`].
+/// the `force` callback given to [`StopSignals::listen`]. [`RELOAD_SIGNAL`] before the
+/// first stop signal is sent to [`StopSignals::reloads`].
 #[derive(Debug)]
 pub struct StopSignals {
     requests: Receiver<&'static str>,
+    reloads: Receiver<&'static str>,
     handle: Handle,
     thread: Option<JoinHandle<()>>,
 }
@@ -81,9 +91,11 @@ impl StopSignals {
     /// # Errors
     /// The handlers or the listening thread could not be set up.
     pub fn listen(force: impl Fn(&str, Duration) + Send + 'static) -> std::io::Result<Self> {
-        let mut signals = Signals::new(STOP_SIGNALS)?;
+        let mut signals = Signals::new(STOP_SIGNALS.iter().chain([&RELOAD_SIGNAL]))?;
         let handle = signals.handle();
         let (tx, requests) = crossbeam_channel::bounded(1);
+        // One pending reload is enough: it reads the files as they are when it runs.
+        let (reload_tx, reloads) = crossbeam_channel::bounded(1);
         let thread = std::thread::Builder::new()
             .name("pipeplug-signals".to_owned())
             .spawn(move || {
@@ -91,6 +103,15 @@ impl StopSignals {
                 for signal in signals.forever() {
                     let name = signal_hook::low_level::signal_name(signal).unwrap_or("a signal");
                     let now = Instant::now();
+                    if signal == RELOAD_SIGNAL {
+                        if first.is_some() {
+                            tracing::info!("{name} received while stopping: ignored (no reload during a stop)");
+                        } else {
+                            tracing::info!("{name} received: reloading the configs");
+                            let _ = reload_tx.try_send(name);
+                        }
+                        continue;
+                    }
                     match meaning(first, now) {
                         Meaning::Stop => {
                             first = Some(now);
@@ -109,6 +130,7 @@ impl StopSignals {
             })?;
         Ok(Self {
             requests,
+            reloads,
             handle,
             thread: Some(thread),
         })
@@ -118,6 +140,13 @@ impl StopSignals {
     #[must_use]
     pub fn requests(&self) -> &Receiver<&'static str> {
         &self.requests
+    }
+
+    /// Receives a request to reload the configs (the signal's name) for each
+    /// [`RELOAD_SIGNAL`] before the first stop signal; requests not yet received are one.
+    #[must_use]
+    pub fn reloads(&self) -> &Receiver<&'static str> {
+        &self.reloads
     }
 }
 
