@@ -47,6 +47,11 @@ pub enum Command {
         /// Where checkpoints are kept (created when a plugin first saves one).
         #[arg(long, value_name = "DIR", default_value = "data")]
         data_dir: PathBuf,
+        /// Serve every pipeline's metrics on this address (`127.0.0.1:9464`; port 0 picks a
+        /// free one, logged): `GET /metrics` in the Prometheus text format, `GET /health`
+        /// (200 while every pipeline runs, else 503). Off unless given.
+        #[arg(long, value_name = "ADDR")]
+        metrics_listen: Option<std::net::SocketAddr>,
         /// Pipeline config files (YAML or JSON), one pipeline each.
         #[arg(required = true, value_name = "CONFIG")]
         configs: Vec<PathBuf>,
@@ -202,13 +207,20 @@ pub fn execute(cli: Cli, registry: &Registry) -> ExitCode {
             duration,
             stop_timeout,
             data_dir,
+            metrics_listen,
             configs,
         } => {
             let mut timeouts = StopTimeouts::default();
             for t in &stop_timeout {
                 t.apply(&mut timeouts);
             }
-            run(&configs, duration, timeouts, data_dir, registry)
+            run(
+                &configs,
+                duration,
+                timeouts,
+                (data_dir, metrics_listen),
+                registry,
+            )
         }
         Command::Check { configs } => check(&configs, registry),
         Command::List { json } => {
@@ -412,7 +424,7 @@ fn run(
     paths: &[PathBuf],
     duration: Option<Duration>,
     timeouts: StopTimeouts,
-    data_dir: PathBuf,
+    (data_dir, metrics_listen): (PathBuf, Option<std::net::SocketAddr>),
     registry: &Registry,
 ) -> ExitCode {
     // `--for` counts from here: a plugin whose `init` blocks does not hold it back.
@@ -441,6 +453,20 @@ fn run(
         tracing::warn!("no enabled pipeline to run");
         return ExitCode::SUCCESS;
     }
+    // Served until the run returns (dropped at the end of this function).
+    let metrics = match metrics_listen
+        .map(crate::metrics::MetricsServer::start)
+        .transpose()
+    {
+        Ok(m) => m,
+        Err(e) => {
+            eprintln!("error: {}", pipeplug::error_chain(&e));
+            return ExitCode::FAILURE;
+        }
+    };
+    if let Some(m) = &metrics {
+        tracing::info!("metrics on http://{}/metrics", m.local_addr());
+    }
     let checkpoints: Arc<dyn CheckpointStore> = match RedbCheckpoints::open(&data_dir) {
         Ok(store) => Arc::new(store),
         Err(e) => {
@@ -454,6 +480,7 @@ fn run(
         options: EngineOptions {
             data_dir,
             timeouts,
+            metrics: metrics.as_ref().map(crate::metrics::MetricsServer::hub),
             ..EngineOptions::default()
         },
         stop_at: duration.and_then(|d| began.checked_add(d)),

@@ -15,6 +15,7 @@
 //! otherwise keep the input's thread, and the stop, waiting): the batch it was handing over
 //! goes back to the open batch, which the processing thread drains like the queue.
 
+use super::stats::{PluginStats, QueueDepth};
 use crossbeam_channel::{Receiver, SendTimeoutError, Sender, TrySendError};
 use pipeplug::models::PipelineGroupEvents;
 use pipeplug::{GroupSink, LogSink, LogWithContext};
@@ -107,6 +108,14 @@ impl<T> InputSink<T> {
         self.stopping_since
             .get()
             .is_some_and(|t| t.elapsed() >= RELEASE_AFTER)
+    }
+
+    /// How many batches are queued, of how many it holds.
+    pub(crate) fn queue_depth(&self) -> QueueDepth {
+        QueueDepth {
+            len: self.tx.len(),
+            capacity: self.tx.capacity().unwrap_or(0),
+        }
     }
 
     /// Events that entered the queue so far.
@@ -258,6 +267,28 @@ impl GroupSink for InputSink<PipelineGroupEvents> {
     fn send(&self, group: PipelineGroupEvents) {
         let n = group.events.len() as u64;
         self.push(group, n);
+    }
+}
+
+/// One input's end of the input queue: counts what the input sends in its stats (its
+/// events out), then queues it.
+pub(crate) struct CountingSink<T> {
+    pub inner: Arc<InputSink<T>>,
+    pub stats: Arc<PluginStats>,
+}
+
+impl LogSink for CountingSink<LogWithContext> {
+    fn send(&self, log: LogWithContext) {
+        self.stats.add_out(1);
+        self.inner.push(log, 1);
+    }
+}
+
+impl GroupSink for CountingSink<PipelineGroupEvents> {
+    fn send(&self, group: PipelineGroupEvents) {
+        let n = group.events.len() as u64;
+        self.stats.add_out(n);
+        self.inner.push(group, n);
     }
 }
 

@@ -10,7 +10,7 @@ use super::common::{
 };
 use super::flush::FanOut;
 use super::guard;
-use super::sink::InputQueue;
+use super::sink::{CountingSink, InputQueue};
 use super::stop::StopState;
 use super::StartError;
 use crossbeam_channel::{select, Receiver};
@@ -65,14 +65,36 @@ pub(crate) fn start(
         service: ready.service,
         // Logs without a time get the pipeline clock's (the system clock's, but a test's
         // virtual one under `testing::PipelineTest`).
-        out: Collector::new(Arc::clone(&sink) as Arc<dyn pipeplug::LogSink>)
-            .with_clock(env.ctx.clock().clone()),
+        out: {
+            let (sink, clock) = (Arc::clone(&sink), env.ctx.clock().clone());
+            Box::new(move |label: &guard::PluginLabel| {
+                let to: Arc<dyn pipeplug::LogSink> = if label.stats.on() {
+                    Arc::new(CountingSink {
+                        inner: Arc::clone(&sink),
+                        stats: Arc::clone(&label.stats),
+                    })
+                } else {
+                    Arc::clone(&sink) as Arc<dyn pipeplug::LogSink>
+                };
+                Collector::new(to).with_clock(clock.clone())
+            })
+        },
         collect: |p, c| p.collect(c),
         start: |p, c| p.start(c),
     };
     let mut started = common::spawn_inputs(&mut threads.inputs, env, inputs, sink, flusher_states)?;
     started.control = control_tx;
     Ok(started)
+}
+
+/// Flushes aggregator `a` into `outbox`, counting what it gave as its events out.
+fn flush(a: &mut Timed<Box<dyn AggregatorV1>>, outbox: &mut Vec<LogGroup>) {
+    let plugin = &mut a.built.plugin;
+    if let Some(groups) = guard::timed_call(&a.built.label, "flush", || plugin.flush()) {
+        let n: usize = groups.iter().map(|g| g.logs.len()).sum();
+        a.built.label.stats.add_out(n as u64);
+        outbox.extend(groups);
+    }
 }
 
 /// The processing thread's state.
@@ -109,7 +131,7 @@ impl Process {
                         Ok(b) => batch = Some(b),
                         Err(_) => finishing = true,
                     },
-                    recv(queue_rx) -> g => self.outbox.extend(g),
+                    recv(queue_rx) -> g => if let Ok(g) = g { self.take_queued(vec![g]) },
                     recv(finish) -> _ => finishing = true,
                     recv(control) -> c => match c {
                         Ok(c) => request = Some(c),
@@ -159,12 +181,9 @@ impl Process {
             self.process_batch(batch);
             self.send();
         }
-        let (flush, ack) = request.split();
-        if let Some(a) = flush.and_then(|i| self.aggregators.get_mut(i)) {
-            let plugin = &mut a.built.plugin;
-            if let Some(groups) = guard::call(&a.built.label, "flush", || plugin.flush()) {
-                self.outbox.extend(groups);
-            }
+        let (due, ack) = request.split();
+        if let Some(a) = due.and_then(|i| self.aggregators.get_mut(i)) {
+            flush(a, &mut self.outbox);
         }
         self.send();
         let _ = ack.send(());
@@ -193,10 +212,15 @@ impl Process {
                 return;
             }
             let n = logs.len() as u64;
-            match guard::call(&p.label, "process_logs", || p.plugin.process_logs(logs)) {
-                Some(out) => logs = out,
+            p.label.stats.add_in(n);
+            match guard::timed_call(&p.label, "process_logs", || p.plugin.process_logs(logs)) {
+                Some(out) => {
+                    p.label.stats.add_out(out.len() as u64);
+                    logs = out;
+                }
                 None => {
                     self.counters.panicked.fetch_add(n, Ordering::Relaxed);
+                    p.label.stats.add_lost_in_panic(n);
                     return;
                 }
             }
@@ -215,6 +239,11 @@ impl Process {
         }
         let last = self.aggregators.len().saturating_sub(1);
         for i in 0..self.aggregators.len() {
+            // The adds of one batch are timed as one call (a clock read per log would cost
+            // more than many an `add`).
+            let stats = Arc::clone(&self.aggregators[i].built.label.stats);
+            stats.add_in(logs.len() as u64);
+            let began = stats.begin_call();
             if i == last {
                 for log in std::mem::take(&mut logs) {
                     self.add(i, log, context);
@@ -224,6 +253,7 @@ impl Process {
                     self.add(i, log.clone(), context);
                 }
             }
+            stats.end_call(began);
         }
     }
 
@@ -247,11 +277,13 @@ impl Process {
                 Some(Ok(())) => return,
                 None => {
                     self.counters.panicked.fetch_add(1, Ordering::Relaxed);
+                    label.stats.add_lost_in_panic(1);
                     return;
                 }
                 Some(Err(e)) => {
                     log = spare;
                     tries += 1;
+                    label.stats.add_error();
                     if tries % 100 == 1 {
                         tracing::warn!(
                             config = %label.config,
@@ -271,6 +303,7 @@ impl Process {
                             pipeplug::error_chain(&*e)
                         );
                         self.counters.refused.fetch_add(1, Ordering::Relaxed);
+                        label.stats.add_refused(1);
                         return;
                     }
                     self.flush_due(false);
@@ -286,18 +319,29 @@ impl Process {
         let now = Instant::now();
         for a in &mut self.aggregators {
             if all || a.due(now) {
-                let plugin = &mut a.built.plugin;
-                if let Some(groups) = guard::call(&a.built.label, "flush", || plugin.flush()) {
-                    self.outbox.extend(groups);
-                }
+                flush(a, &mut self.outbox);
             }
         }
+    }
+
+    /// Takes groups an aggregator queued to be flushed early into the outbox; they are its
+    /// events out too (with several aggregators sharing the queue, whose they are is not
+    /// known: then they are not counted).
+    fn take_queued(&mut self, queued: Vec<LogGroup>) {
+        if let [a] = self.aggregators.as_slice() {
+            if !queued.is_empty() && a.built.label.stats.on() {
+                let n: usize = queued.iter().map(|g| g.logs.len()).sum();
+                a.built.label.stats.add_out(n as u64);
+            }
+        }
+        self.outbox.extend(queued);
     }
 
     /// Sends what the aggregators produced (returned or queued) to the flushers, with the
     /// pipeline's global tags.
     fn send(&mut self) {
-        self.outbox.extend(self.queue.drain());
+        let queued = self.queue.drain();
+        self.take_queued(queued);
         if self.outbox.is_empty() {
             return;
         }
