@@ -1,9 +1,9 @@
 //! Assembling a pipeline: every plugin created from the registry the engine was handed, with
 //! its config decoded by the plugin's own decoder, in the interface version the pipeline runs.
 
+use super::counts::PluginStats;
 use super::guard::PluginLabel;
 use super::passthrough::PassThrough;
-use super::stats::PluginStats;
 use crate::pipeline_config::{
     ConfigDiagnostic, ConfigErrors, DeliveryConfig, PipelineConfig, PluginPosition, PluginSpec,
     Problem, Section, StructureType,

@@ -14,8 +14,8 @@
 //! `MaxRetries` and never past the stop's flush deadline; a [`PermanentError`] is not
 //! retried.
 
+use super::counts::QueueDepth;
 use super::guard::{self, PluginLabel};
-use super::stats::QueueDepth;
 use super::stop::StopState;
 use crate::pipeline_config::{DeliveryConfig, DeliveryPolicy};
 use crossbeam_channel::{Receiver, RecvTimeoutError, SendTimeoutError, Sender, TrySendError};

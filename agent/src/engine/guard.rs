@@ -1,7 +1,7 @@
 //! Calling plugin code: every call is wrapped in `catch_unwind`, and a panic is reported with
 //! the plugin's name instead of taking the pipeline down.
 
-use super::stats::PluginStats;
+use super::counts::PluginStats;
 use pipeplug::runner::panic_message;
 use pipeplug::BoxError;
 use std::panic::{catch_unwind, AssertUnwindSafe};

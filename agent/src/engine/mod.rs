@@ -92,6 +92,7 @@ mod alloc;
 mod assemble;
 mod checkpoint;
 mod common;
+mod counts;
 mod flush;
 mod guard;
 mod passthrough;
@@ -105,7 +106,8 @@ mod v2;
 pub(crate) use assemble::Plugins;
 pub use assemble::{load_file, load_str, Loaded, Pipeline};
 pub use checkpoint::{OpenError, OpenErrorCause, RedbCheckpoints, CHECKPOINT_FILE};
-pub use stats::{CallHistogram, MetricsHub, PipelineSnapshot, PluginSnapshot, QueueDepth};
+pub use counts::{CallHistogram, QueueDepth};
+pub use stats::{MetricsHub, PipelineSnapshot, PluginSnapshot};
 pub use stop::StopTimeouts;
 
 use crate::pipeline_config::{DeliveryPolicy, StructureType};

@@ -15,7 +15,7 @@
 //! otherwise keep the input's thread, and the stop, waiting): the batch it was handing over
 //! goes back to the open batch, which the processing thread drains like the queue.
 
-use super::stats::{PluginStats, QueueDepth};
+use super::counts::{PluginStats, QueueDepth};
 use crossbeam_channel::{Receiver, SendTimeoutError, Sender, TrySendError};
 use pipeplug::models::PipelineGroupEvents;
 use pipeplug::{GroupSink, LogSink, LogWithContext};
@@ -131,12 +131,20 @@ impl<T> InputSink<T> {
     /// Adds `item` (`events` events) to the open batch; hands the batch over when it is full
     /// or the processing thread waits.
     fn push(&self, item: T, events: u64) {
+        self.push_counted(item, events, None);
+    }
+
+    /// [`Self::push`], counting the events in `input`'s stats (under the lock) once queued.
+    fn push_counted(&self, item: T, events: u64, input: Option<&PluginStats>) {
         let ready = {
             let mut open = self.open();
             if open.closed {
                 drop(open);
                 self.dropped.fetch_add(events, Ordering::Relaxed);
                 return;
+            }
+            if let Some(stats) = input {
+                stats.add_out_locked(events);
             }
             if open.items.capacity() == 0 {
                 // Room for a batch as it usually comes under load (not a full one of 1024
@@ -270,8 +278,8 @@ impl GroupSink for InputSink<PipelineGroupEvents> {
     }
 }
 
-/// One input's end of the input queue: counts what the input sends in its stats (its
-/// events out), then queues it.
+/// One input's end of the input queue: counts what the input sends, once accepted, in its
+/// stats (its events out).
 pub(crate) struct CountingSink<T> {
     pub inner: Arc<InputSink<T>>,
     pub stats: Arc<PluginStats>,
@@ -279,16 +287,14 @@ pub(crate) struct CountingSink<T> {
 
 impl LogSink for CountingSink<LogWithContext> {
     fn send(&self, log: LogWithContext) {
-        self.stats.add_out(1);
-        self.inner.push(log, 1);
+        self.inner.push_counted(log, 1, Some(&self.stats));
     }
 }
 
 impl GroupSink for CountingSink<PipelineGroupEvents> {
     fn send(&self, group: PipelineGroupEvents) {
         let n = group.events.len() as u64;
-        self.stats.add_out(n);
-        self.inner.push(group, n);
+        self.inner.push_counted(group, n, Some(&self.stats));
     }
 }
 

@@ -304,3 +304,97 @@ pub fn encode(hub: &MetricsHub) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text_of(metrics: &[SelfMetric]) -> String {
+        let mut families = Families::default();
+        for m in metrics {
+            add_self_metric(&mut families, "shop", m);
+        }
+        let mut registry = Registry::default();
+        registry.register_collector(Box::new(families));
+        let mut out = String::new();
+        prometheus_client::encoding::prometheus_text::encode(&mut out, &registry).unwrap();
+        out
+    }
+
+    fn metric(name: &str, extra: &[(&str, &str)], value: SelfMetricValue) -> SelfMetric {
+        let mut labels = vec![
+            ("config_name".to_owned(), "shop".to_owned()),
+            ("plugin".to_owned(), "processor_x/2".to_owned()),
+        ];
+        labels.extend(
+            extra
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+        );
+        SelfMetric {
+            name: name.to_owned(),
+            labels,
+            value,
+        }
+    }
+
+    #[test]
+    fn names_prometheus_cannot_take_are_made_valid() {
+        assert_eq!(sanitize_name("proc.in-records", true), "proc_in_records");
+        assert_eq!(sanitize_name("a:b", true), "a:b");
+        assert_eq!(sanitize_name("a:b", false), "a_b");
+        assert_eq!(sanitize_name("9lives", true), "_9lives");
+        assert_eq!(sanitize_name("", false), "_");
+    }
+
+    #[test]
+    fn self_metrics_keep_their_kind_labels_and_units() {
+        let text = text_of(&[
+            metric(
+                "proc_in_records_total",
+                &[("reason", "x")],
+                SelfMetricValue::Counter(7),
+            ),
+            metric("queue.fill", &[], SelfMetricValue::Gauge(0.5)),
+            metric("cost", &[], SelfMetricValue::Average(2.5)),
+            metric(
+                "send_latency",
+                &[],
+                SelfMetricValue::Latency {
+                    count: 4,
+                    mean_ns: 500_000_000,
+                },
+            ),
+        ]);
+        let plugin = "pipeline=\"shop\",plugin_type=\"processor_x\",plugin_id=\"2\"";
+        for line in [
+            "# TYPE pipeplug_self_proc_in_records_total counter".to_owned(),
+            format!("pipeplug_self_proc_in_records_total{{{plugin},reason=\"x\"}} 7"),
+            format!("pipeplug_self_queue_fill{{{plugin}}} 0.5"),
+            format!("pipeplug_self_cost{{{plugin}}} 2.5"),
+            "# TYPE pipeplug_self_send_latency_seconds histogram".to_owned(),
+            format!("pipeplug_self_send_latency_seconds_bucket{{{plugin},le=\"+Inf\"}} 4"),
+            format!("pipeplug_self_send_latency_seconds_sum{{{plugin}}} 2.0"),
+            format!("pipeplug_self_send_latency_seconds_count{{{plugin}}} 4"),
+        ] {
+            assert!(text.lines().any(|l| l == line), "no `{line}` in:\n{text}");
+        }
+    }
+
+    #[test]
+    fn a_name_seen_as_two_kinds_or_twice_is_written_once() {
+        let text = text_of(&[
+            metric("hits", &[], SelfMetricValue::Counter(1)),
+            metric("hits", &[], SelfMetricValue::Gauge(9.0)),
+            metric("a.b", &[], SelfMetricValue::Gauge(1.0)),
+            metric("a_b", &[], SelfMetricValue::Gauge(2.0)),
+        ]);
+        assert!(!text.contains("pipeplug_self_hits{"), "{text}");
+        assert_eq!(
+            text.matches("pipeplug_self_hits_total{").count(),
+            1,
+            "{text}"
+        );
+        assert_eq!(text.matches("pipeplug_self_a_b{").count(), 1, "{text}");
+    }
+}
