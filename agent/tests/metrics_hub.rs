@@ -1,11 +1,16 @@
 //! The engine's per-plugin counts as a `MetricsHub` reads them, on the V2 path (the
-//! binary's test, `metrics_endpoint.rs`, runs V1), and with counting turned off.
+//! binary's test, `metrics_endpoint.rs`, runs V1), with counting turned off, and the health
+//! it reports while a pipeline runs, stops and is gone.
 
 #![allow(clippy::unwrap_used)]
 
-use pipeplug::registry;
+use pipeplug::models::PipelineGroupEvents;
+use pipeplug::plugin::{Flusher, FlusherV2, Plugin};
+use pipeplug::registry::{self, V2Only};
+use pipeplug::{BoxError, PipelineContext};
 use pipeplug_agent::engine::{Engine, EngineOptions, MetricsHub, Pipeline, PipelineSnapshot};
 use pipeplug_agent::pipeline_config::{self, Format};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -28,10 +33,42 @@ flushers:
 ";
 
 fn pipeline() -> Pipeline {
+    pipeline_of(PIPELINE)
+}
+
+fn pipeline_of(text: &str) -> Pipeline {
     let registry = registry::global().unwrap();
     let config =
-        pipeline_config::load_str(PIPELINE, Format::Yaml, "shop.yaml", "shop", &registry).unwrap();
+        pipeline_config::load_str(text, Format::Yaml, "shop.yaml", "shop", &registry).unwrap();
     Pipeline::build(config, &registry).unwrap()
+}
+
+/// Set to let `HeldStop::stop` return.
+static RELEASE: AtomicBool = AtomicBool::new(false);
+
+/// A flusher whose `stop` waits for [`RELEASE`] (at most 10 s): a pipeline caught stopping.
+struct HeldStop;
+
+impl Plugin for HeldStop {
+    fn description(&self) -> &str {
+        "stop waits to be released"
+    }
+}
+
+impl Flusher for HeldStop {
+    fn stop(&mut self) -> Result<(), BoxError> {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !RELEASE.load(Ordering::SeqCst) && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        Ok(())
+    }
+}
+
+impl FlusherV2 for HeldStop {
+    fn export(&mut self, _: &[PipelineGroupEvents], _: &PipelineContext) -> Result<(), BoxError> {
+        Ok(())
+    }
 }
 
 fn engine(hub: &Arc<MetricsHub>, count: bool) -> Engine {
@@ -125,4 +162,30 @@ fn with_counting_off_nothing_is_counted_but_everything_flows() {
         assert_eq!((events_in, events_out, calls), (0, 0, 0), "{t}");
     }
     assert!(engine.stop()[0].is_lossless());
+}
+
+#[test]
+fn health_is_503_while_a_pipeline_stops() {
+    registry::add_flusher_creator("flusher_held_stop", "test", |_| Ok(V2Only(HeldStop)));
+    let hub = Arc::new(MetricsHub::new());
+    let mut engine = engine(&hub, true);
+    let text = PIPELINE.replace("flusher_stdout", "flusher_held_stop");
+    engine.start(pipeline_of(&text)).unwrap();
+    assert_eq!(hub.health(), (true, "shop: running\n".to_owned()));
+    let stopping = std::thread::spawn(move || engine.stop());
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let (ok, text) = hub.health();
+        if !ok {
+            assert_eq!(text, "shop: stopping\n");
+            assert!(!hub.snapshot()[0].running);
+            break;
+        }
+        assert!(Instant::now() < deadline, "never seen stopping");
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    RELEASE.store(true, Ordering::SeqCst);
+    let report = stopping.join().unwrap();
+    assert!(report[0].overstayed.is_empty(), "{report:?}");
+    assert_eq!(hub.health(), (false, "no pipeline is running\n".to_owned()));
 }
