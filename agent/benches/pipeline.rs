@@ -14,6 +14,8 @@
 //!
 //! `PIPELINE_BENCH_CRITERION_ONLY=1` skips the interleaved rounds and the memory figures
 //! (for profiling one criterion benchmark with `--profile-time`).
+//! `PIPELINE_BENCH_COUNTING_ONLY=1` runs only the cost of the engine's per-plugin counting
+//! (each pipeline with `EngineOptions::count_plugin_stats` off and on, interleaved).
 //! `PIPELINE_BENCH_MAX_RETRIES=0` sets the null flusher's `Delivery.MaxRetries` (5 by
 //! default): with 0 the engine keeps no copy of the batches for a retry.
 
@@ -200,14 +202,30 @@ fn pipeline(structure: &str, count: u64, extra_flusher: &str) -> Pipeline {
 }
 
 fn engine() -> Engine {
-    Engine::with_checkpoints(Arc::new(MemoryCheckpoints::new()), EngineOptions::default())
+    counting_engine(true)
+}
+
+/// An engine counting per-plugin stats (events in and out, call times), or not.
+fn counting_engine(count: bool) -> Engine {
+    Engine::with_checkpoints(
+        Arc::new(MemoryCheckpoints::new()),
+        EngineOptions {
+            count_plugin_stats: count,
+            ..EngineOptions::default()
+        },
+    )
 }
 
 /// Runs `EVENTS` events through a fresh pipeline: start, wait until the input has handed
 /// them all over, then a clean stop (which drains and flushes everything; checked).
 fn run(structure: &str) {
+    run_counting(structure, true);
+}
+
+/// [`run`], with the engine's per-plugin counting on or off.
+fn run_counting(structure: &str, count: bool) {
     FLUSHED.store(0, Ordering::SeqCst);
-    let mut engine = engine();
+    let mut engine = counting_engine(count);
     engine
         .start(pipeline(structure, EVENTS, ""))
         .expect("starts");
@@ -278,7 +296,7 @@ fn hand_loop_v1() -> u64 {
 }
 
 fn throughput(c: &mut Criterion) {
-    if std::env::var_os(MEMORY_CHILD).is_some() {
+    if std::env::var_os(MEMORY_CHILD).is_some() || counting_only() {
         return;
     }
     assert_eq!(hand_loop_v2(), EVENTS);
@@ -297,6 +315,50 @@ fn criterion_only() -> bool {
     std::env::var_os("PIPELINE_BENCH_CRITERION_ONLY").is_some_and(|v| v == "1")
 }
 
+/// `PIPELINE_BENCH_COUNTING_ONLY=1`: only the cost of the engine's per-plugin counting.
+fn counting_only() -> bool {
+    std::env::var_os("PIPELINE_BENCH_COUNTING_ONLY").is_some_and(|v| v == "1")
+}
+
+/// Rounds of the counting comparison.
+const COUNTING_ROUNDS: usize = 41;
+
+/// The cost of the engine's per-plugin counting (`EngineOptions::count_plugin_stats`,
+/// on by default): each round runs each pipeline with counting off and on, in turn (which
+/// goes first alternates from round to round); prints the median times and their ratio.
+fn counting_overhead(_c: &mut Criterion) {
+    if criterion_only() || std::env::var_os(MEMORY_CHILD).is_some() {
+        return;
+    }
+    let time = |structure: &str, count: bool| {
+        let t = Instant::now();
+        run_counting(structure, count);
+        t.elapsed()
+    };
+    println!(
+        "counting overhead: interleaved medians of {COUNTING_ROUNDS} rounds, {EVENTS} events each:"
+    );
+    for structure in ["v2", "v1"] {
+        let (mut off, mut on) = (Vec::new(), Vec::new());
+        for round in 0..COUNTING_ROUNDS {
+            if round % 2 == 0 {
+                off.push(time(structure, false));
+                on.push(time(structure, true));
+            } else {
+                on.push(time(structure, true));
+                off.push(time(structure, false));
+            }
+        }
+        let (off, on) = (median(off), median(on));
+        println!(
+            "  {structure}: counting off {:.1} ms, on {:.1} ms: on / off = {:.3}",
+            off.as_secs_f64() * 1e3,
+            on.as_secs_f64() * 1e3,
+            on.as_secs_f64() / off.as_secs_f64()
+        );
+    }
+}
+
 /// Rounds of the interleaved comparison.
 const ROUNDS: usize = 15;
 
@@ -308,7 +370,7 @@ fn median(mut times: Vec<Duration>) -> Duration {
 /// Each round runs the loops and the pipelines once, in turn; prints the median time of each
 /// and the pipelines' rates as fractions of their loop's.
 fn interleaved(_c: &mut Criterion) {
-    if criterion_only() || std::env::var_os(MEMORY_CHILD).is_some() {
+    if criterion_only() || counting_only() || std::env::var_os(MEMORY_CHILD).is_some() {
         return;
     }
     let time = |f: &dyn Fn()| {
@@ -368,7 +430,7 @@ fn never_ready_memory(_c: &mut Criterion) {
         never_ready_child(&structure.to_string_lossy());
         std::process::exit(0);
     }
-    if criterion_only() {
+    if criterion_only() || counting_only() {
         return;
     }
     for child in ["v2 block", "v1 block", "v2 drop_newest", "v1 drop_newest"] {
@@ -422,5 +484,11 @@ fn never_ready_child(child: &str) {
     );
 }
 
-criterion_group!(benches, throughput, interleaved, never_ready_memory);
+criterion_group!(
+    benches,
+    throughput,
+    interleaved,
+    counting_overhead,
+    never_ready_memory
+);
 criterion_main!(benches);

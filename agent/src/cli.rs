@@ -55,6 +55,11 @@ pub enum Command {
         /// as SIGHUP does. Without a pipeline to run, waits for one.
         #[arg(long)]
         watch: bool,
+        /// Serve every pipeline's metrics on this address (`127.0.0.1:9464`; port 0 picks a
+        /// free one, logged): `GET /metrics` in the Prometheus text format, `GET /health`
+        /// (200 while every pipeline runs, else 503). Off unless given.
+        #[arg(long, value_name = "ADDR")]
+        metrics_listen: Option<std::net::SocketAddr>,
         /// Pipeline config files (YAML or JSON), one pipeline each; a directory stands for
         /// its `*.yaml`, `*.yml` and `*.json` files (listed again at each reload).
         #[arg(required = true, value_name = "CONFIG")]
@@ -213,13 +218,21 @@ pub fn execute(cli: Cli, registry: &Registry) -> ExitCode {
             stop_timeout,
             data_dir,
             watch,
+            metrics_listen,
             configs,
         } => {
             let mut timeouts = StopTimeouts::default();
             for t in &stop_timeout {
                 t.apply(&mut timeouts);
             }
-            run(&configs, duration, timeouts, data_dir, watch, registry)
+            let flags = RunFlags {
+                duration,
+                timeouts,
+                data_dir,
+                watch,
+                metrics_listen,
+            };
+            run(&configs, flags, registry)
         }
         Command::Check { configs } => check(&configs, registry),
         Command::List { json } => {
@@ -426,14 +439,28 @@ fn check(paths: &[PathBuf], registry: &Registry) -> ExitCode {
     }
 }
 
-fn run(
-    paths: &[PathBuf],
+/// The options of `pipeplug run` besides its configs.
+struct RunFlags {
+    /// `--for`.
     duration: Option<Duration>,
+    /// `--stop-timeout`.
     timeouts: StopTimeouts,
+    /// `--data-dir`.
     data_dir: PathBuf,
+    /// `--watch`.
     watch: bool,
-    registry: &Registry,
-) -> ExitCode {
+    /// `--metrics-listen`.
+    metrics_listen: Option<std::net::SocketAddr>,
+}
+
+fn run(paths: &[PathBuf], flags: RunFlags, registry: &Registry) -> ExitCode {
+    let RunFlags {
+        duration,
+        timeouts,
+        data_dir,
+        watch,
+        metrics_listen,
+    } = flags;
     // `--for` counts from here: a plugin whose `init` blocks does not hold it back.
     let began = Instant::now();
     // Listening from the start: a signal while configs load or plugins start stops the run.
@@ -474,6 +501,20 @@ fn run(
         tracing::warn!("no enabled pipeline to run");
         return ExitCode::SUCCESS;
     }
+    // Served until the run returns (dropped at the end of this function).
+    let metrics = match metrics_listen
+        .map(crate::metrics::MetricsServer::start)
+        .transpose()
+    {
+        Ok(m) => m,
+        Err(e) => {
+            eprintln!("error: {}", pipeplug::error_chain(&e));
+            return ExitCode::FAILURE;
+        }
+    };
+    if let Some(m) = &metrics {
+        tracing::info!("metrics on http://{}/metrics", m.local_addr());
+    }
     let checkpoints: Arc<dyn CheckpointStore> = match RedbCheckpoints::open(&data_dir) {
         Ok(store) => Arc::new(store),
         Err(e) => {
@@ -488,6 +529,7 @@ fn run(
         options: EngineOptions {
             data_dir,
             timeouts,
+            metrics: metrics.as_ref().map(crate::metrics::MetricsServer::hub),
             ..EngineOptions::default()
         },
         stop_at: duration.and_then(|d| began.checked_add(d)),

@@ -4,6 +4,7 @@
 //! - [`engine`] builds pipelines from the registry and runs them with iLogtail's semantics;
 //! - [`cli`] is the `pipeplug` command line (`run`, `check`, `list`, `doc`, `build`) and
 //!   [`docs`] the listings and docs it writes;
+//! - [`metrics`] serves every running pipeline's metrics (`run --metrics-listen`);
 //! - [`signals`] says which signals stop `run`, when a second one forces the exit, and
 //!   that SIGHUP reloads the configs;
 //! - [`build`] makes agent binaries with external plugin crates (`external_plugins.yml`);
@@ -37,6 +38,7 @@ pub mod cli;
 pub mod docs;
 pub mod engine;
 mod init_watch;
+pub mod metrics;
 pub mod pipeline_config;
 mod reload;
 mod run;

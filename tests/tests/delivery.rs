@@ -43,6 +43,7 @@ fn engine() -> Engine {
             data_dir: std::env::temp_dir(),
             timeouts: TIMEOUTS,
             stall_grace: Duration::from_millis(100),
+            ..EngineOptions::default()
         },
     )
 }

@@ -34,6 +34,7 @@ fn options() -> EngineOptions {
             stop: Duration::from_secs(5),
         },
         stall_grace: Duration::from_millis(100),
+        ..EngineOptions::default()
     }
 }
 

@@ -56,6 +56,7 @@ fn run(name: &str, text: &str, events: u64) -> (StopReport, Vec<String>) {
                 stop: Duration::from_secs(5),
             },
             stall_grace: Duration::from_secs(1),
+            ..EngineOptions::default()
         },
     );
     let start = now_ns();

@@ -1,6 +1,7 @@
 //! Assembling a pipeline: every plugin created from the registry the engine was handed, with
 //! its config decoded by the plugin's own decoder, in the interface version the pipeline runs.
 
+use super::counts::PluginStats;
 use super::guard::PluginLabel;
 use super::passthrough::PassThrough;
 use crate::pipeline_config::{
@@ -103,6 +104,7 @@ impl Builder<'_> {
             position: format!("{}[{}]", spec.position.section, spec.position.index),
             config: self.config.name.clone(),
             panics: Arc::clone(&self.panics),
+            stats: Arc::default(),
         }
     }
 
@@ -214,6 +216,7 @@ impl Builder<'_> {
                 position: "aggregators (engine's pass-through)".to_owned(),
                 config: self.config.name.clone(),
                 panics: Arc::clone(&self.panics),
+                stats: Arc::default(),
             },
             meta: PluginMeta {
                 plugin_type: DEFAULT_AGGREGATOR.to_owned(),
@@ -394,6 +397,36 @@ fn built(
                 })
             });
             Err(errors)
+        }
+    }
+}
+
+impl<M: ?Sized, S: ?Sized, P: ?Sized, A: ?Sized, F: ?Sized> PluginSet<M, S, P, A, F> {
+    /// Each plugin's kind, identity and engine counts: inputs (metric, then service),
+    /// processors, aggregators, flushers.
+    fn stats(&self) -> Vec<(PluginKind, PluginMeta, Arc<PluginStats>)> {
+        fn of<T>(
+            kind: PluginKind,
+            b: &[Built<T>],
+        ) -> impl Iterator<Item = (PluginKind, PluginMeta, Arc<PluginStats>)> + '_ {
+            b.iter()
+                .map(move |b| (kind, b.meta.clone(), Arc::clone(&b.label.stats)))
+        }
+        of(PluginKind::MetricInput, &self.metric)
+            .chain(of(PluginKind::ServiceInput, &self.service))
+            .chain(of(PluginKind::Processor, &self.processors))
+            .chain(of(PluginKind::Aggregator, &self.aggregators))
+            .chain(of(PluginKind::Flusher, &self.flushers))
+            .collect()
+    }
+}
+
+impl Plugins {
+    /// Each plugin's kind, identity and engine counts (see [`PluginSet::stats`]).
+    pub(crate) fn stats(&self) -> Vec<(PluginKind, PluginMeta, Arc<PluginStats>)> {
+        match self {
+            Self::V1(p) => p.stats(),
+            Self::V2(p) => p.stats(),
         }
     }
 }

@@ -290,7 +290,7 @@ fn spawn_metric_loop(
     threads
         .spawn(name, move || {
             while ticker.tick(&stopping) {
-                if let Some(Err(e)) = guard::call(&l, "collect", &mut collect) {
+                if let Some(Err(e)) = guard::timed_call(&l, "collect", &mut collect) {
                     guard::report_error(&l, "collect", &e);
                 }
             }
@@ -303,9 +303,9 @@ pub(crate) struct Inputs<M: ?Sized, S: ?Sized, O> {
     /// Each metric input with its interval.
     pub metric: Vec<(Built<Box<M>>, Duration)>,
     pub service: Vec<Built<Box<S>>>,
-    /// What the inputs emit through: a V1 `Collector` or a V2 `PipelineContext` (each input
-    /// gets a clone).
-    pub out: O,
+    /// What each input emits through: a V1 `Collector` or a V2 `PipelineContext`, made for
+    /// the input (its events out are counted in its stats).
+    pub out: Box<dyn Fn(&PluginLabel) -> O>,
     /// `collect` (V1) or `read` (V2).
     pub collect: fn(&mut M, &O) -> Result<(), BoxError>,
     /// `start` (V1) or `start_service` (V2).
@@ -326,7 +326,7 @@ pub(crate) fn spawn_inputs<M, S, O, T>(
 where
     M: ?Sized + MetricInput + 'static,
     S: ?Sized + ServiceInput + 'static,
-    O: Clone + Send + 'static,
+    O: Send + 'static,
 {
     let Inputs {
         metric,
@@ -342,7 +342,7 @@ where
             label, mut plugin, ..
         } = m;
         intervals.push((label.type_with_id.clone(), interval));
-        let o = out.clone();
+        let o = out(&label);
         spawn_metric_loop(
             threads,
             label,
@@ -353,7 +353,7 @@ where
         )?;
     }
     for s in service {
-        let o = out.clone();
+        let o = out(&s.label);
         spawn_service(
             threads,
             s.label,

@@ -14,6 +14,7 @@
 //! `MaxRetries` and never past the stop's flush deadline; a [`PermanentError`] is not
 //! retried.
 
+use super::counts::QueueDepth;
 use super::guard::{self, PluginLabel};
 use super::stop::StopState;
 use crate::pipeline_config::{DeliveryConfig, DeliveryPolicy};
@@ -170,6 +171,8 @@ pub(crate) struct FlusherState {
     last_warn_ms: AtomicU64,
     /// Takes what is left in its queue and counts the events (set once the queue exists).
     queued: OnceLock<Box<dyn Fn() -> u64 + Send + Sync>>,
+    /// How full its queue is (set once the queue exists).
+    depth: OnceLock<Box<dyn Fn() -> QueueDepth + Send + Sync>>,
     /// The same counts as self-metrics of the flusher's context.
     metrics: DeliveryMetrics,
 }
@@ -199,14 +202,31 @@ impl FlusherState {
             unfinished: AtomicU64::new(0),
             last_warn_ms: AtomicU64::new(0),
             queued: OnceLock::new(),
+            depth: OnceLock::new(),
         }
     }
 
     /// Lets the stop take what is left in the queue of `rx` (see [`Self::settle`]).
     pub(crate) fn watch_queue<G: Group>(&self, rx: Receiver<Vec<G>>) {
+        let r = rx.clone();
+        let _ = self.depth.set(Box::new(move || QueueDepth {
+            len: r.len(),
+            capacity: r.capacity().unwrap_or(0),
+        }));
         let _ = self
             .queued
             .set(Box::new(move || rx.try_iter().map(|b| count(&b)).sum()));
+    }
+
+    /// How full its queue is, in batches.
+    pub(crate) fn queue_depth(&self) -> QueueDepth {
+        self.depth.get().map_or(
+            QueueDepth {
+                len: 0,
+                capacity: 0,
+            },
+            |depth| depth(),
+        )
     }
 
     /// Whether every batch put in its queue so far has been flushed or dropped.
@@ -521,9 +541,10 @@ impl<G: Group, F: ?Sized + Export<G>> FlusherThread<G, F> {
         let d = self.state.delivery;
         let mut retries = 0;
         let mut delay = d.retry_initial_delay;
+        self.state.label.stats.add_in(n);
         loop {
             let plugin = &mut self.plugin;
-            let result = guard::call(&self.state.label, "flush", || {
+            let result = guard::timed_call(&self.state.label, "flush", || {
                 plugin.export_groups(&self.ident, &groups)
             });
             let e = match result {
@@ -531,6 +552,7 @@ impl<G: Group, F: ?Sized + Export<G>> FlusherThread<G, F> {
                     if self.owns_outcome() {
                         self.state.flushed.fetch_add(n, Ordering::Relaxed);
                         self.state.metrics.flushed.add(n);
+                        self.state.label.stats.add_out(n);
                     }
                     return;
                 }
@@ -543,6 +565,7 @@ impl<G: Group, F: ?Sized + Export<G>> FlusherThread<G, F> {
                 }
                 Some(Err(e)) => e,
             };
+            self.state.label.stats.add_error();
             let chain = pipeplug::error_chain(&*e);
             let wait = jitter(delay);
             let (reason, why) = if PermanentError::is_permanent(&*e) {

@@ -1,6 +1,7 @@
 //! Calling plugin code: every call is wrapped in `catch_unwind`, and a panic is reported with
 //! the plugin's name instead of taking the pipeline down.
 
+use super::counts::PluginStats;
 use pipeplug::runner::panic_message;
 use pipeplug::BoxError;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -19,6 +20,8 @@ pub(crate) struct PluginLabel {
     pub config: String,
     /// How many times it panicked (shared with the pipeline's report).
     pub panics: Arc<AtomicU64>,
+    /// The engine's counts of this plugin (its own, shared with the metrics hub).
+    pub stats: Arc<PluginStats>,
 }
 
 impl std::fmt::Display for PluginLabel {
@@ -46,6 +49,7 @@ pub(crate) fn try_call<R>(
     catch_unwind(AssertUnwindSafe(f)).map_err(|payload| {
         let message = panic_message(&*payload);
         let n = label.panics.fetch_add(1, Ordering::Relaxed) + 1;
+        label.stats.add_panic();
         if n <= 10 || n.is_multiple_of(1000) {
             tracing::error!(
                 config = %label.config,
@@ -59,8 +63,18 @@ pub(crate) fn try_call<R>(
     })
 }
 
-/// Logs an error a plugin method returned, with its whole chain of causes.
+/// As [`call`], timing the call in the plugin's stats (a work call: `collect`, `process`,
+/// `flush`...; not `is_ready` polls, nor a service input's `start`, which blocks).
+pub(crate) fn timed_call<R>(label: &PluginLabel, method: &str, f: impl FnOnce() -> R) -> Option<R> {
+    let began = label.stats.begin_call();
+    let r = try_call(label, method, f).ok();
+    label.stats.end_call(began);
+    r
+}
+
+/// Logs an error a plugin method returned, with its whole chain of causes, and counts it.
 pub(crate) fn report_error(label: &PluginLabel, method: &str, error: &BoxError) {
+    label.stats.add_error();
     tracing::error!(
         config = %label.config,
         plugin = %label.type_with_id,

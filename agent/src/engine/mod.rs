@@ -92,10 +92,12 @@ mod alloc;
 mod assemble;
 mod checkpoint;
 mod common;
+mod counts;
 mod flush;
 mod guard;
 mod passthrough;
 mod sink;
+mod stats;
 mod stop;
 mod threads;
 mod v1;
@@ -104,6 +106,8 @@ mod v2;
 pub(crate) use assemble::Plugins;
 pub use assemble::{load_file, load_str, Loaded, Pipeline};
 pub use checkpoint::{OpenError, OpenErrorCause, RedbCheckpoints, CHECKPOINT_FILE};
+pub use counts::{CallHistogram, QueueDepth};
+pub use stats::{MetricsHub, PipelineSnapshot, PluginSnapshot};
 pub use stop::StopTimeouts;
 
 use crate::pipeline_config::{DeliveryPolicy, StructureType};
@@ -130,6 +134,13 @@ pub struct EngineOptions {
     /// How long a flusher may stay unready, with a full queue, before the others stop
     /// waiting for it.
     pub stall_grace: Duration,
+    /// Where pipelines register so that another thread can read their counts and
+    /// self-metrics while they run (`pipeplug run --metrics-listen`); `None`: nowhere.
+    pub metrics: Option<Arc<MetricsHub>>,
+    /// Whether the engine counts, per plugin, events in and out, errors and the time of
+    /// its calls (on by default; the pipeline bench turns it off to measure its cost).
+    /// Panics and events lost are counted either way.
+    pub count_plugin_stats: bool,
 }
 
 impl Default for EngineOptions {
@@ -138,6 +149,8 @@ impl Default for EngineOptions {
             data_dir: PathBuf::from("data"),
             timeouts: StopTimeouts::default(),
             stall_grace: Duration::from_secs(1),
+            metrics: None,
+            count_plugin_stats: true,
         }
     }
 }
@@ -295,11 +308,12 @@ impl StopReport {
 }
 
 /// Input-queue counters, whatever the version.
-trait InputControl: Send + Sync {
+pub(crate) trait InputControl: Send + Sync {
     fn begin_stop(&self);
     fn close(&self);
     fn accepted(&self) -> u64;
     fn dropped(&self) -> u64;
+    fn queue_depth(&self) -> QueueDepth;
 }
 
 impl<T: Send> InputControl for InputSink<T> {
@@ -314,6 +328,9 @@ impl<T: Send> InputControl for InputSink<T> {
     }
     fn dropped(&self) -> u64 {
         self.dropped.load(Ordering::Relaxed)
+    }
+    fn queue_depth(&self) -> QueueDepth {
+        InputSink::queue_depth(self)
     }
 }
 
@@ -343,6 +360,8 @@ pub struct RunningPipeline {
     counters: Arc<ProcessCounters>,
     panics: Arc<AtomicU64>,
     timeouts: StopTimeouts,
+    /// Its entry in the metrics hub, if it registered in one.
+    hub: Option<(Arc<MetricsHub>, Arc<stats::PipelineEntry>)>,
 }
 
 impl std::fmt::Debug for RunningPipeline {
@@ -427,6 +446,7 @@ impl RunningPipeline {
             clock,
         } = pipeline;
         let ctx = pipeline_context(&config, checkpoints, registry, clock);
+        let plugin_stats = stats::enable(plugins.stats(), options.count_plugin_stats);
         let handles = start_extensions(extensions, &ctx, &options.timeouts)?;
         let stop_state = Arc::new(stop::StopState::default());
         let counters = Arc::new(ProcessCounters::default());
@@ -481,6 +501,8 @@ impl RunningPipeline {
             }
         };
         log_started(&config);
+        let entry = stats::PipelineEntry::new(&config.name, &ctx, &input, plugin_stats, &flushers);
+        let hub = (options.metrics.as_ref()).map(|h| (Arc::clone(h), h.register(entry)));
         Ok(Self {
             name: config.name,
             ctx,
@@ -496,6 +518,7 @@ impl RunningPipeline {
             counters,
             panics,
             timeouts: options.timeouts,
+            hub,
         })
     }
 
@@ -569,6 +592,9 @@ impl RunningPipeline {
     pub fn stop(mut self) -> StopReport {
         let t = self.timeouts;
         let name = self.name.clone();
+        if let Some((_, entry)) = &self.hub {
+            entry.running.store(false, Ordering::SeqCst);
+        }
         // 1. urgent
         self.stop.set_urgent();
         // 2. inputs (one blocked on the full input queue is released)
@@ -617,6 +643,9 @@ impl RunningPipeline {
             overstayed,
         };
         log_stopped(&report);
+        if let Some((hub, entry)) = &self.hub {
+            hub.unregister(entry);
+        }
         report
     }
 }

@@ -15,6 +15,7 @@
 //! otherwise keep the input's thread, and the stop, waiting): the batch it was handing over
 //! goes back to the open batch, which the processing thread drains like the queue.
 
+use super::counts::{PluginStats, QueueDepth};
 use crossbeam_channel::{Receiver, SendTimeoutError, Sender, TrySendError};
 use pipeplug::models::PipelineGroupEvents;
 use pipeplug::{GroupSink, LogSink, LogWithContext};
@@ -109,6 +110,14 @@ impl<T> InputSink<T> {
             .is_some_and(|t| t.elapsed() >= RELEASE_AFTER)
     }
 
+    /// How many batches are queued, of how many it holds.
+    pub(crate) fn queue_depth(&self) -> QueueDepth {
+        QueueDepth {
+            len: self.tx.len(),
+            capacity: self.tx.capacity().unwrap_or(0),
+        }
+    }
+
     /// Events that entered the queue so far.
     pub(crate) fn accepted(&self) -> u64 {
         self.open().accepted
@@ -122,12 +131,20 @@ impl<T> InputSink<T> {
     /// Adds `item` (`events` events) to the open batch; hands the batch over when it is full
     /// or the processing thread waits.
     fn push(&self, item: T, events: u64) {
+        self.push_counted(item, events, None);
+    }
+
+    /// [`Self::push`], counting the events in `input`'s stats (under the lock) once queued.
+    fn push_counted(&self, item: T, events: u64, input: Option<&PluginStats>) {
         let ready = {
             let mut open = self.open();
             if open.closed {
                 drop(open);
                 self.dropped.fetch_add(events, Ordering::Relaxed);
                 return;
+            }
+            if let Some(stats) = input {
+                stats.add_out_locked(events);
             }
             if open.items.capacity() == 0 {
                 // Room for a batch as it usually comes under load (not a full one of 1024
@@ -258,6 +275,26 @@ impl GroupSink for InputSink<PipelineGroupEvents> {
     fn send(&self, group: PipelineGroupEvents) {
         let n = group.events.len() as u64;
         self.push(group, n);
+    }
+}
+
+/// One input's end of the input queue: counts what the input sends, once accepted, in its
+/// stats (its events out).
+pub(crate) struct CountingSink<T> {
+    pub inner: Arc<InputSink<T>>,
+    pub stats: Arc<PluginStats>,
+}
+
+impl LogSink for CountingSink<LogWithContext> {
+    fn send(&self, log: LogWithContext) {
+        self.inner.push_counted(log, 1, Some(&self.stats));
+    }
+}
+
+impl GroupSink for CountingSink<PipelineGroupEvents> {
+    fn send(&self, group: PipelineGroupEvents) {
+        let n = group.events.len() as u64;
+        self.inner.push_counted(group, n, Some(&self.stats));
     }
 }
 

@@ -10,7 +10,7 @@ use super::common::{
 };
 use super::flush::FanOut;
 use super::guard;
-use super::sink::InputQueue;
+use super::sink::{CountingSink, InputQueue};
 use super::stop::StopState;
 use super::StartError;
 use crossbeam_channel::{select, Receiver};
@@ -56,6 +56,8 @@ pub(crate) fn start(
         stop: Arc::clone(&env.stop),
         outbox: Vec::new(),
         clock: env.ctx.clock().clone(),
+        // The first batch is timed (the count wraps to 0).
+        batches: u64::MAX,
     };
     common::spawn_process(threads, env, move || process.run(&rx, &finish, control))?;
     common::spawn_aggregator_timers(&mut threads.inputs, env, &timers, control_tx.as_ref())?;
@@ -65,14 +67,36 @@ pub(crate) fn start(
         service: ready.service,
         // Logs without a time get the pipeline clock's (the system clock's, but a test's
         // virtual one under `testing::PipelineTest`).
-        out: Collector::new(Arc::clone(&sink) as Arc<dyn pipeplug::LogSink>)
-            .with_clock(env.ctx.clock().clone()),
+        out: {
+            let (sink, clock) = (Arc::clone(&sink), env.ctx.clock().clone());
+            Box::new(move |label: &guard::PluginLabel| {
+                let to: Arc<dyn pipeplug::LogSink> = if label.stats.on() {
+                    Arc::new(CountingSink {
+                        inner: Arc::clone(&sink),
+                        stats: Arc::clone(&label.stats),
+                    })
+                } else {
+                    Arc::clone(&sink) as Arc<dyn pipeplug::LogSink>
+                };
+                Collector::new(to).with_clock(clock.clone())
+            })
+        },
         collect: |p, c| p.collect(c),
         start: |p, c| p.start(c),
     };
     let mut started = common::spawn_inputs(&mut threads.inputs, env, inputs, sink, flusher_states)?;
     started.control = control_tx;
     Ok(started)
+}
+
+/// Flushes aggregator `a` into `outbox`, counting what it gave as its events out.
+fn flush(a: &mut Timed<Box<dyn AggregatorV1>>, outbox: &mut Vec<LogGroup>) {
+    let plugin = &mut a.built.plugin;
+    if let Some(groups) = guard::timed_call(&a.built.label, "flush", || plugin.flush()) {
+        let n: usize = groups.iter().map(|g| g.logs.len()).sum();
+        a.built.label.stats.add_out(n as u64);
+        outbox.extend(groups);
+    }
 }
 
 /// The processing thread's state.
@@ -88,7 +112,13 @@ struct Process {
     outbox: Vec<LogGroup>,
     /// The pipeline's clock: the time of logs that come without one.
     clock: Clock,
+    /// Batches processed (which to time: see `process`).
+    batches: u64,
 }
+
+/// One batch in this many has the calls of processors and aggregators timed (each call
+/// counted as this many in the call-time histograms).
+const TIME_ONE_BATCH_IN: u64 = 8;
 
 impl Process {
     fn run(
@@ -109,7 +139,7 @@ impl Process {
                         Ok(b) => batch = Some(b),
                         Err(_) => finishing = true,
                     },
-                    recv(queue_rx) -> g => self.outbox.extend(g),
+                    recv(queue_rx) -> g => if let Ok(g) = g { self.take_queued(vec![g]) },
                     recv(finish) -> _ => finishing = true,
                     recv(control) -> c => match c {
                         Ok(c) => request = Some(c),
@@ -159,12 +189,9 @@ impl Process {
             self.process_batch(batch);
             self.send();
         }
-        let (flush, ack) = request.split();
-        if let Some(a) = flush.and_then(|i| self.aggregators.get_mut(i)) {
-            let plugin = &mut a.built.plugin;
-            if let Some(groups) = guard::call(&a.built.label, "flush", || plugin.flush()) {
-                self.outbox.extend(groups);
-            }
+        let (due, ack) = request.split();
+        if let Some(a) = due.and_then(|i| self.aggregators.get_mut(i)) {
+            flush(a, &mut self.outbox);
         }
         self.send();
         let _ = ack.send(());
@@ -188,15 +215,35 @@ impl Process {
 
     /// Runs `logs` through the processors, then into every aggregator.
     fn process(&mut self, mut logs: Vec<Log>, context: Option<&LogContext>) {
+        // Each stage's call time is the time since the previous stage ended: one clock
+        // read per stage. And only one batch in `TIME_ONE_BATCH_IN` is timed, each of its
+        // calls counted as that many: batches can be a few logs each (the processing thread
+        // takes what is there as soon as it is free), and a clock read per stage and batch
+        // would cost more than the rest of the counting.
+        self.batches = self.batches.wrapping_add(1);
+        let mut lap = if self.batches.is_multiple_of(TIME_ONE_BATCH_IN) {
+            self.aggregators
+                .first()
+                .and_then(|a| a.built.label.stats.begin_call())
+        } else {
+            None
+        };
         for p in &mut self.processors {
             if logs.is_empty() {
                 return;
             }
             let n = logs.len() as u64;
-            match guard::call(&p.label, "process_logs", || p.plugin.process_logs(logs)) {
-                Some(out) => logs = out,
+            p.label.stats.add_in(n);
+            let out = guard::call(&p.label, "process_logs", || p.plugin.process_logs(logs));
+            p.label.stats.lap(&mut lap, TIME_ONE_BATCH_IN);
+            match out {
+                Some(out) => {
+                    p.label.stats.add_out(out.len() as u64);
+                    logs = out;
+                }
                 None => {
                     self.counters.panicked.fetch_add(n, Ordering::Relaxed);
+                    p.label.stats.add_lost_in_panic(n);
                     return;
                 }
             }
@@ -215,6 +262,13 @@ impl Process {
         }
         let last = self.aggregators.len().saturating_sub(1);
         for i in 0..self.aggregators.len() {
+            // The adds of one batch are timed as one call (a clock read per log would cost
+            // more than many an `add`).
+            self.aggregators[i]
+                .built
+                .label
+                .stats
+                .add_in(logs.len() as u64);
             if i == last {
                 for log in std::mem::take(&mut logs) {
                     self.add(i, log, context);
@@ -224,6 +278,11 @@ impl Process {
                     self.add(i, log.clone(), context);
                 }
             }
+            self.aggregators[i]
+                .built
+                .label
+                .stats
+                .lap(&mut lap, TIME_ONE_BATCH_IN);
         }
     }
 
@@ -247,11 +306,13 @@ impl Process {
                 Some(Ok(())) => return,
                 None => {
                     self.counters.panicked.fetch_add(1, Ordering::Relaxed);
+                    label.stats.add_lost_in_panic(1);
                     return;
                 }
                 Some(Err(e)) => {
                     log = spare;
                     tries += 1;
+                    label.stats.add_error();
                     if tries % 100 == 1 {
                         tracing::warn!(
                             config = %label.config,
@@ -271,6 +332,7 @@ impl Process {
                             pipeplug::error_chain(&*e)
                         );
                         self.counters.refused.fetch_add(1, Ordering::Relaxed);
+                        label.stats.add_refused(1);
                         return;
                     }
                     self.flush_due(false);
@@ -286,18 +348,29 @@ impl Process {
         let now = Instant::now();
         for a in &mut self.aggregators {
             if all || a.due(now) {
-                let plugin = &mut a.built.plugin;
-                if let Some(groups) = guard::call(&a.built.label, "flush", || plugin.flush()) {
-                    self.outbox.extend(groups);
-                }
+                flush(a, &mut self.outbox);
             }
         }
+    }
+
+    /// Takes groups an aggregator queued to be flushed early into the outbox; they are its
+    /// events out too (with several aggregators sharing the queue, whose they are is not
+    /// known: then they are not counted).
+    fn take_queued(&mut self, queued: Vec<LogGroup>) {
+        if let [a] = self.aggregators.as_slice() {
+            if !queued.is_empty() && a.built.label.stats.on() {
+                let n: usize = queued.iter().map(|g| g.logs.len()).sum();
+                a.built.label.stats.add_out(n as u64);
+            }
+        }
+        self.outbox.extend(queued);
     }
 
     /// Sends what the aggregators produced (returned or queued) to the flushers, with the
     /// pipeline's global tags.
     fn send(&mut self) {
-        self.outbox.extend(self.queue.drain());
+        let queued = self.queue.drain();
+        self.take_queued(queued);
         if self.outbox.is_empty() {
             return;
         }

@@ -16,7 +16,7 @@ use super::common::{
 };
 use super::flush::FanOut;
 use super::guard;
-use super::sink::InputQueue;
+use super::sink::{CountingSink, InputQueue};
 use super::stop::StopState;
 use super::StartError;
 use crossbeam_channel::{select, Receiver};
@@ -78,15 +78,53 @@ pub(crate) fn start(
     let inputs = common::Inputs {
         metric: ready.metric,
         service: ready.service,
-        out: PipelineContext::new(PipelineCollector::from_sink(
-            Arc::clone(&sink) as Arc<dyn GroupSink>
-        )),
+        out: {
+            let sink = Arc::clone(&sink);
+            Box::new(move |label: &guard::PluginLabel| {
+                let to: Arc<dyn GroupSink> = if label.stats.on() {
+                    Arc::new(CountingSink {
+                        inner: Arc::clone(&sink),
+                        stats: Arc::clone(&label.stats),
+                    })
+                } else {
+                    Arc::clone(&sink) as Arc<dyn GroupSink>
+                };
+                PipelineContext::new(PipelineCollector::from_sink(to))
+            })
+        },
         collect: |p, c| p.read(c),
         start: |p, c| p.start_service(c),
     };
     let mut started = common::spawn_inputs(&mut threads.inputs, env, inputs, sink, flusher_states)?;
     started.control = control_tx;
     Ok(started)
+}
+
+/// Events in `groups`.
+fn events(groups: &[PipelineGroupEvents]) -> u64 {
+    groups.iter().map(|g| g.events.len() as u64).sum()
+}
+
+/// Asks aggregator `a` for its result (into `outbox`, through `ctx`), counting what it gave
+/// (what groups reached the outbox during the call) as its events out.
+fn get_result(
+    a: &mut Timed<Box<dyn AggregatorV2>>,
+    ctx: &PipelineContext,
+    outbox: &Mutex<Vec<PipelineGroupEvents>>,
+) {
+    let label = &a.built.label;
+    let plugin = &mut a.built.plugin;
+    let outbox_len = || outbox.lock().unwrap_or_else(PoisonError::into_inner).len();
+    let before = label.stats.on().then(outbox_len);
+    if let Some(Err(e)) = guard::timed_call(label, "get_result", || plugin.get_result(ctx)) {
+        guard::report_error(label, "get_result", &e);
+    }
+    if let Some(before) = before {
+        let out = outbox.lock().unwrap_or_else(PoisonError::into_inner);
+        label
+            .stats
+            .add_out(events(out.get(before..).unwrap_or_default()));
+    }
 }
 
 /// The processing thread's state.
@@ -171,13 +209,7 @@ impl Process {
         }
         let (flush, ack) = request.split();
         if let Some(a) = flush.and_then(|i| self.aggregators.get_mut(i)) {
-            let plugin = &mut a.built.plugin;
-            let ctx = &self.aggregate_ctx;
-            if let Some(Err(e)) =
-                guard::call(&a.built.label, "get_result", || plugin.get_result(ctx))
-            {
-                guard::report_error(&a.built.label, "get_result", &e);
-            }
+            get_result(a, &self.aggregate_ctx, &self.outbox);
         }
         self.send();
         let _ = ack.send(());
@@ -194,14 +226,18 @@ impl Process {
                 let n = g.events.len() as u64;
                 let plugin = &mut p.plugin;
                 let c = &*ctx;
-                let done = guard::call(&p.label, "process", || plugin.process(g, c));
+                let done = guard::timed_call(&p.label, "process", || plugin.process(g, c));
                 let before = out.len();
                 ctx.collector().drain_into(&mut out);
+                p.label.stats.add_in(n);
                 if done.is_none() {
                     // What it collected before panicking goes with the rest of the group:
                     // the whole group counts as lost.
                     out.truncate(before);
                     self.counters.panicked.fetch_add(n, Ordering::Relaxed);
+                    p.label.stats.add_lost_in_panic(n);
+                } else if p.label.stats.on() {
+                    p.label.stats.add_out(events(&out[before..]));
                 }
             }
             groups = out;
@@ -221,14 +257,18 @@ impl Process {
                 let n = g.events.len() as u64;
                 let plugin = &mut a.built.plugin;
                 let ctx = &self.aggregate_ctx;
-                match guard::call(&a.built.label, "record", || plugin.record(g, ctx)) {
+                let stats = &a.built.label.stats;
+                stats.add_in(n);
+                match guard::timed_call(&a.built.label, "record", || plugin.record(g, ctx)) {
                     Some(Ok(())) => {}
                     Some(Err(e)) => {
                         guard::report_error(&a.built.label, "record", &e);
                         self.counters.refused.fetch_add(n, Ordering::Relaxed);
+                        stats.add_refused(n);
                     }
                     None => {
                         self.counters.panicked.fetch_add(n, Ordering::Relaxed);
+                        stats.add_lost_in_panic(n);
                     }
                 }
             }
@@ -240,13 +280,7 @@ impl Process {
         let now = Instant::now();
         for a in &mut self.aggregators {
             if all || a.due(now) {
-                let plugin = &mut a.built.plugin;
-                let ctx = &self.aggregate_ctx;
-                if let Some(Err(e)) =
-                    guard::call(&a.built.label, "get_result", || plugin.get_result(ctx))
-                {
-                    guard::report_error(&a.built.label, "get_result", &e);
-                }
+                get_result(a, &self.aggregate_ctx, &self.outbox);
             }
         }
     }
