@@ -136,7 +136,16 @@ fn scrape_until_flushed(addr: &str) -> String {
 #[test]
 fn a_run_serves_each_plugins_counts_and_its_health() {
     let mut run = start(PIPELINE, 10);
-    let (status, body) = get(&run.addr, "/health");
+    // The server listens before the pipelines have started: 503 until they run.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let (status, body) = loop {
+        let (status, body) = get(&run.addr, "/health");
+        if status == 200 || Instant::now() > deadline {
+            break (status, body);
+        }
+        assert_eq!((status, body.as_str()), (503, "no pipeline is running\n"));
+        std::thread::sleep(Duration::from_millis(20));
+    };
     assert_eq!((status, body.as_str()), (200, "shop: running\n"));
     let text = scrape_until_flushed(&run.addr);
     let count = |name: &str, labels: &str| {
