@@ -411,6 +411,11 @@ fn print_errors(errors: &ConfigErrors) {
 }
 
 fn check(paths: &[PathBuf], registry: &Registry) -> ExitCode {
+    let empty = reload::empty_directories(paths);
+    if !empty.is_empty() {
+        print_errors(&empty);
+        return ExitCode::FAILURE;
+    }
     let paths = match reload::config_files(paths) {
         Ok(p) => p,
         Err(errors) => {
@@ -482,6 +487,13 @@ fn run(paths: &[PathBuf], flags: RunFlags, registry: &Registry) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    // Without `--watch` an empty directory is a mistake, as in `check`; with it, the run
+    // waits for a config to appear.
+    let empty = reload::empty_directories(paths);
+    if !watch && !empty.is_empty() {
+        print_errors(&empty);
+        return ExitCode::FAILURE;
+    }
     let configs = reload::Configs::new(paths.to_vec());
     let first = match configs.plan(registry, true) {
         Ok(change) if change.errors.is_empty() => change,

@@ -78,6 +78,32 @@ pub(crate) fn config_files(args: &[PathBuf]) -> Result<Vec<PathBuf>, ConfigError
     errors.into_result(files)
 }
 
+/// The directories among `args` that hold no config file, each as an error naming it: what
+/// `check`, and `run` without `--watch`, say of them (a reload takes an emptied directory
+/// as its pipelines removed).
+pub(crate) fn empty_directories(args: &[PathBuf]) -> ConfigErrors {
+    let mut errors = ConfigErrors::default();
+    for arg in args.iter().filter(|a| a.is_dir()) {
+        let empty = std::fs::read_dir(arg).is_ok_and(|entries| {
+            !entries
+                .filter_map(Result::ok)
+                .any(|e| is_config_file(&e.path()))
+        });
+        if empty {
+            let problem = Problem::Pipeline(format!(
+                "a directory with no config file in it ({})",
+                CONFIG_EXTENSIONS
+                    .iter()
+                    .map(|e| format!("*.{e}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+            errors.push(ConfigDiagnostic::file(&arg.display().to_string(), problem));
+        }
+    }
+    errors
+}
+
 /// Whether a directory entry is a config file: a visible file with a config extension.
 fn is_config_file(path: &Path) -> bool {
     let visible = path

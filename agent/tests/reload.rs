@@ -560,3 +560,90 @@ fn check_takes_a_directory_as_run_does_and_names_its_broken_file() {
     );
     assert!(!stdout.contains("notes.txt") && !stderr.contains("notes.txt"));
 }
+
+/// `GET path` on `addr`: the status and the body.
+fn http_get(addr: &str, path: &str) -> (u16, String) {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut text = String::new();
+    s.read_to_string(&mut text).unwrap();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap();
+    (
+        head.split(' ').nth(1).unwrap().parse().unwrap(),
+        body.to_owned(),
+    )
+}
+
+/// `pipeplug_pipeline_events_in_total` of pipeline `name` in a scrape.
+fn events_in(metrics: &str, name: &str) -> Option<u64> {
+    let key = format!("pipeplug_pipeline_events_in_total{{pipeline=\"{name}\"}} ");
+    metrics
+        .lines()
+        .find_map(|l| l.strip_prefix(&key))
+        .map(|v| v.trim().parse::<f64>().unwrap() as u64)
+}
+
+/// Seen from `/metrics`: across a reload that changes `a`, the unchanged `b`'s counter goes
+/// on from where it was, and `a`'s starts again with its new run.
+#[test]
+fn the_metrics_of_an_unchanged_pipeline_go_on_across_a_reload() {
+    let dirs = Dirs::new();
+    dirs.write("a", 1);
+    dirs.write("b", 1);
+    let agent = Agent::run(
+        &dirs,
+        &[
+            "--metrics-listen",
+            "127.0.0.1:0",
+            dirs.conf().to_str().unwrap(),
+        ],
+        Stdio::null(),
+    );
+    agent.wait_for_log("metrics on http://");
+    let log = agent.stderr();
+    let addr = log
+        .split("metrics on http://")
+        .nth(1)
+        .and_then(|rest| rest.split("/metrics").next())
+        .unwrap()
+        .to_owned();
+    dirs.wait_for_events(&agent, "a", 1, 100);
+    dirs.wait_for_events(&agent, "b", 1, 100);
+    let before = http_get(&addr, "/metrics").1;
+    let b_before = events_in(&before, "b").unwrap();
+    assert!(events_in(&before, "a").unwrap() >= 100, "{before}");
+
+    dirs.write("a", 2);
+    agent.signal(libc::SIGHUP);
+    agent.wait_for_log(
+        "reload (SIGHUP): added []; removed []; changed [a]; unchanged [b]; refused []",
+    );
+    dirs.wait_for_events(&agent, "a", 2, 1);
+    let after = http_get(&addr, "/metrics").1;
+    let b_after = events_in(&after, "b").unwrap();
+    assert!(
+        b_after >= b_before,
+        "b's counter went back: {b_before} → {b_after}\n{after}"
+    );
+    let a_after = events_in(&after, "a").unwrap();
+    let (status, health) = http_get(&addr, "/health");
+    let mut lines: Vec<&str> = health.lines().collect();
+    lines.sort_unstable();
+    assert_eq!((status, lines), (200, vec!["a: running", "b: running"]));
+    let (status, stderr) = agent.stop();
+    assert_clean_exit(status, &stderr);
+    // `a`'s counter counts its new run only: at most what that run took in by the stop
+    // (had it gone on from the old run's 100 or more, it would be above that).
+    let runs = reports(&stderr, "a");
+    assert_eq!(runs.len(), 2, "{stderr}");
+    assert!(runs[0].0 >= 100, "{runs:?}");
+    assert!(
+        a_after <= runs[1].0,
+        "a: {a_after} after the reload, runs {runs:?}"
+    );
+}

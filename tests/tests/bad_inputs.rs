@@ -165,7 +165,11 @@ fn files_that_are_not_regular_are_refused_without_reading() {
         &["not a regular file (a character device)"],
     );
     let dir = tempfile::tempdir().unwrap();
-    rejected(dir.path(), &["not a regular file (a directory)"]);
+    // A directory stands for its config files: one without any is refused, naming it.
+    rejected(
+        dir.path(),
+        &["a directory with no config file in it (*.yaml, *.yml, *.json)"],
+    );
     let fifo = dir.path().join("fifo.yaml");
     let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
     // SAFETY: a valid C string; creates a FIFO no one opens.
