@@ -314,7 +314,7 @@ pub enum ExtensionError {
         expected: &'static str,
     },
     /// Asked for by capability, it could not be found or created (the cause says why).
-    #[error("extension `{name}`, wanted as a `{capability}`, is not available")]
+    #[error("extension `{name}`, wanted for the capability `{capability}`, is not available")]
     Unavailable {
         /// The name asked for.
         name: String,
