@@ -389,7 +389,10 @@ mod tests {
     fn an_interceptor_can_change_and_veto() {
         let caps = Capabilities::new().with::<dyn RequestInterceptor>(Arc::new(Veto));
         let mut req = HttpRequest::new("GET", "http://h/");
-        let v = caps.get::<dyn RequestInterceptor>().unwrap().intercept(&mut req);
+        let v = caps
+            .get::<dyn RequestInterceptor>()
+            .unwrap()
+            .intercept(&mut req);
         assert_eq!(v, RequestVerdict::Veto("breaker open".into()));
         assert_eq!(req.header("X-SEEN"), Some("1"));
         assert!(caps.get::<dyn ClientAuthenticator>().is_none());

@@ -113,10 +113,7 @@ impl Context {
     /// [`ExtensionError::Unavailable`] when `name` cannot be found or created (the cause is
     /// its [`source`](std::error::Error::source)), [`ExtensionError::MissingCapability`] when
     /// it does not provide `T`; both name the extension and the capability.
-    pub fn capability<T: ?Sized + Capability>(
-        &self,
-        name: &str,
-    ) -> Result<Arc<T>, ExtensionError> {
+    pub fn capability<T: ?Sized + Capability>(&self, name: &str) -> Result<Arc<T>, ExtensionError> {
         let ext = self
             .get_extension(name, &serde_json::Value::Null)
             .map_err(|e| ExtensionError::Unavailable {

@@ -191,7 +191,10 @@ impl FlusherV1 for NeedsAuth {
 
 #[test]
 fn a_plugin_init_that_lacks_its_extension_fails_with_a_message_naming_both() {
-    let err = FlusherHarness::new(NeedsAuth).init().unwrap_err().to_string();
+    let err = FlusherHarness::new(NeedsAuth)
+        .init()
+        .unwrap_err()
+        .to_string();
     assert!(
         err.contains(
             "init failed: extension `ext_missing/a`, wanted for the capability `ClientAuthenticator`, is \

@@ -93,7 +93,8 @@ mod tests {
         assert_eq!(req.header("authorization"), Some("Basic Og=="));
         let logs = h.mock().context().log_records();
         assert!(
-            logs.iter().any(|r| r.message.contains("`Username` is empty")),
+            logs.iter()
+                .any(|r| r.message.contains("`Username` is empty")),
             "{logs:?}"
         );
     }
@@ -102,7 +103,10 @@ mod tests {
     fn debug_hides_the_password() {
         let (h, _) = auth("Username: u\nPassword: hunter2");
         let text = h.with(|e| format!("{e:?}"));
-        assert!(text.contains("\"u\"") && !text.contains("hunter2"), "{text}");
+        assert!(
+            text.contains("\"u\"") && !text.contains("hunter2"),
+            "{text}"
+        );
     }
 
     #[test]
@@ -110,7 +114,9 @@ mod tests {
         let mut h = ExtensionHarness::<ExtBasicAuth>::from_yaml("Username: u").unwrap();
         let err = h.capability::<dyn Encoder>().err().unwrap().to_string();
         assert!(
-            err.contains("does not provide the capability `Encoder` (it provides: ClientAuthenticator)"),
+            err.contains(
+                "does not provide the capability `Encoder` (it provides: ClientAuthenticator)"
+            ),
             "{err}"
         );
     }

@@ -21,7 +21,11 @@ use std::sync::Arc;
 ///
 /// iLogtail's only encoder format, `prometheus` (remote write), is not supported yet: `init`
 /// fails naming the supported formats, as it does for any other.
-#[extension(name = "ext_default_encoder", rename_all = "PascalCase", example = "Format: json")]
+#[extension(
+    name = "ext_default_encoder",
+    rename_all = "PascalCase",
+    example = "Format: json"
+)]
 #[derive(Debug, Clone)]
 pub struct ExtDefaultEncoder {
     /// The encoding: `json`.
@@ -113,7 +117,10 @@ mod tests {
     fn v1_logs_become_json_lines_with_time_topic_and_tags() {
         let group = LogGroup {
             logs: vec![
-                Log::new(1_700_000_000, [("msg", "a \"quoted\" line"), ("msg", "last")]),
+                Log::new(
+                    1_700_000_000,
+                    [("msg", "a \"quoted\" line"), ("msg", "last")],
+                ),
                 Log::new(1_700_000_001, [("level", "info")]),
             ],
             topic: "t".into(),
@@ -150,12 +157,17 @@ mod tests {
     fn empty_groups_give_no_payload_and_batches_keep_order() {
         let e = encoder();
         assert!(e.encode_v1(&LogGroup::default()).unwrap().is_empty());
-        assert!(e.encode_v2(&PipelineGroupEvents::default()).unwrap().is_empty());
+        assert!(e
+            .encode_v2(&PipelineGroupEvents::default())
+            .unwrap()
+            .is_empty());
         let g = |t: u32| LogGroup {
             logs: vec![Log::new(t, [("k", "v")])],
             ..LogGroup::default()
         };
-        let out = e.encode_batch_v1(&[g(1), LogGroup::default(), g(2)]).unwrap();
+        let out = e
+            .encode_batch_v1(&[g(1), LogGroup::default(), g(2)])
+            .unwrap();
         assert_eq!(out.len(), 2);
         assert!(String::from_utf8_lossy(&out[1]).starts_with("{\"__time__\":2,"));
     }

@@ -74,7 +74,9 @@ impl FlusherFixtureHttp {
             auth.authenticate(&mut req)?;
         }
         self.built.push(req.clone());
-        SENT.lock().unwrap_or_else(PoisonError::into_inner).push(req);
+        SENT.lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(req);
         Ok(())
     }
 }
@@ -117,7 +119,10 @@ fn through_the_harnesses_the_flusher_gets_the_other_crates_authenticator_by_name
     assert_eq!(built[0].header("X-Request-Number"), Some("1"));
     assert_eq!(built[1].header("X-Request-Number"), Some("2"));
     assert_eq!(built[1].body, b"two");
-    assert_eq!(built[1].header("content-type"), Some("application/x-ndjson"));
+    assert_eq!(
+        built[1].header("content-type"),
+        Some("application/x-ndjson")
+    );
     h.stop().unwrap();
     ext.stop().unwrap();
 }

@@ -11,7 +11,9 @@ use pipeplug::{BoxError, Clock};
 
 /// Nanoseconds per unit of the request's `precision` (ns when absent).
 fn precision(req: Option<&HttpRequest>) -> Result<i64, BoxError> {
-    let p = req.and_then(|r| r.query_param("precision")).unwrap_or_default();
+    let p = req
+        .and_then(|r| r.query_param("precision"))
+        .unwrap_or_default();
     Ok(match p.as_str() {
         "" | "n" | "ns" => 1,
         "u" | "us" | "µ" => 1_000,
@@ -77,7 +79,10 @@ pub(super) fn decode_v2(
     clock: &Clock,
 ) -> Result<PipelineGroupEvents, BoxError> {
     let mut metadata = Metadata::new();
-    if let Some(db) = req.and_then(|r| r.query_param("db")).filter(|d| !d.is_empty()) {
+    if let Some(db) = req
+        .and_then(|r| r.query_param("db"))
+        .filter(|d| !d.is_empty())
+    {
         metadata.add("db", db);
     }
     let mut events = Vec::new();
@@ -135,7 +140,11 @@ pub(super) fn decode_v1(
     for (line, nanos) in points(data, req, clock)? {
         let mut tags = Tags::new();
         for (k, v) in tags_of(&line).iter() {
-            let k = if fields_extend { k.to_owned() } else { valid_name(k) };
+            let k = if fields_extend {
+                k.to_owned()
+            } else {
+                valid_name(k)
+            };
             tags.add(k, v.clone());
         }
         let labels = convert::format_labels(&tags);
@@ -168,9 +177,11 @@ pub(super) fn decode_v1(
             );
             if fields_extend {
                 log.contents.push(LogContent::new("__type__", value_type));
-                log.contents.push(LogContent::new("__field__", field.as_str()));
+                log.contents
+                    .push(LogContent::new("__field__", field.as_str()));
                 if !db.is_empty() {
-                    log.contents.push(LogContent::new("__tag__:db", db.as_str()));
+                    log.contents
+                        .push(LogContent::new("__tag__:db", db.as_str()));
                 }
             }
             log.set_time_nanos(nanos);

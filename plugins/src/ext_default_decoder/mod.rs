@@ -37,7 +37,11 @@ use std::sync::Arc;
 /// A malformed input is an error naming the format and the line. iLogtail's other formats
 /// (`sls`, `prometheus`, `statsd`, `otlp_*`, `pyroscope`) are not supported yet: `init`
 /// fails naming the supported ones.
-#[extension(name = "ext_default_decoder", rename_all = "PascalCase", example = "Format: influxdb")]
+#[extension(
+    name = "ext_default_decoder",
+    rename_all = "PascalCase",
+    example = "Format: influxdb"
+)]
 #[derive(Debug, Clone)]
 pub struct ExtDefaultDecoder {
     /// The format: `raw`, `influx`/`influxdb` or `json`.

@@ -35,12 +35,18 @@ fn influx_v2_is_one_untyped_metric_per_line_with_db_and_precision() {
     let values = cpu.multi_values().unwrap();
     assert_eq!(values.get("usage"), Some(&0.5));
     assert_eq!(values.get("count"), Some(&3.0));
-    assert_eq!(cpu.typed_values.get("ok"), Some(&serde_json::Value::Bool(true)));
+    assert_eq!(
+        cpu.typed_values.get("ok"),
+        Some(&serde_json::Value::Bool(true))
+    );
     assert_eq!(cpu.typed_values.get("note"), Some(&serde_json::json!("hi")));
     let PipelineEvent::Metric(mem) = &g.events[1] else {
         panic!()
     };
-    assert_eq!(mem.value, MetricValue::Multi([("value", 42.0)].into_iter().collect()));
+    assert_eq!(
+        mem.value,
+        MetricValue::Multi([("value", 42.0)].into_iter().collect())
+    );
 }
 
 #[test]
@@ -98,13 +104,25 @@ fn influx_errors_name_the_line_and_the_precision() {
         .decode_v2(b"ok value=1 1\nbad,tag value=1 2\n", None)
         .unwrap_err()
         .to_string();
-    assert!(err.starts_with("ext_default_decoder (influxdb): line 2: "), "{err}");
-    let err = d.decode_v1(b"ok value=1", Some(&req("precision=d"))).unwrap_err();
-    assert!(err.to_string().contains("precision `d` is not one of"), "{err}");
+    assert!(
+        err.starts_with("ext_default_decoder (influxdb): line 2: "),
+        "{err}"
+    );
+    let err = d
+        .decode_v1(b"ok value=1", Some(&req("precision=d")))
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("precision `d` is not one of"),
+        "{err}"
+    );
     let err = d.decode_v2(&[0xff, 0xfe], None).unwrap_err();
     assert!(err.to_string().contains("not UTF-8"), "{err}");
     let err = d.decode_v2(b"m value=1 -5", None).unwrap_err();
-    assert!(err.to_string().contains("line 1: timestamp -5 is out of range"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("line 1: timestamp -5 is out of range"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -140,11 +158,19 @@ fn json_reads_back_what_the_json_encoder_writes() {
     assert_eq!(back, vec![group]);
     let logs = d.decode_v1(&bytes, None).unwrap();
     assert_eq!(logs.len(), 2);
-    let first = String::from_utf8_lossy(&bytes).lines().next().unwrap().to_owned();
+    let first = String::from_utf8_lossy(&bytes)
+        .lines()
+        .next()
+        .unwrap()
+        .to_owned();
     let err = d
         .decode_v2(format!("{first}\nnot json\n").as_bytes(), None)
         .unwrap_err();
-    assert!(err.to_string().starts_with("ext_default_decoder (json): line 2: "), "{err}");
+    assert!(
+        err.to_string()
+            .starts_with("ext_default_decoder (json): line 2: "),
+        "{err}"
+    );
 }
 
 #[test]
@@ -152,7 +178,9 @@ fn an_unsupported_format_fails_init_naming_the_supported_ones() {
     let mut h = ExtensionHarness::<ExtDefaultDecoder>::from_yaml("Format: prometheus").unwrap();
     let err = h.init().unwrap_err().to_string();
     assert!(
-        err.contains("format `prometheus` is not supported (supported: raw, influx, influxdb, json)"),
+        err.contains(
+            "format `prometheus` is not supported (supported: raw, influx, influxdb, json)"
+        ),
         "{err}"
     );
     let err = ExtensionHarness::<ExtDefaultDecoder>::from_yaml("FieldsExtend: true")

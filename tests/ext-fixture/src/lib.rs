@@ -9,7 +9,11 @@ use std::sync::Arc;
 
 /// Adds `Authorization: Bearer <Token>` and `X-Request-Number: <n>` (counting from 1 across
 /// every plugin that uses this instance) to requests.
-#[extension(name = "ext_fixture_token", rename_all = "PascalCase", example = "Token: abc")]
+#[extension(
+    name = "ext_fixture_token",
+    rename_all = "PascalCase",
+    example = "Token: abc"
+)]
 struct ExtFixtureToken {
     /// The token.
     token: String,
