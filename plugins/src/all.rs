@@ -29,4 +29,5 @@ pub const PLUGINS: &[&str] = &[
     "ext_basicauth",
     "ext_default_encoder",
     "ext_default_decoder",
+    "ext_groupinfo_filter",
 ];

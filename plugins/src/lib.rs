@@ -29,6 +29,7 @@
 //! | [`ext_basicauth`](ExtBasicAuth) | extension | `Username` (""), `Password` ("") | provides a [`ClientAuthenticator`](pipeplug::capability::ClientAuthenticator): `Authorization: Basic base64(user:password)` |
 //! | [`ext_default_encoder`](ExtDefaultEncoder) | extension | `Format` (required: `json`) | provides an [`Encoder`](pipeplug::capability::Encoder): JSON lines of logs (V1) or events (V2) |
 //! | [`ext_default_decoder`](ExtDefaultDecoder) | extension | `Format` (required: `raw`, `influx`/`influxdb`, `json`), `FieldsExtend` (false) | provides a [`Decoder`](pipeplug::capability::Decoder): raw bytes, InfluxDB line protocol, JSON lines of events |
+//! | [`ext_groupinfo_filter`](ExtGroupInfoFilter) | extension | `Tags` ({}), `Metas` ({}), each key → `{Pattern, Reverse}` | provides a [`FlushInterceptor`](pipeplug::capability::FlushInterceptor): keeps the groups whose tags and metadata match |
 //! | [`flusher_stdout`](FlusherStdout) | flusher | `FileName` (""), `OnlyStdout` (false), `Tags` (false), `KeyValuePairs` (true), `MaxSize` (0: never roll), `MaxRolls` (1) | one JSON object per log or event, to standard output or a file |
 //!
 //! Each plugin's page has the details: what each option does, the exact V1 and V2
@@ -87,6 +88,7 @@ pub mod all;
 mod ext_basicauth;
 mod ext_default_decoder;
 mod ext_default_encoder;
+mod ext_groupinfo_filter;
 mod flusher_stdout;
 mod keys;
 mod metric_mock;
@@ -99,6 +101,7 @@ pub use aggregator_default::AggregatorDefault;
 pub use ext_basicauth::ExtBasicAuth;
 pub use ext_default_decoder::ExtDefaultDecoder;
 pub use ext_default_encoder::ExtDefaultEncoder;
+pub use ext_groupinfo_filter::{Condition, ExtGroupInfoFilter};
 pub use flusher_stdout::FlusherStdout;
 pub use metric_mock::MetricMock;
 pub use processor_add_fields::ProcessorAddFields;
