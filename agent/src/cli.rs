@@ -410,10 +410,36 @@ fn print_errors(errors: &ConfigErrors) {
     eprintln!("{total} error(s)");
 }
 
-fn check(paths: &[PathBuf], registry: &Registry) -> ExitCode {
+/// Whether no directory among `paths` lacks config files; prints those that do.
+fn no_empty_directories(paths: &[PathBuf]) -> bool {
     let empty = reload::empty_directories(paths);
     if !empty.is_empty() {
         print_errors(&empty);
+    }
+    empty.is_empty()
+}
+
+/// Starts the metrics server of `--metrics-listen` (none without it); an address that
+/// cannot be served is printed, and `Err`.
+fn serve_metrics(
+    listen: Option<std::net::SocketAddr>,
+) -> Result<Option<crate::metrics::MetricsServer>, ()> {
+    match listen.map(crate::metrics::MetricsServer::start).transpose() {
+        Ok(m) => {
+            if let Some(m) = &m {
+                tracing::info!("metrics on http://{}/metrics", m.local_addr());
+            }
+            Ok(m)
+        }
+        Err(e) => {
+            eprintln!("error: {}", pipeplug::error_chain(&e));
+            Err(())
+        }
+    }
+}
+
+fn check(paths: &[PathBuf], registry: &Registry) -> ExitCode {
+    if !no_empty_directories(paths) {
         return ExitCode::FAILURE;
     }
     let paths = match reload::config_files(paths) {
@@ -458,6 +484,40 @@ struct RunFlags {
     metrics_listen: Option<std::net::SocketAddr>,
 }
 
+/// The configs `run` starts with and what to start: `Err` with the exit code when there is
+/// nothing to run or a config is broken (printed).
+fn first_configs(
+    paths: &[PathBuf],
+    watch: bool,
+    registry: &Registry,
+) -> Result<(reload::Configs, reload::Change), ExitCode> {
+    // Without `--watch` an empty directory is a mistake, as in `check`; with it, the run
+    // waits for a config to appear.
+    if !watch && !no_empty_directories(paths) {
+        return Err(ExitCode::FAILURE);
+    }
+    let configs = reload::Configs::new(paths.to_vec());
+    let first = match configs.plan(registry, true) {
+        Ok(change) if change.errors.is_empty() => change,
+        Ok(change) => {
+            print_errors(&change.errors);
+            return Err(ExitCode::FAILURE);
+        }
+        Err(errors) => {
+            print_errors(&errors);
+            return Err(ExitCode::FAILURE);
+        }
+    };
+    for file in &first.disabled {
+        tracing::info!("{file}: skipped (enable: false)");
+    }
+    if first.start.is_empty() && !watch {
+        tracing::warn!("no enabled pipeline to run");
+        return Err(ExitCode::SUCCESS);
+    }
+    Ok((configs, first))
+}
+
 fn run(paths: &[PathBuf], flags: RunFlags, registry: &Registry) -> ExitCode {
     let RunFlags {
         duration,
@@ -487,46 +547,14 @@ fn run(paths: &[PathBuf], flags: RunFlags, registry: &Registry) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    // Without `--watch` an empty directory is a mistake, as in `check`; with it, the run
-    // waits for a config to appear.
-    let empty = reload::empty_directories(paths);
-    if !watch && !empty.is_empty() {
-        print_errors(&empty);
-        return ExitCode::FAILURE;
-    }
-    let configs = reload::Configs::new(paths.to_vec());
-    let first = match configs.plan(registry, true) {
-        Ok(change) if change.errors.is_empty() => change,
-        Ok(change) => {
-            print_errors(&change.errors);
-            return ExitCode::FAILURE;
-        }
-        Err(errors) => {
-            print_errors(&errors);
-            return ExitCode::FAILURE;
-        }
+    let (configs, first) = match first_configs(paths, watch, registry) {
+        Ok(c) => c,
+        Err(code) => return code,
     };
-    for file in &first.disabled {
-        tracing::info!("{file}: skipped (enable: false)");
-    }
-    if first.start.is_empty() && !watch {
-        tracing::warn!("no enabled pipeline to run");
-        return ExitCode::SUCCESS;
-    }
     // Served until the run returns (dropped at the end of this function).
-    let metrics = match metrics_listen
-        .map(crate::metrics::MetricsServer::start)
-        .transpose()
-    {
-        Ok(m) => m,
-        Err(e) => {
-            eprintln!("error: {}", pipeplug::error_chain(&e));
-            return ExitCode::FAILURE;
-        }
+    let Ok(metrics) = serve_metrics(metrics_listen) else {
+        return ExitCode::FAILURE;
     };
-    if let Some(m) = &metrics {
-        tracing::info!("metrics on http://{}/metrics", m.local_addr());
-    }
     let checkpoints: Arc<dyn CheckpointStore> = match RedbCheckpoints::open(&data_dir) {
         Ok(store) => Arc::new(store),
         Err(e) => {

@@ -313,6 +313,26 @@ pub enum ExtensionError {
         /// The type asked for.
         expected: &'static str,
     },
+    /// Asked for by capability, it could not be found or created (the cause says why).
+    #[error("extension `{name}`, wanted for the capability `{capability}`, is not available")]
+    Unavailable {
+        /// The name asked for.
+        name: String,
+        /// The capability asked for (`ClientAuthenticator`).
+        capability: &'static str,
+        /// Why: not declared, not created, init failed.
+        source: Box<ExtensionError>,
+    },
+    /// It does not provide the capability asked for.
+    #[error("extension `{name}` does not provide the capability `{capability}` (it provides: {provided})")]
+    MissingCapability {
+        /// The name asked for.
+        name: String,
+        /// The capability asked for.
+        capability: &'static str,
+        /// What it provides, comma-separated, or `nothing`.
+        provided: String,
+    },
 }
 
 /// An error and every cause under it, outermost first, joined with `: `

@@ -5,6 +5,7 @@
 //! The context keeps them without naming the plugin traits (which take a `&Context`
 //! themselves); this module, which knows both, is where they are stored and read back.
 
+use crate::capability::Capability;
 use crate::context::Erased;
 use crate::error::ExtensionError;
 use crate::plugin::Extension;
@@ -98,6 +99,41 @@ impl Context {
             .ok_or_else(|| ExtensionError::WrongType {
                 name: name.to_owned(),
                 expected: std::any::type_name::<T>(),
+            })
+    }
+
+    /// The extension `name` as the capability `T`, a trait object to keep and call from
+    /// any thread: `ctx.capability::<dyn ClientAuthenticator>("ext_basicauth/shared")`.
+    ///
+    /// `name` is found (or created) as [`get_extension`](Self::get_extension) does, with a
+    /// `null` config; its [`Extension::capabilities`] must include `T`. The extension's type
+    /// may come from any crate: only the trait is shared. See [`capability`](crate::capability).
+    ///
+    /// # Errors
+    /// [`ExtensionError::Unavailable`] when `name` cannot be found or created (the cause is
+    /// its [`source`](std::error::Error::source)), [`ExtensionError::MissingCapability`] when
+    /// it does not provide `T`; both name the extension and the capability.
+    pub fn capability<T: ?Sized + Capability>(&self, name: &str) -> Result<Arc<T>, ExtensionError> {
+        let ext = self
+            .get_extension(name, &serde_json::Value::Null)
+            .map_err(|e| ExtensionError::Unavailable {
+                name: name.to_owned(),
+                capability: T::NAME,
+                source: Box::new(e),
+            })?;
+        let caps = ext
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .capabilities();
+        caps.get::<T>()
+            .ok_or_else(|| ExtensionError::MissingCapability {
+                name: name.to_owned(),
+                capability: T::NAME,
+                provided: if caps.is_empty() {
+                    "nothing".to_owned()
+                } else {
+                    caps.names().join(", ")
+                },
             })
     }
 }

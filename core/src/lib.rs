@@ -206,6 +206,7 @@
 
 pub mod adapter;
 pub mod aggregate;
+pub mod capability;
 mod checkpoint;
 mod clock;
 mod collector;

@@ -1,5 +1,8 @@
 //! Everything a plugin file needs: `use pipeplug::prelude::*;`.
 
+pub use crate::capability::{
+    Capabilities, ClientAuthenticator, Decoder, Encoder, FlushInterceptor, RequestInterceptor,
+};
 pub use crate::models::{GroupInfo, Metric, MetricType, PipelineEvent, PipelineGroupEvents, Tags};
 pub use crate::plugin::{
     Aggregator, AggregatorV1, AggregatorV2, Extension, Flusher, FlusherV1, FlusherV2, MetricInput,

@@ -26,4 +26,8 @@ pub const PLUGINS: &[&str] = &[
     "processor_rename",
     "aggregator_default",
     "flusher_stdout",
+    "ext_basicauth",
+    "ext_default_encoder",
+    "ext_default_decoder",
+    "ext_groupinfo_filter",
 ];

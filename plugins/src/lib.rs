@@ -26,6 +26,10 @@
 //! | [`processor_drop`](ProcessorDrop) | processor | `DropKeys` ([]) | removes keys from every event |
 //! | [`processor_rename`](ProcessorRename) | processor | `SourceKeys` ([]), `DestKeys` ([]), `NoKeyError` (false) | renames keys; the two lists must pair up (`init` says which does not) |
 //! | [`aggregator_default`](AggregatorDefault) | aggregator | `MaxLogCount` (1024), `MaxLogGroupCount` (4), `PackFlag` (false), `Topic` ("") | batches events into groups of at most `MaxLogCount`; added by the engine to pipelines without an aggregator |
+//! | [`ext_basicauth`](ExtBasicAuth) | extension | `Username` (""), `Password` ("") | provides a [`ClientAuthenticator`](pipeplug::capability::ClientAuthenticator): `Authorization: Basic base64(user:password)` |
+//! | [`ext_default_encoder`](ExtDefaultEncoder) | extension | `Format` (required: `json`) | provides an [`Encoder`](pipeplug::capability::Encoder): JSON lines of logs (V1) or events (V2) |
+//! | [`ext_default_decoder`](ExtDefaultDecoder) | extension | `Format` (required: `raw`, `influx`/`influxdb`, `json`), `FieldsExtend` (false) | provides a [`Decoder`](pipeplug::capability::Decoder): raw bytes, InfluxDB line protocol, JSON lines of events |
+//! | [`ext_groupinfo_filter`](ExtGroupInfoFilter) | extension | `Tags` ({}), `Metas` ({}), each key → `{Pattern, Reverse}` | provides a [`FlushInterceptor`](pipeplug::capability::FlushInterceptor): keeps the groups whose tags and metadata match |
 //! | [`flusher_stdout`](FlusherStdout) | flusher | `FileName` (""), `OnlyStdout` (false), `Tags` (false), `KeyValuePairs` (true), `MaxSize` (0: never roll), `MaxRolls` (1) | one JSON object per log or event, to standard output or a file |
 //!
 //! Each plugin's page has the details: what each option does, the exact V1 and V2
@@ -71,11 +75,20 @@
 //! - **`service_mock`**: `LogsPerSecond` defaults to 1 (Go's 0 emits nothing), `Interval`
 //!   is new, `MaxLogCount` is exact (Go stops after the round that reaches it), an unreadable
 //!   `File` fails `init`, and it has a native V2 form (log events).
+//! - **`ext_default_encoder`** supports `json` (JSON lines, pipeplug's), not iLogtail's
+//!   `prometheus`; **`ext_default_decoder`** supports `raw`, `influx`/`influxdb` and `json`
+//!   (pipeplug's), not `sls`, `prometheus`, `statsd`, `otlp_*` or `pyroscope`; its `raw` V1
+//!   form gives one `content` log (Go's gives none). Options other than `Format` and
+//!   `FieldsExtend` are unknown keys (Go ignores the options its format does not use).
 //! - **`metric_mock`**: `IntervalMs` is a declared key, so that the pipeline's
 //!   per-plugin interval passes the strict key check.
 
 mod aggregator_default;
 pub mod all;
+mod ext_basicauth;
+mod ext_default_decoder;
+mod ext_default_encoder;
+mod ext_groupinfo_filter;
 mod flusher_stdout;
 mod keys;
 mod metric_mock;
@@ -85,6 +98,10 @@ mod processor_rename;
 mod service_mock;
 
 pub use aggregator_default::AggregatorDefault;
+pub use ext_basicauth::ExtBasicAuth;
+pub use ext_default_decoder::ExtDefaultDecoder;
+pub use ext_default_encoder::ExtDefaultEncoder;
+pub use ext_groupinfo_filter::{Condition, ExtGroupInfoFilter};
 pub use flusher_stdout::FlusherStdout;
 pub use metric_mock::MetricMock;
 pub use processor_add_fields::ProcessorAddFields;

@@ -142,4 +142,7 @@ impl<T: ?Sized + Extension> Extension for Box<T> {
     fn stop(&mut self) -> Result<(), BoxError> {
         (**self).stop()
     }
+    fn capabilities(&self) -> crate::capability::Capabilities {
+        (**self).capabilities()
+    }
 }

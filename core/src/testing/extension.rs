@@ -3,6 +3,7 @@
 
 use super::base::{base_api, config_api, registered, short_type_name, Base, Phase};
 use super::HarnessError;
+use crate::capability::Capability;
 use crate::plugin::Extension;
 use crate::registry::{Factories, PluginKind};
 use crate::ExtensionHandle;
@@ -131,6 +132,65 @@ impl<P: ?Sized> ExtensionHarness<P> {
     #[must_use]
     pub fn handle(&self) -> &ExtensionHandle {
         &self.handle
+    }
+
+    /// The extension's capability `T`, as a plugin gets it with
+    /// [`Context::capability`](crate::Context::capability) (runs `init` first when not done).
+    ///
+    /// ```
+    /// use pipeplug::prelude::*;
+    /// use pipeplug::capability::HttpRequest;
+    /// use pipeplug::testing::ExtensionHarness;
+    /// use std::sync::Arc;
+    ///
+    /// /// Adds `X-Key`.
+    /// #[derive(Clone)]
+    /// struct Key;
+    /// impl Plugin for Key { fn description(&self) -> &str { "adds X-Key" } }
+    /// impl Extension for Key {
+    ///     fn capabilities(&self) -> Capabilities {
+    ///         Capabilities::new().with::<dyn ClientAuthenticator>(Arc::new(self.clone()))
+    ///     }
+    /// }
+    /// impl ClientAuthenticator for Key {
+    ///     fn authenticate(&self, req: &mut HttpRequest) -> Result<(), BoxError> {
+    ///         req.set_header("X-Key", "k");
+    ///         Ok(())
+    ///     }
+    /// }
+    /// let mut h = ExtensionHarness::new(Key);
+    /// let mut req = HttpRequest::new("GET", "http://h/");
+    /// h.capability::<dyn ClientAuthenticator>().unwrap().authenticate(&mut req).unwrap();
+    /// assert_eq!(req.header("x-key"), Some("k"));
+    /// let err = h.capability::<dyn Encoder>().err().unwrap();
+    /// assert!(err.to_string().contains("does not provide the capability `Encoder`"), "{err}");
+    /// ```
+    ///
+    /// # Errors
+    /// `init` failed, or the extension does not provide `T`.
+    pub fn capability<T: ?Sized + Capability>(&mut self) -> Result<Arc<T>, HarnessError> {
+        self.ensure_init()?;
+        let caps = self
+            .handle
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .capabilities();
+        caps.get::<T>().ok_or_else(|| {
+            let provided = if caps.is_empty() {
+                "nothing".to_owned()
+            } else {
+                caps.names().join(", ")
+            };
+            HarnessError::plugin(
+                &self.base.name,
+                "capability",
+                Box::new(crate::ExtensionError::MissingCapability {
+                    name: self.base.name.clone(),
+                    capability: T::NAME,
+                    provided,
+                }),
+            )
+        })
     }
 
     /// Runs `f` on the extension as a `dyn Extension`.
