@@ -431,3 +431,139 @@ fn metric_line(m: &Metric) -> Result<String, String> {
     let time = (m.timestamp != 0).then_some(m.timestamp);
     line(&m.name, &mut tags, &fields, time)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use pipeplug::models::{GroupInfo, Span};
+    use pipeplug::testing::create_log;
+
+    fn influx(ignore: bool) -> Converter {
+        Converter {
+            protocol: Protocol::Influxdb,
+            separator: String::new(),
+            ignore_unexpected: ignore,
+        }
+    }
+
+    fn text(c: &Converted) -> String {
+        c.bodies
+            .iter()
+            .map(|b| String::from_utf8(b.clone()).unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn protocols_parse_without_regard_to_case_and_know_their_encodings() {
+        assert_eq!(
+            Protocol::parse(" Custom_Single "),
+            Some(Protocol::CustomSingle)
+        );
+        assert_eq!(Protocol::parse("influxdb"), Some(Protocol::Influxdb));
+        assert_eq!(Protocol::parse("otlp_v1"), None);
+        assert_eq!(Protocol::Influxdb.encodings(), ["custom"]);
+        assert_eq!(Protocol::CustomSingleFlatten.encodings(), ["json"]);
+    }
+
+    #[test]
+    fn v1_metric_types_and_fields_follow_ilogtail() {
+        let mut b = create_log([
+            ("__name__", "up"),
+            ("__value__", "true"),
+            ("__type__", "bool"),
+        ]);
+        b.push("__time_nano__", "9");
+        let s = create_log([
+            ("__name__", "state"),
+            ("__value__", "a \"q\" \\ b"),
+            ("__type__", "string"),
+        ]);
+        let f = create_log([
+            ("__name__", "cpu:idle"),
+            ("__field__", "idle"),
+            ("__value__", "1e+06"),
+            ("__labels__", "a=b#$#c d"),
+        ]);
+        let group = LogGroup {
+            logs: vec![b, s, f],
+            ..LogGroup::default()
+        };
+        let c = influx(false).v1(&group).unwrap();
+        assert_eq!(
+            text(&c),
+            "up value=true 9\nstate value=\"a \\\"q\\\" \\\\ b\"\ncpu,a\\=b=c\\ d idle=1000000\n"
+        );
+    }
+
+    #[test]
+    fn a_bad_value_or_time_is_unexpected_data() {
+        let bad = [
+            create_log([("__name__", "x"), ("__value__", "abc")]),
+            create_log([("__name__", "x"), ("__value__", "1.5"), ("__type__", "int")]),
+            create_log([
+                ("__name__", "x"),
+                ("__value__", "1"),
+                ("__time_nano__", "-1"),
+            ]),
+            create_log([("__name__", "x\ny"), ("__value__", "1")]),
+            create_log([("__value__", "1")]),
+        ];
+        for log in bad {
+            let group = LogGroup {
+                logs: vec![log.clone()],
+                ..LogGroup::default()
+            };
+            let err = influx(false).v1(&group).unwrap_err();
+            assert!(err.0.starts_with("log 0: "), "{err}");
+            let skipped = influx(true).v1(&group).unwrap();
+            assert_eq!(
+                skipped,
+                Converted {
+                    bodies: vec![],
+                    skipped: 1
+                },
+                "{log:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn v2_events_that_are_not_metrics_are_skipped_or_refused() {
+        let group = PipelineGroupEvents::new(
+            GroupInfo::default(),
+            vec![PipelineEvent::Span(Span::default())],
+        );
+        assert_eq!(influx(true).v2(&group).unwrap().skipped, 1);
+        let err = influx(false).v2(&group).unwrap_err();
+        assert_eq!(err.0, "event 0: a Span event is not a metric");
+    }
+
+    #[test]
+    fn without_a_separator_each_log_is_a_body_and_empty_groups_give_none() {
+        let c = Converter {
+            protocol: Protocol::CustomSingleFlatten,
+            separator: String::new(),
+            ignore_unexpected: true,
+        };
+        let group = LogGroup {
+            logs: vec![create_log([("a", "1")]), create_log([("a", "2")])],
+            ..LogGroup::default()
+        };
+        let out = c.v1(&group).unwrap();
+        assert_eq!(out.bodies.len(), 2);
+        assert_eq!(
+            text(&Converted {
+                bodies: vec![out.bodies[1].clone()],
+                skipped: 0
+            }),
+            r#"{"a":"2","host.ip":"","time":0}"#
+        );
+        assert!(c.v1(&LogGroup::default()).unwrap().bodies.is_empty());
+        let joined = Converter {
+            separator: "|".into(),
+            ..c
+        };
+        assert!(joined.v1(&LogGroup::default()).unwrap().bodies.is_empty());
+        assert_eq!(joined.v1(&group).unwrap().bodies.len(), 1);
+    }
+}

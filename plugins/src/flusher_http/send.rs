@@ -403,3 +403,46 @@ impl Pool {
         self.worker.stop()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn delays_double_up_to_the_maximum_with_jitter_in_the_second_half() {
+        let p = RetryPolicy {
+            max_retries: 10,
+            initial: Duration::from_millis(100),
+            max: Duration::from_millis(350),
+        };
+        for _ in 0..200 {
+            for (retry, full) in [(0, 100), (1, 200), (2, 350), (3, 350), (40, 350)] {
+                let d = p.delay(retry);
+                let full = Duration::from_millis(full);
+                assert!(d >= full / 2 && d <= full, "retry {retry}: {d:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn which_answers_are_retried_and_which_are_permanent() {
+        let status = |status| SendError::Status {
+            url: "u".into(),
+            status,
+            body: String::new(),
+        };
+        for s in [500, 502, 503, 429, 401, 403] {
+            assert!(status(s).retryable() && !status(s).permanent(), "{s}");
+        }
+        for s in [400, 404, 413, 301] {
+            assert!(!status(s).retryable() && status(s).permanent(), "{s}");
+        }
+        let veto = SendError::Vetoed {
+            url: "u".into(),
+            interceptor: "i".into(),
+            reason: "r".into(),
+        };
+        assert!(!veto.retryable() && !veto.permanent());
+        assert_eq!(status(503).to_string(), "u: the server answered 503");
+    }
+}
