@@ -88,7 +88,8 @@ use std::sync::{Arc, PoisonError};
 /// exiting) failed requests are not retried. Retry waits are in real time (they pace a
 /// real server).
 ///
-/// **Self-metrics**: `flusher_http_events_sent_total` (events of batches delivered),
+/// **Self-metrics**: `flusher_http_events_sent_total` (events of batches delivered, skipped
+/// ones left out),
 /// `flusher_http_requests_sent_total`, `flusher_http_sent_bytes_total` (bodies as sent),
 /// `flusher_http_retries_total`, `flusher_http_failures_total` by `reason` (`status_5xx`,
 /// `status_4xx`, `connection`, `request`, `vetoed`, `auth`; one per failed attempt),
@@ -598,6 +599,7 @@ impl FlusherV1 for FlusherHttp {
                 None => {
                     let c = rt.converter.v1(group).map_err(Runtime::convert_error)?;
                     rt.metrics.skipped.add(c.skipped as u64);
+                    batch.events -= c.skipped as u64;
                     c.bodies
                 }
             };
@@ -635,6 +637,7 @@ impl FlusherV2 for FlusherHttp {
                 None => {
                     let c = rt.converter.v2(group).map_err(Runtime::convert_error)?;
                     rt.metrics.skipped.add(c.skipped as u64);
+                    batch.events -= c.skipped as u64;
                     c.bodies
                 }
             };
