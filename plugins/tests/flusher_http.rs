@@ -781,3 +781,21 @@ fn a_url_with_a_query_gets_the_query_keys_appended() {
     h.stop().unwrap();
     assert_eq!(server.received()[0].url, "/w?precision=s&db=d");
 }
+
+#[test]
+fn a_variable_in_query_or_headers_is_sent_as_written_with_a_warning() {
+    let server = Server::start(&[]);
+    let mut h = flusher(
+        &server.url,
+        "Query: {db: \"%{tag.db}\"}\nConvert: {Separator: \"\\n\"}",
+    );
+    h.flush_v1(vec![v1_group()]).unwrap();
+    h.stop().unwrap();
+    assert_eq!(server.received()[0].url, "/write?db=%25%7Btag.db%7D");
+    let logs = h.mock().log_records();
+    assert!(
+        logs.iter()
+            .any(|r| r.message.contains("key `Query.db`: variables")),
+        "{logs:?}"
+    );
+}

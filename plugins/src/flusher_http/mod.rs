@@ -88,6 +88,14 @@ use std::sync::{Arc, PoisonError};
 /// exiting) failed requests are not retried. Retry waits are in real time (they pace a
 /// real server).
 ///
+/// **Differences from iLogtail**: Go's `Flush`/`Export` queue the groups and return at
+/// once, and a request whose retries ran out is logged and dropped; here the call waits and
+/// fails, so the engine retries and counts. `Encoding` defaults to the protocol's (Go's is
+/// always `json`). A veto or a failed authentication fails the batch (retried by the engine)
+/// rather than dropping it. Redirects are not followed. Not supported: variables in `Query`
+/// and `Headers` (`%{content.key}`: sent literally), the protocols `otlp_v1` and `raw`,
+/// `Convert.TagFieldsRename` and `Convert.ProtocolFieldsRename` (unknown keys).
+///
 /// **Self-metrics**: `flusher_http_events_sent_total` (events of batches delivered, skipped
 /// ones left out),
 /// `flusher_http_requests_sent_total`, `flusher_http_sent_bytes_total` (bodies as sent),
@@ -400,6 +408,14 @@ impl Flusher for FlusherHttp {
             return Err("flusher_http: key `Concurrency` must be at least 1 (got 0)".into());
         }
         check_headers(&self.headers)?;
+        for (section, map) in [("Query", &self.query), ("Headers", &self.headers)] {
+            for (k, v) in map.iter().filter(|(_, v)| v.contains("%{")) {
+                ctx.logger().warn(format!(
+                    "flusher_http: key `{section}.{k}`: variables such as `%{{content.key}}` \
+                     are not supported; {v:?} is sent as written"
+                ));
+            }
+        }
         let gzip = match self.compression.trim().to_ascii_lowercase().as_str() {
             "" | "none" => false,
             "gzip" => true,
