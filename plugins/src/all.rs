@@ -26,6 +26,7 @@ pub const PLUGINS: &[&str] = &[
     "processor_rename",
     "aggregator_default",
     "flusher_stdout",
+    "flusher_http",
     "ext_basicauth",
     "ext_default_encoder",
     "ext_default_decoder",

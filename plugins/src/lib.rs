@@ -30,6 +30,7 @@
 //! | [`ext_default_encoder`](ExtDefaultEncoder) | extension | `Format` (required: `json`) | provides an [`Encoder`](pipeplug::capability::Encoder): JSON lines of logs (V1) or events (V2) |
 //! | [`ext_default_decoder`](ExtDefaultDecoder) | extension | `Format` (required: `raw`, `influx`/`influxdb`, `json`), `FieldsExtend` (false) | provides a [`Decoder`](pipeplug::capability::Decoder): raw bytes, InfluxDB line protocol, JSON lines of events |
 //! | [`ext_groupinfo_filter`](ExtGroupInfoFilter) | extension | `Tags` ({}), `Metas` ({}), each key → `{Pattern, Reverse}` | provides a [`FlushInterceptor`](pipeplug::capability::FlushInterceptor): keeps the groups whose tags and metadata match |
+//! | [`flusher_http`](FlusherHttp) | flusher | `RemoteURL` (required), `Query` ({}), `Headers` ({}), `Timeout` (60s), `Retry` ({Enable: true, MaxRetryTimes: 3, InitialDelay: 1s, MaxDelay: 30s}), `Convert` ({Protocol: custom_single, Encoding, Separator, IgnoreUnExpectedData: true}), `Encoder`, `Authenticator`, `RequestInterceptors` ([]), `FlushInterceptor` (extensions by name or `{Type, Options}`), `Concurrency` (1), `Compression` (none/gzip) | POSTs each batch to an HTTP endpoint (JSON per log, or InfluxDB line protocol), with retries; returns once every request was answered 2xx |
 //! | [`flusher_stdout`](FlusherStdout) | flusher | `FileName` (""), `OnlyStdout` (false), `Tags` (false), `KeyValuePairs` (true), `MaxSize` (0: never roll), `MaxRolls` (1) | one JSON object per log or event, to standard output or a file |
 //!
 //! Each plugin's page has the details: what each option does, the exact V1 and V2
@@ -89,6 +90,7 @@ mod ext_basicauth;
 mod ext_default_decoder;
 mod ext_default_encoder;
 mod ext_groupinfo_filter;
+mod flusher_http;
 mod flusher_stdout;
 mod keys;
 mod metric_mock;
@@ -102,6 +104,7 @@ pub use ext_basicauth::ExtBasicAuth;
 pub use ext_default_decoder::ExtDefaultDecoder;
 pub use ext_default_encoder::ExtDefaultEncoder;
 pub use ext_groupinfo_filter::{Condition, ExtGroupInfoFilter};
+pub use flusher_http::{ConvertConfig, ExtensionRef, FlusherHttp, RetryConfig};
 pub use flusher_stdout::FlusherStdout;
 pub use metric_mock::MetricMock;
 pub use processor_add_fields::ProcessorAddFields;
