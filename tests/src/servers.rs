@@ -192,16 +192,16 @@ impl Process {
         }
     }
 
-    /// Stops the process with SIGTERM (a graceful shutdown), killing it after
-    /// [`STOP_TIMEOUT`]; then waits until its port refuses connections.
-    fn stop(&mut self) -> Result<(), ServerError> {
+    /// Stops the process with `signal` (SIGTERM: a graceful shutdown; SIGKILL: a crash),
+    /// killing it after [`STOP_TIMEOUT`]; then waits until its port refuses connections.
+    fn stop(&mut self, signal: libc::c_int) -> Result<(), ServerError> {
         let Some(mut child) = self.child.take() else {
             return Ok(());
         };
         let pid = libc::pid_t::try_from(child.id()).unwrap_or(libc::pid_t::MAX);
         // SAFETY: `kill` has no memory effects; `pid` is our own child, not yet reaped.
         unsafe {
-            libc::kill(pid, libc::SIGTERM);
+            libc::kill(pid, signal);
         }
         let deadline = Instant::now() + STOP_TIMEOUT;
         loop {
@@ -422,13 +422,25 @@ impl ClickHouse {
             .collect()
     }
 
-    /// Stops the server gracefully (SIGTERM, it finishes the queries it is running) and
-    /// waits until its port refuses connections.
+    /// Stops the server gracefully (SIGTERM) and waits until its port refuses connections.
+    ///
+    /// ClickHouse then serves the connections it has (a client's keep-alive connection
+    /// goes on being served while it drains), so a client sending steadily sees no outage:
+    /// use [`ClickHouse::crash`] for one.
     ///
     /// # Errors
     /// The port still answers after the process exited.
     pub fn stop(&mut self) -> Result<(), ServerError> {
-        self.process.stop()
+        self.process.stop(libc::SIGTERM)
+    }
+
+    /// Kills the server (SIGKILL, as a crash: the requests it is serving get no answer)
+    /// and waits until its port refuses connections.
+    ///
+    /// # Errors
+    /// The port still answers after the process exited.
+    pub fn crash(&mut self) -> Result<(), ServerError> {
+        self.process.stop(libc::SIGKILL)
     }
 
     /// Starts the server again on the same port with the same data.
@@ -595,7 +607,16 @@ bind-address = "127.0.0.1:{rpc_port}"
     /// # Errors
     /// The port still answers after the process exited.
     pub fn stop(&mut self) -> Result<(), ServerError> {
-        self.process.stop()
+        self.process.stop(libc::SIGTERM)
+    }
+
+    /// Kills the server (SIGKILL, as a crash) and waits until its port refuses
+    /// connections.
+    ///
+    /// # Errors
+    /// The port still answers after the process exited.
+    pub fn crash(&mut self) -> Result<(), ServerError> {
+        self.process.stop(libc::SIGKILL)
     }
 
     /// Starts the server again on the same ports with the same data.
@@ -604,5 +625,204 @@ bind-address = "127.0.0.1:{rpc_port}"
     /// As [`InfluxDb::start`].
     pub fn start_again(&mut self) -> Result<(), ServerError> {
         self.process.start()
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// The agent
+
+/// A `pipeplug run` of one pipeline file, as a child process with its metrics served on a
+/// free port (`--metrics-listen`); its output goes to a file. Killed on drop.
+#[derive(Debug)]
+pub struct Agent {
+    child: Option<Child>,
+    dir: TempDir,
+    metrics_port: u16,
+    agent: ureq::Agent,
+}
+
+impl Agent {
+    /// Runs `binary run --metrics-listen 127.0.0.1:PORT --data-dir DIR pipeline.yaml`, the
+    /// pipeline file holding `pipeline`, and waits until its `/health` answers 200 (every
+    /// pipeline started).
+    ///
+    /// # Errors
+    /// The agent could not be started, exited, or its pipelines did not start within a
+    /// minute (its output is in the error).
+    pub fn run(binary: &Path, pipeline: &str) -> Result<Self, ServerError> {
+        let dir = tempfile::Builder::new()
+            .prefix("pipeplug-agent-")
+            .tempdir()
+            .map_err(io("creating the agent's directory"))?;
+        let file = dir.path().join("pipeline.yaml");
+        std::fs::write(&file, pipeline).map_err(io("writing pipeline.yaml"))?;
+        let metrics_port = free_port()?;
+        let log = File::create(dir.path().join("agent.log")).map_err(io("creating agent.log"))?;
+        let err = log.try_clone().map_err(io("creating agent.log"))?;
+        let child = Command::new(binary)
+            .arg("run")
+            .arg("--metrics-listen")
+            .arg(format!("127.0.0.1:{metrics_port}"))
+            .arg("--data-dir")
+            .arg(dir.path().join("data"))
+            .arg(&file)
+            .env("RUST_LOG", "info,pipeplug::plugin=debug")
+            .env("RUST_BACKTRACE", "0")
+            .stdin(Stdio::null())
+            .stdout(log)
+            .stderr(err)
+            .spawn()
+            .map_err(io(format!("starting {}", binary.display())))?;
+        let mut me = Self {
+            child: Some(child),
+            dir,
+            metrics_port,
+            agent: agent(Duration::from_secs(10)),
+        };
+        let url = format!("http://127.0.0.1:{metrics_port}/health");
+        let deadline = Instant::now() + READY_TIMEOUT;
+        loop {
+            let exited = me.child.as_mut().map(Child::try_wait);
+            if let Some(Ok(Some(status))) = exited {
+                me.child = None;
+                return Err(ServerError::NotReady {
+                    server: "pipeplug",
+                    why: format!("it exited ({status})"),
+                    log: me.output(),
+                });
+            }
+            if let Ok(r) = me.agent.get(&url).call() {
+                if r.status().is_success() {
+                    return Ok(me);
+                }
+            }
+            if Instant::now() > deadline {
+                return Err(ServerError::NotReady {
+                    server: "pipeplug",
+                    why: format!("{url} did not answer 200 within {READY_TIMEOUT:?}"),
+                    log: me.output(),
+                });
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// What the agent wrote so far (stdout and stderr).
+    #[must_use]
+    pub fn output(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("agent.log")).unwrap_or_default()
+    }
+
+    /// The agent's `/metrics` (the Prometheus text format).
+    ///
+    /// # Errors
+    /// The scrape failed.
+    pub fn metrics(&self) -> Result<String, ServerError> {
+        let url = format!("http://127.0.0.1:{}/metrics", self.metrics_port);
+        answer("pipeplug", &url, self.agent.get(&url).call())
+    }
+
+    /// The sum of the samples of metric `name` (all label sets) in the agent's `/metrics`;
+    /// `None` when no sample has that name.
+    ///
+    /// # Errors
+    /// The scrape failed.
+    pub fn metric(&self, name: &str) -> Result<Option<f64>, ServerError> {
+        let text = self.metrics()?;
+        let mut sum = None;
+        for line in text.lines().filter(|l| !l.starts_with('#')) {
+            let Some((series, value)) = line.rsplit_once(' ') else {
+                continue;
+            };
+            let metric = series.split('{').next().unwrap_or(series);
+            if metric == name {
+                if let Ok(v) = value.parse::<f64>() {
+                    *sum.get_or_insert(0.0) += v;
+                }
+            }
+        }
+        Ok(sum)
+    }
+
+    /// Stops the agent with SIGTERM, as a service manager would, and returns its exit code
+    /// (`None`: killed by a signal, or killed after a minute) and its output.
+    #[must_use]
+    pub fn terminate(mut self) -> (Option<i32>, String) {
+        let Some(mut child) = self.child.take() else {
+            return (None, self.output());
+        };
+        let pid = libc::pid_t::try_from(child.id()).unwrap_or(libc::pid_t::MAX);
+        // SAFETY: `kill` has no memory effects; `pid` is our own child, not yet reaped.
+        unsafe {
+            libc::kill(pid, libc::SIGTERM);
+        }
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let code = loop {
+            match child.try_wait() {
+                Ok(Some(status)) => break status.code(),
+                Ok(None) if Instant::now() < deadline => {
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+                _ => {
+                    let _ = child.kill();
+                    let _ = child.wait();
+                    break None;
+                }
+            }
+        };
+        (code, self.output())
+    }
+}
+
+impl Drop for Agent {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// Polls `current` until it returns `target` or more, for at most `timeout`; returns the
+/// last value seen.
+///
+/// # Errors
+/// The first error of `current`.
+pub fn wait_for<T: PartialOrd + Copy>(
+    timeout: Duration,
+    target: T,
+    mut current: impl FnMut() -> Result<T, ServerError>,
+) -> Result<T, ServerError> {
+    let deadline = Instant::now() + timeout;
+    loop {
+        let now = current()?;
+        if now >= target || Instant::now() > deadline {
+            return Ok(now);
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_missing_server_binary_is_found_absent_and_the_skip_says_how_to_install_it() {
+        assert_eq!(find_binary("pipeplug-no-such-server"), None);
+        assert!(find_binary("sh").is_some_and(|p| p.is_file()));
+        assert_eq!(
+            skip_message("influxd", "influxdb"),
+            "skipped: influxd not installed (Debian package `influxdb`; run scripts/integration.sh)"
+        );
+    }
+
+    #[test]
+    fn long_requests_and_answers_are_shortened_on_a_char_boundary() {
+        let long = "é".repeat(400);
+        let short = shorten(&long);
+        assert!(short.ends_with("..."), "{short}");
+        assert_eq!(short.len(), 300 + 3);
+        assert_eq!(shorten("SELECT 1"), "SELECT 1");
     }
 }
