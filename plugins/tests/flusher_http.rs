@@ -302,6 +302,7 @@ fn influxdb_v1_writes_escaped_line_protocol_and_skips_non_metrics() {
         "cpu,host=a value=0.5 1700000000000000000\ndisk\\ free,dev=x\\,y,path=/a\\ b value=42i 5\n"
     );
     assert_eq!(counter(&h, "flusher_http_skipped_events_total"), 2);
+    assert_eq!(counter(&h, "flusher_http_events_sent_total"), 2);
 }
 
 #[test]
@@ -727,4 +728,56 @@ fn an_extension_without_the_capability_fails_init_naming_what_it_provides() {
         err.contains("key `FlushInterceptor`: extension `ext_basicauth/a` does not provide the capability `FlushInterceptor` (it provides: ClientAuthenticator)"),
         "{err}"
     );
+}
+
+#[test]
+fn a_timeout_is_retried_then_an_ordinary_error() {
+    let server = Server::on("127.0.0.1:0", &[], Duration::from_millis(400));
+    let mut h = flusher(
+        &server.url,
+        "Timeout: 50ms\nConvert: {Separator: \"\\n\"}\nRetry: {MaxRetryTimes: 1, InitialDelay: 1ms, MaxDelay: 1ms}",
+    );
+    let err = h.flush_v1(vec![v1_group()]).unwrap_err();
+    assert!(!is_permanent(&err), "{err}");
+    assert!(err.to_string().contains("(attempts: 2)"), "{err}");
+    assert!(err.to_string().to_lowercase().contains("timeout"), "{err}");
+    h.stop().unwrap();
+    assert_eq!(counter(&h, "flusher_http_retries_total"), 1);
+}
+
+#[test]
+fn after_set_urgent_a_failed_request_is_not_retried() {
+    let server = Server::start(&[503, 503]);
+    let mut h = flusher(
+        &server.url,
+        "Convert: {Separator: \"\\n\"}\nRetry: {InitialDelay: 1ms, MaxDelay: 1ms}",
+    );
+    h.set_urgent(true).unwrap();
+    let err = h.flush_v1(vec![v1_group()]).unwrap_err();
+    assert!(err.to_string().contains("(attempts: 1)"), "{err}");
+    h.stop().unwrap();
+    assert_eq!(server.received().len(), 1);
+}
+
+#[test]
+fn a_redirect_is_not_followed_and_is_permanent() {
+    let server = Server::start(&[307]);
+    let mut h = flusher(&server.url, "Convert: {Separator: \"\\n\"}");
+    let err = h.flush_v1(vec![v1_group()]).unwrap_err();
+    assert!(is_permanent(&err), "{err}");
+    assert!(err.to_string().contains("answered 307"), "{err}");
+    h.stop().unwrap();
+}
+
+#[test]
+fn a_url_with_a_query_gets_the_query_keys_appended() {
+    let server = Server::start(&[]);
+    let mut h = FlusherHarness::<FlusherHttp>::from_yaml(&format!(
+        "RemoteURL: \"{}/w?precision=s\"\nQuery: {{db: d}}\nConvert: {{Separator: \"\\n\"}}",
+        server.url
+    ))
+    .unwrap();
+    h.flush_v1(vec![v1_group()]).unwrap();
+    h.stop().unwrap();
+    assert_eq!(server.received()[0].url, "/w?precision=s&db=d");
 }

@@ -15,8 +15,10 @@ use std::io::Write as _;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, PoisonError};
 
-/// Sends every batch to `RemoteURL` as HTTP `POST` requests, and returns once the server
-/// has accepted all of them.
+/// Sends every batch to `RemoteURL` as HTTP `POST` requests (JSON per log, or InfluxDB line
+/// protocol) and returns once the server answered 2xx to all of them; a failed request is
+/// retried per `Retry`, and an answer no retry can fix (a 4xx other than 401, 403, 429)
+/// drops the batch as a permanent error.
 ///
 /// ```yaml
 /// flushers:
@@ -86,7 +88,8 @@ use std::sync::{Arc, PoisonError};
 /// exiting) failed requests are not retried. Retry waits are in real time (they pace a
 /// real server).
 ///
-/// **Self-metrics**: `flusher_http_events_sent_total` (events of batches delivered),
+/// **Self-metrics**: `flusher_http_events_sent_total` (events of batches delivered, skipped
+/// ones left out),
 /// `flusher_http_requests_sent_total`, `flusher_http_sent_bytes_total` (bodies as sent),
 /// `flusher_http_retries_total`, `flusher_http_failures_total` by `reason` (`status_5xx`,
 /// `status_4xx`, `connection`, `request`, `vetoed`, `auth`; one per failed attempt),
@@ -109,12 +112,20 @@ pub struct FlusherHttp {
     #[config(default = "60s")]
     timeout: Duration,
     /// Retries of a failed request: `Enable` (true), `MaxRetryTimes` (3), `InitialDelay`
-    /// (1s), `MaxDelay` (30s).
+    /// (1s), `MaxDelay` (30s). The wait doubles from `InitialDelay` up to `MaxDelay`, each a
+    /// random point of `[d/2, d]`. Retried: connection errors, timeouts, 5xx, 429, 401, 403.
+    /// When retries run out the call fails and the engine's `Delivery` retries the whole
+    /// batch (its requests already delivered are sent again).
     retry: RetryConfig,
-    /// The body format: `Protocol` (`custom_single`), `Encoding` (the protocol's),
-    /// `Separator` (""), `IgnoreUnExpectedData` (true).
+    /// The body format: `Protocol` (`custom_single`: `{"contents","tags","time"}` per log;
+    /// `custom_single_flatten`: one flat object per log; `influxdb`: line protocol, one body
+    /// per group), `Encoding` (the protocol's: `json`, or `custom` for `influxdb`),
+    /// `Separator` ("": one request per log; else the logs of a group joined by it in one
+    /// request), `IgnoreUnExpectedData` (true: skip, and count, what the protocol cannot
+    /// express; false: fail the batch for good).
     convert: ConvertConfig,
-    /// An extension with the `Encoder` capability that makes the bodies instead of `Convert`.
+    /// An extension with the `Encoder` capability that makes the bodies instead of `Convert`
+    /// (a name, `type/id`, or `{Type, Options}`, as for every extension key).
     encoder: Option<ExtensionRef>,
     /// An extension with the `ClientAuthenticator` capability.
     authenticator: Option<ExtensionRef>,
@@ -122,7 +133,7 @@ pub struct FlusherHttp {
     request_interceptors: Vec<ExtensionRef>,
     /// An extension with the `FlushInterceptor` capability (V2 groups).
     flush_interceptor: Option<ExtensionRef>,
-    /// Requests in flight at once (at least 1).
+    /// Requests of a batch in flight at once (at least 1), on the flusher's sender threads.
     #[config(default = 1)]
     concurrency: usize,
     /// `none` (default) or `gzip`.
@@ -588,6 +599,7 @@ impl FlusherV1 for FlusherHttp {
                 None => {
                     let c = rt.converter.v1(group).map_err(Runtime::convert_error)?;
                     rt.metrics.skipped.add(c.skipped as u64);
+                    batch.events -= c.skipped as u64;
                     c.bodies
                 }
             };
@@ -625,6 +637,7 @@ impl FlusherV2 for FlusherHttp {
                 None => {
                     let c = rt.converter.v2(group).map_err(Runtime::convert_error)?;
                     rt.metrics.skipped.add(c.skipped as u64);
+                    batch.events -= c.skipped as u64;
                     c.bodies
                 }
             };
