@@ -113,7 +113,7 @@ fn counted(db: &InfluxDb) -> Result<(u64, u64), ServerError> {
     })
 }
 
-/// The first and the last point's time, in Unix nanoseconds.
+/// The first and the last point's time, as InfluxDB answers them (RFC 3339, JSON strings).
 fn first_and_last(db: &InfluxDb) -> (String, String) {
     let time = |q: &str| {
         let v = db.query(Some("pipeplug"), q).unwrap();
