@@ -1,3 +1,4 @@
 //! Test support for the pipeplug workspace.
+pub mod servers;
 pub mod stopkit;
 pub mod testkit;

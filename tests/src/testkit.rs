@@ -2,7 +2,10 @@
 //! macros, through `pipeplug::registry` and `pipeplug::config::Decoder`).
 //!
 //! - `service_counter`: emits `n = 0, 1, 2, ...` (`Count` events, 0 for no end; `Interval`
-//!   between events; every `MarkEvery`th event also carries `boom = 1`);
+//!   between events; every `MarkEvery`th event also carries `boom = 1`); with `Metric`,
+//!   metrics of that name instead, of value `n` at time [`METRIC_BASE_NS`]` + n` (V1 in
+//!   iLogtail's metric form: `__name__`, `__labels__`, `__value__`, `__time_nano__`), so
+//!   that each has a time of its own in a time-series database;
 //! - `metric_counter`: emits `PerCollect` events on every collection;
 //! - `service_checkpoint`: counts its runs in a checkpoint and emits `run = <n>` once;
 //! - `processor_tag`: adds `Key: Value` to every event;
@@ -86,7 +89,11 @@ pub fn kept(name: &str) -> Vec<Value> {
 // ---------------------------------------------------------------------------------------
 // service_counter
 
-const COUNTER_KEYS: &[&str] = &["Count", "Interval", "MarkEvery", "Batch"];
+const COUNTER_KEYS: &[&str] = &["Count", "Interval", "MarkEvery", "Batch", "Metric"];
+
+/// The time of metric `n = 0` of `service_counter` with `Metric` (2023-11-14T22:13:20Z, in
+/// Unix nanoseconds); metric `n` is `n` nanoseconds later.
+pub const METRIC_BASE_NS: u64 = 1_700_000_000_000_000_000;
 
 /// Emits numbered events.
 #[derive(Debug)]
@@ -95,6 +102,8 @@ pub struct ServiceCounter {
     interval: Duration,
     mark_every: u64,
     batch: u64,
+    /// Emit metrics of this name instead of logs (empty: logs).
+    metric: String,
     worker: Worker,
     ctx: Context,
 }
@@ -106,18 +115,28 @@ impl ServiceCounter {
         let interval = d.duration(1, DurationUnit::Nanos).unwrap_or(Duration::ZERO);
         let mark_every = d.value(2, "u64").unwrap_or(0);
         let batch = d.value::<u64>(3, "u64").unwrap_or(1).max(1);
+        let metric = d.value(4, "String").unwrap_or_default();
         d.finish()?;
         Ok(Self {
             count,
             interval,
             mark_every,
             batch,
+            metric,
             worker: Worker::new(),
             ctx: Context::default(),
         })
     }
 
     fn fields(&self, n: u64) -> Vec<(String, String)> {
+        if !self.metric.is_empty() {
+            return vec![
+                ("__name__".to_owned(), self.metric.clone()),
+                ("__labels__".to_owned(), String::new()),
+                ("__value__".to_owned(), n.to_string()),
+                ("__time_nano__".to_owned(), (METRIC_BASE_NS + n).to_string()),
+            ];
+        }
         let mut f = vec![("n".to_owned(), n.to_string())];
         if self.mark_every > 0 && n % self.mark_every == self.mark_every - 1 {
             f.push(("boom".to_owned(), "1".to_owned()));
@@ -136,6 +155,7 @@ impl ServiceCounter {
             interval,
             mark_every: self.mark_every,
             batch,
+            metric: self.metric.clone(),
             worker: Worker::new(),
             ctx: self.ctx.clone(),
         };
@@ -190,6 +210,15 @@ impl ServiceInputV2 for ServiceCounter {
         self.spawn(move |first, k, me| {
             let events = (first..first + k)
                 .map(|n| {
+                    if !me.metric.is_empty() {
+                        return PipelineEvent::Metric(pipeplug::models::Metric::single(
+                            me.metric.as_str(),
+                            pipeplug::models::MetricType::Untyped,
+                            pipeplug::models::Tags::default(),
+                            METRIC_BASE_NS + n,
+                            n,
+                        ));
+                    }
                     let mut log = pipeplug::models::Log::default();
                     for (key, v) in me.fields(n) {
                         log.contents.add(key, v);
@@ -682,6 +711,14 @@ const COUNTER_FIELDS: &[ConfigField] = &[
         unit: None,
         required: false,
     },
+    ConfigField {
+        key: "Metric",
+        type_name: "String",
+        default: Some(""),
+        doc: "Emit metrics of this name (value n, time METRIC_BASE_NS + n ns) instead of logs.",
+        unit: None,
+        required: false,
+    },
 ];
 
 const RESERVED_FIELDS: &[ConfigField] = &[ConfigField {
@@ -720,7 +757,9 @@ pub fn register() {
                     ServiceCounter::from_config(c).map(|p| Box::new(p) as Box<dyn ServiceInputV2>)
                 })),
             },
-            defaults: || Ok(json!({"Count": 10, "Interval": "0s", "MarkEvery": 0, "Batch": 1})),
+            defaults: || {
+                Ok(json!({"Count": 10, "Interval": "0s", "MarkEvery": 0, "Batch": 1, "Metric": ""}))
+            },
             example: None,
         });
         registry::add_metric_creator(
