@@ -22,6 +22,7 @@
 //! |---|---|---|---|
 //! | [`metric_mock`](MetricMock) | metric input | `Tags` ({}), `Fields` ({}, any JSON values), `Index` (0), `OpenPrometheusPattern` (false), `GroupMeta` ({}), `GroupTags` ({}), `IntervalMs` (pipeline's) | one record per collection, counting up from `Index`: V1 a log (or the metric `metrics_mock`), V2 a group of two metrics |
 //! | [`service_mock`](ServiceMock) | service input | `Tags` ({}), `Fields` ({}), `File` (""), `Index` (0), `LogsPerSecond` (1), `MaxLogCount` (0: no limit), `Interval` ("1s") | `LogsPerSecond` logs at start and every `Interval` |
+//! | [`service_http_server`](ServiceHttpServer) | service input | `Format` (required), `Address` (required), `Endpoint` (""), `ReadTimeoutSec` (10), `ShutdownTimeoutSec` (5), `MaxBodySize` (64 MiB), `UnlinkUnixSock` (true), `FieldsExtend`, `DisableUncompress` (false), `QueryParams`, `HeaderParams` ([]), `QueryParamPrefix`, `HeaderParamPrefix` (""), `Tags` ({}), `TagsInGroup` (true), `Cluster` (""), `MaxInFlight` (16) | an HTTP server decoding request bodies (`raw`, `influxdb`, `json` lines, gzip) |
 //! | [`processor_add_fields`](ProcessorAddFields) | processor | `Fields` ({}), `IgnoreIfExist` (false) | adds fixed fields to every event |
 //! | [`processor_drop`](ProcessorDrop) | processor | `DropKeys` ([]) | removes keys from every event |
 //! | [`processor_rename`](ProcessorRename) | processor | `SourceKeys` ([]), `DestKeys` ([]), `NoKeyError` (false) | renames keys; the two lists must pair up (`init` says which does not) |
@@ -95,6 +96,7 @@ mod metric_mock;
 mod processor_add_fields;
 mod processor_drop;
 mod processor_rename;
+mod service_http_server;
 mod service_mock;
 
 pub use aggregator_default::AggregatorDefault;
@@ -107,4 +109,5 @@ pub use metric_mock::MetricMock;
 pub use processor_add_fields::ProcessorAddFields;
 pub use processor_drop::ProcessorDrop;
 pub use processor_rename::ProcessorRename;
+pub use service_http_server::ServiceHttpServer;
 pub use service_mock::ServiceMock;
