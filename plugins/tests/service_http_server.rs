@@ -154,6 +154,16 @@ fn gauge(h: &ServiceInputHarness<ServiceHttpServer>, name: &str) -> f64 {
         })
 }
 
+/// Waits until exactly `n` requests are being handled (a request answered is counted out
+/// just after its answer is written, so a client may see it before).
+fn wait_in_flight(h: &ServiceInputHarness<ServiceHttpServer>, n: f64) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while gauge(h, "http_server_in_flight") != n {
+        assert!(Instant::now() < deadline, "expected {n} requests in flight");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
 fn gzip(data: &[u8]) -> Vec<u8> {
     let mut enc = GzEncoder::new(Vec::new(), Compression::default());
     enc.write_all(data).unwrap();
@@ -541,14 +551,11 @@ fn a_full_pipeline_queue_holds_requests_and_the_ones_beyond_max_in_flight_get_50
         204,
         "fills the queue"
     );
+    wait_in_flight(&h, 0.0);
     let held: Vec<_> = (2..=3)
         .map(|n| std::thread::spawn(move || post(a, "/", &[], format!("{{\"n\":{n}}}").as_bytes())))
         .collect();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while gauge(&h, "http_server_in_flight") < 2.0 {
-        assert!(Instant::now() < deadline, "two requests should be held");
-        std::thread::sleep(Duration::from_millis(10));
-    }
+    wait_in_flight(&h, 2.0);
     let busy = post(a, "/", &[], b"{\"n\":4}");
     assert_eq!(busy.status, 503, "{busy:?}");
     assert_eq!(busy.header("Retry-After"), Some("1"));
@@ -575,12 +582,9 @@ fn stop_finishes_a_held_request_then_closes_the_listener() {
     h.plugin_mut().start_service(pipeline).unwrap();
     let a = addr(&h);
     assert_eq!(post(a, "/", &[], b"{\"n\":1}").status, 204);
+    wait_in_flight(&h, 0.0);
     let held = std::thread::spawn(move || post(a, "/", &[], b"{\"n\":2}"));
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while gauge(&h, "http_server_in_flight") < 1.0 {
-        assert!(Instant::now() < deadline, "the request should be held");
-        std::thread::sleep(Duration::from_millis(10));
-    }
+    wait_in_flight(&h, 1.0);
     // The pipeline drains a little later, while `stop` waits.
     let reader = std::thread::spawn(move || {
         std::thread::sleep(Duration::from_millis(300));
@@ -606,15 +610,12 @@ fn stop_gives_up_on_a_request_held_past_shutdown_timeout() {
     h.plugin_mut().start_service(pipeline).unwrap();
     let a = addr(&h);
     assert_eq!(post(a, "/", &[], b"{\"n\":1}").status, 204);
+    wait_in_flight(&h, 0.0);
     let _held = std::thread::spawn(move || {
         let mut s = connect(a);
         exchange(&mut s, "POST", "/", &[], b"{\"n\":2}")
     });
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while gauge(&h, "http_server_in_flight") < 1.0 {
-        assert!(Instant::now() < deadline, "the request should be held");
-        std::thread::sleep(Duration::from_millis(10));
-    }
+    wait_in_flight(&h, 1.0);
     let started = Instant::now();
     h.plugin_mut().stop().unwrap();
     let took = started.elapsed();
@@ -684,4 +685,70 @@ fn a_thousand_concurrent_connections_are_served_or_refused_cleanly() {
     h.stop().unwrap();
     assert_eq!(h.events().len(), served + 1);
     assert_eq!(rejected(&h, "busy"), busy as u64);
+}
+
+#[test]
+fn a_body_that_takes_longer_than_read_timeout_gets_408() {
+    let mut h = harness("Format: raw\nAddress: 127.0.0.1:0\nReadTimeoutSec: 1");
+    h.start_v2().unwrap();
+    let a = addr(&h);
+    let mut s = connect(a);
+    s.write_all(b"POST / HTTP/1.1\r\nHost: t\r\nConnection: close\r\nContent-Length: 4000\r\n\r\n")
+        .unwrap();
+    s.write_all(&[b'x'; 2000]).unwrap();
+    std::thread::sleep(Duration::from_millis(1500));
+    let _ = s.write_all(&[b'x'; 1000]);
+    let r = read_reply(&mut s).unwrap();
+    assert_eq!(r.status, 408, "{r:?}");
+    assert!(
+        r.body.contains("longer than ReadTimeoutSec (1s)"),
+        "{}",
+        r.body
+    );
+    drop(s);
+    assert_eq!(post(a, "/", &[], b"on time").status, 204);
+    h.stop().unwrap();
+    assert_eq!(rejected(&h, "read_timeout"), 1);
+    assert_eq!(h.events().len(), 1);
+}
+
+#[test]
+fn a_client_stalling_its_body_after_a_503_does_not_stall_the_server() {
+    let mut h = harness("Format: json\nAddress: 127.0.0.1:0\nMaxInFlight: 1");
+    h.init().unwrap();
+    let pipeline = PipelineContext::observe(1);
+    let rx = pipeline.collector().observe().unwrap();
+    h.plugin_mut().start_service(pipeline).unwrap();
+    let a = addr(&h);
+    assert_eq!(
+        post(a, "/", &[], b"{\"n\":1}").status,
+        204,
+        "fills the queue"
+    );
+    wait_in_flight(&h, 0.0);
+    let held = std::thread::spawn(move || post(a, "/", &[], b"{\"n\":2}"));
+    wait_in_flight(&h, 1.0);
+    // Declares 100 KB, sends 10 bytes, then nothing: answered 503 all the same.
+    let mut staller = connect(a);
+    staller
+        .write_all(b"POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 100000\r\n\r\n0123456789")
+        .unwrap();
+    let r = read_reply(&mut staller).unwrap();
+    assert_eq!(r.status, 503);
+    // The dispatcher is free: the next request is answered at once.
+    let started = Instant::now();
+    assert_eq!(post(a, "/", &[], b"{\"n\":3}").status, 503);
+    assert!(started.elapsed() < Duration::from_secs(5));
+    drop(staller);
+    let mut n = 0;
+    while n < 2 {
+        n += rx
+            .recv_timeout(Duration::from_secs(10))
+            .unwrap()
+            .events
+            .len();
+    }
+    assert_eq!(held.join().unwrap().status, 204);
+    h.plugin_mut().stop().unwrap();
+    assert_eq!(rejected(&h, "busy"), 2);
 }

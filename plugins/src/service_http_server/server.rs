@@ -150,6 +150,8 @@ struct Shared {
     metrics: Metrics,
     limiter: LogLimiter,
     in_flight: AtomicUsize,
+    /// Threads answering rejected requests for the dispatcher ([`reject_aside`]).
+    rejecting: AtomicUsize,
 }
 
 /// A request answered with an error: the status, the reason (the label of
@@ -290,6 +292,7 @@ pub(super) fn run(
         ctx,
         limiter: LogLimiter::default(),
         in_flight: AtomicUsize::new(0),
+        rejecting: AtomicUsize::new(0),
     });
     let (tx, rx) = mpsc::channel::<Request>();
     let rx = Arc::new(Mutex::new(rx));
@@ -341,13 +344,15 @@ pub(super) fn run(
     if let Some(srv) = server.take() {
         while let Ok(Some(rq)) = srv.try_recv() {
             shared.metrics.requests.add(1);
-            reject(&shared, rq, stopping());
+            reject_aside(&shared, rq, stopping());
         }
         drop(srv);
     }
     drop(tx);
     let deadline = Instant::now() + shared.settings.shutdown_timeout;
-    while workers.iter().any(|w| !w.is_finished()) && Instant::now() < deadline {
+    while (workers.iter().any(|w| !w.is_finished()) || shared.rejecting.load(Ordering::SeqCst) > 0)
+        && Instant::now() < deadline
+    {
         std::thread::sleep(Duration::from_millis(10));
     }
     let (done, busy): (Vec<_>, Vec<_>) = workers.into_iter().partition(JoinHandle::is_finished);
@@ -369,7 +374,7 @@ fn stopping() -> Rejection {
 }
 
 /// Hands `rq` to a worker, or answers 503 when `MaxInFlight` requests are being handled.
-fn admit(shared: &Shared, rq: Request, tx: &mpsc::Sender<Request>) {
+fn admit(shared: &Arc<Shared>, rq: Request, tx: &mpsc::Sender<Request>) {
     shared.metrics.requests.add(1);
     let max = shared.settings.max_in_flight;
     let taken = shared
@@ -387,14 +392,53 @@ fn admit(shared: &Shared, rq: Request, tx: &mpsc::Sender<Request>) {
             ),
         )
         .unread();
-        reject(shared, rq, busy);
+        reject_aside(shared, rq, busy);
         return;
     }
     set_gauge(shared);
     if let Err(mpsc::SendError(rq)) = tx.send(rq) {
         shared.in_flight.fetch_sub(1, Ordering::SeqCst);
         set_gauge(shared);
-        reject(shared, rq, stopping());
+        reject_aside(shared, rq, stopping());
+    }
+}
+
+/// The largest body tiny_http reads with the request (without `Expect: 100-continue`):
+/// answering a request whose body is no larger never waits for the client.
+const PRE_READ: usize = 1024;
+
+/// Rejects `rq` for the dispatcher without letting a client stall it: a request whose
+/// unread body tiny_http would read to discard it (a declared length over [`PRE_READ`], or
+/// `Expect: 100-continue`) is answered on a thread of its own, at most `MaxInFlight` such
+/// threads at once (beyond, the dispatcher answers and waits).
+fn reject_aside(shared: &Arc<Shared>, rq: Request, r: Rejection) {
+    let may_wait = rq.body_length().is_some_and(|l| l > PRE_READ)
+        || rq.headers().iter().any(|h| h.field.equiv("Expect"));
+    let max = shared.settings.max_in_flight;
+    let aside = may_wait
+        && shared
+            .rejecting
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| {
+                (n < max).then_some(n + 1)
+            })
+            .is_ok();
+    if !aside {
+        reject(shared, rq, r);
+        return;
+    }
+    let mine = Arc::clone(shared);
+    let spawned = std::thread::Builder::new()
+        .name("http_server_reject".to_owned())
+        .spawn(move || {
+            reject(&mine, rq, r);
+            mine.rejecting.fetch_sub(1, Ordering::SeqCst);
+        });
+    if let Err(e) = spawned {
+        // The request went with the closure: tiny_http answers it 500.
+        shared.rejecting.fetch_sub(1, Ordering::SeqCst);
+        shared.ctx.logger().error(format!(
+            "service_http_server: cannot start a thread to answer a request: {e}"
+        ));
     }
 }
 
