@@ -78,9 +78,14 @@
 //!   `File` fails `init`, and it has a native V2 form (log events).
 //! - **`ext_default_encoder`** supports `json` (JSON lines, pipeplug's), not iLogtail's
 //!   `prometheus`; **`ext_default_decoder`** supports `raw`, `influx`/`influxdb` and `json`
-//!   (pipeplug's), not `sls`, `prometheus`, `statsd`, `otlp_*` or `pyroscope`; its `raw` V1
+//!   (pipeplug's events, iLogtail's `custom_single` and `custom_single_flatten` lines and
+//!   plain JSON objects), not `sls`, `prometheus`, `statsd`, `otlp_*` or `pyroscope`; its `raw` V1
 //!   form gives one `content` log (Go's gives none). Options other than `Format` and
 //!   `FieldsExtend` are unknown keys (Go ignores the options its format does not use).
+//! - **`service_http_server`** decodes the formats of `ext_default_decoder` only (not
+//!   `DumpData`); with a path in `Address`/`Endpoint` only that path is answered (Go
+//!   answers every path); methods other than POST and PUT get 405; `MaxInFlight` bounds the
+//!   requests handled at once (more get 503 with `Retry-After`).
 //! - **`metric_mock`**: `IntervalMs` is a declared key, so that the pipeline's
 //!   per-plugin interval passes the strict key check.
 

@@ -53,7 +53,7 @@ use std::path::PathBuf;
 /// request is held (not answered) while the pipeline's input queue is full, so a slow
 /// pipeline slows its clients down. A request arriving while `MaxInFlight` are being
 /// handled gets 503 with `Retry-After: 1` at once. Memory is so bounded by about
-/// `MaxInFlight` × (`MaxBodySize` + its decoded events).
+/// `MaxInFlight` × (`MaxBodySize`, twice for a gzip body, + its decoded events).
 ///
 /// tiny_http gives no access to a connection's socket, so `ReadTimeoutSec` is checked
 /// between reads of the body: a client that sends part of a body and then nothing holds
