@@ -67,8 +67,17 @@ fn custom_single(mut obj: Map<String, Value>, clock: &Clock) -> Result<Log, Stri
 }
 
 fn flat(mut obj: Map<String, Value>, clock: &Clock) -> Result<Log, String> {
+    // `__time__` (pipeplug's V1 JSON lines) is the time and no content; without it, a
+    // numeric `time` (iLogtail's `custom_single_flatten`) is the time and stays a content.
+    let timestamp = match obj.remove(FLAT_TIME) {
+        Some(t) => time_of(Some(t), FLAT_TIME, clock)?,
+        None => match obj.get("time") {
+            Some(t @ Value::Number(_)) => time_of(Some(t.clone()), "time", clock)?,
+            _ => clock.now_nanos(),
+        },
+    };
     let mut log = Log {
-        timestamp: time_of(obj.remove(FLAT_TIME), FLAT_TIME, clock)?,
+        timestamp,
         ..Log::default()
     };
     for (k, v) in obj {
@@ -80,7 +89,8 @@ fn flat(mut obj: Map<String, Value>, clock: &Clock) -> Result<Log, String> {
     Ok(log)
 }
 
-/// A time in Unix nanoseconds, its unit read from its size; the clock's now when absent.
+/// A time in Unix nanoseconds, its unit read from its size; the clock's now when absent
+/// or 0 (what a converter writes for a log without a time).
 fn time_of(value: Option<Value>, key: &str, clock: &Clock) -> Result<u64, String> {
     let n = match value {
         None | Some(Value::Null) => return Ok(clock.now_nanos()),
@@ -92,6 +102,9 @@ fn time_of(value: Option<Value>, key: &str, clock: &Clock) -> Result<u64, String
             ))
         }
     };
+    if n.as_u64() == Some(0) {
+        return Ok(clock.now_nanos());
+    }
     if let Some(t) = n.as_u64() {
         // Integers: exact, whatever the unit.
         let nanos = match t {

@@ -40,16 +40,18 @@ use std::sync::Arc;
 ///     object) and `time`: a log, as iLogtail's `custom_single` protocol writes one
 ///     (`flusher_http` with `Convert: {Protocol: custom_single, Encoding: json}`): the
 ///     contents become the log's contents, the tags its tags;
-///   - any other object (a plain JSON log, or iLogtail's `custom_single_flatten`): a log
-///     whose contents are the object's keys, except `__time__` (the time) and keys
-///     `__tag__:name` (the tag `name`).
+///   - any other object (a plain JSON log, iLogtail's `custom_single_flatten`, or the V1
+///     lines of `ext_default_encoder`): a log whose contents are the object's keys, except
+///     `__time__` (the time) and keys `__tag__:name` (the tag `name`); without `__time__`,
+///     a numeric `time` is the time too (and stays a content). The tags of a
+///     `custom_single_flatten` line cannot be told from its contents: they are contents.
 ///
 ///   Content values: strings as they are, integers, floats and booleans typed, `null` as
 ///   an empty string, arrays and objects as their compact JSON text. Tag values: strings
 ///   as they are, anything else as its JSON text. A time (`time`, `__time__`) is a number
 ///   read by its size: below 10^11 Unix seconds (fractions kept), below 10^14
-///   milliseconds, below 10^17 microseconds, else nanoseconds; a line without one gets the
-///   current time. A line that is not an object, or a time that is not a non-negative
+///   milliseconds, below 10^17 microseconds, else nanoseconds; a line without one (or with
+///   0) gets the current time. A line that is not an object, or a time that is not a non-negative
 ///   number, is an error naming the line.
 ///
 /// A malformed input is an error naming the format and the line. iLogtail's other formats

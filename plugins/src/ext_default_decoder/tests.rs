@@ -237,6 +237,12 @@ fn json_custom_single_and_flatten_lines_keep_tags_and_time_in_any_unit() {
         "{\"m\":\"e\",\"__time__\":1700000000.5}\n",
         // `contents` with other keys besides: a plain object, `contents` kept as text.
         "{\"contents\":{\"m\":1},\"other\":1}\n",
+        // custom_single_flatten: a numeric `time` is the time, and stays a content.
+        "{\"a\":\"2\",\"host.ip\":\"\",\"time\":1700000002}\n",
+        // A time of 0 (a log without one): now.
+        "{\"contents\":{},\"time\":0}\n",
+        // A `time` that is not a number is only a content.
+        "{\"time\":\"yesterday\"}\n",
     ));
     let times: Vec<u64> = events.iter().take(5).map(|e| log_of(e).timestamp).collect();
     assert_eq!(
@@ -267,6 +273,21 @@ fn json_custom_single_and_flatten_lines_keep_tags_and_time_in_any_unit() {
     let plain = log_of(&events[5]);
     assert!(plain.contents.get("contents").is_some());
     assert!(plain.contents.get("other").is_some());
+    let flatten = log_of(&events[6]);
+    assert_eq!(flatten.timestamp, 1_700_000_002_000_000_000);
+    assert_eq!(
+        flatten.contents.get("time"),
+        Some(&pipeplug::models::LogValue::Int(1_700_000_002))
+    );
+    assert!(flatten.contents.get("host.ip").is_some());
+    let now = std::time::SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_nanos() as u64;
+    for e in &events[7..] {
+        let t = log_of(e).timestamp;
+        assert!(t.abs_diff(now) < 60_000_000_000, "now-ish: {t}");
+    }
 }
 
 #[test]
