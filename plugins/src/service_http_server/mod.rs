@@ -59,8 +59,10 @@ use std::path::PathBuf;
 /// between reads of the body: a client that sends part of a body and then nothing holds
 /// its request thread until it closes the connection. When a request is answered without
 /// its body read (404, 405, 413, 503), tiny_http reads and discards the rest of a declared
-/// body; a body declared larger than 1 GiB is answered and its connection abandoned
-/// (counted) instead, as discarding it would allocate its whole length.
+/// body after the answer, into a buffer of the remaining length (memory the allocator may
+/// keep for reuse per thread); a body declared larger than 1 GiB is answered and its
+/// connection abandoned (counted) instead, as discarding it would allocate its whole
+/// length.
 ///
 /// # Self-metrics
 ///

@@ -512,6 +512,11 @@ fn header(name: &str, value: &str) -> Option<Header> {
 /// Such a connection is counted (`http_server_abandoned_connections`) and logged; tiny_http
 /// writes that answer without a `Content-Length` (as a protocol switch), so a client reads
 /// its status and headers; the connection stays open on this side until the process ends.
+///
+/// A smaller unread body is discarded by tiny_http after the answer is written (so that a
+/// client waiting for the answer is not held), reading it into a buffer of the remaining
+/// length, which the allocator may keep per thread for reuse (measured: RSS +78 MiB after
+/// 80 bodies of 8 MiB refused with the default 16 request threads).
 fn respond(shared: &Shared, rq: Request, response: tiny_http::ResponseBox, unread: bool) {
     let declared = rq.body_length().unwrap_or(0);
     if unread && declared > DRAIN_LIMIT {
