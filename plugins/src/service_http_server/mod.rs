@@ -208,12 +208,17 @@ impl ServiceHttpServer {
         if self.worker.is_running() {
             return Err("service_http_server: already started".into());
         }
-        let Some((decoder, settings)) = self.prepared.clone() else {
+        let Some((decoder, mut settings)) = self.prepared.clone() else {
             return Err("service_http_server: `start` before `init`".into());
         };
         let bound = server::bind(&settings.listen, settings.unlink_unix_sock)
             .map_err(|e| format!("service_http_server: key `Address`: {e}"))?;
         self.local_addr = bound.local_addr;
+        if let Some(addr) = bound.local_addr {
+            // Bound again after a failure, the server keeps its port (even one picked for
+            // port 0).
+            settings.listen.bind = Bind::Tcp(addr.to_string());
+        }
         let shown = match (&settings.listen.bind, bound.local_addr) {
             (_, Some(addr)) => format!("http://{addr}"),
             (Bind::Unix(path), None) => format!("unix://{}", path.display()),

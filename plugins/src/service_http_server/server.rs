@@ -310,6 +310,7 @@ pub(super) fn run(
         }
     }
     let mut server = Some(bound.server);
+    let mut last_probe = Instant::now();
     while !stop.is_signalled() {
         let Some(srv) = &server else {
             // The listener failed: bind it again, once a second, until stopped.
@@ -337,6 +338,19 @@ pub(super) fn run(
                 shared.ctx.logger().error(format!(
                     "service_http_server: accepting connections failed ({e}); listening again"
                 ));
+                server = None;
+                continue;
+            }
+        }
+        if last_probe.elapsed() >= PROBE_EVERY {
+            last_probe = Instant::now();
+            if listener_is_gone(&shared.settings.listen) {
+                // tiny_http's accept thread can also die without a word (a panic when out
+                // of file descriptors), closing the listener: a connection is refused.
+                shared.ctx.logger().error(
+                    "service_http_server: accepting connections failed (the listener is \
+                     closed); listening again",
+                );
                 server = None;
             }
         }
@@ -366,6 +380,39 @@ pub(super) fn run(
             busy.len(),
             shared.settings.shutdown_timeout.as_secs()
         ));
+    }
+}
+
+/// How often the dispatcher checks that the listener still accepts connections.
+const PROBE_EVERY: Duration = Duration::from_secs(2);
+
+/// Whether connecting to the listener is refused (nobody listens any more). Any other
+/// outcome, a timeout included, counts as listening.
+fn listener_is_gone(listen: &Listen) -> bool {
+    let refused =
+        |e: std::io::Error| matches!(e.kind(), ErrorKind::ConnectionRefused | ErrorKind::NotFound);
+    match &listen.bind {
+        Bind::Tcp(host_port) => {
+            let Ok(addr) = host_port.parse::<SocketAddr>() else {
+                return false;
+            };
+            // A listener on every interface answers on loopback.
+            let addr = match addr.ip() {
+                std::net::IpAddr::V4(ip) if ip.is_unspecified() => {
+                    SocketAddr::from((std::net::Ipv4Addr::LOCALHOST, addr.port()))
+                }
+                std::net::IpAddr::V6(ip) if ip.is_unspecified() => {
+                    SocketAddr::from((std::net::Ipv6Addr::LOCALHOST, addr.port()))
+                }
+                _ => addr,
+            };
+            std::net::TcpStream::connect_timeout(&addr, Duration::from_millis(200))
+                .err()
+                .is_some_and(refused)
+        }
+        Bind::Unix(path) => std::os::unix::net::UnixStream::connect(path)
+            .err()
+            .is_some_and(refused),
     }
 }
 
