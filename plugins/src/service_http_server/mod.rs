@@ -64,6 +64,9 @@ use std::path::PathBuf;
 /// connection abandoned (counted) instead, as discarding it would allocate its whole
 /// length.
 ///
+/// Should tiny_http stop accepting connections (out of file descriptors), the address is
+/// bound again, once a second until it works; a closed listener is noticed within 2 s.
+///
 /// # Self-metrics
 ///
 /// `http_server_requests`, `http_server_accepted_requests`, `http_server_events`,
