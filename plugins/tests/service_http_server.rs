@@ -788,3 +788,22 @@ fn oversize_bodies_sent_in_full_keep_memory_bounded() {
     h.stop().unwrap();
     assert_eq!(rejected(&h, "too_large"), 80);
 }
+
+#[test]
+fn fields_extend_reaches_the_decoder() {
+    let mut h = harness("Format: influxdb\nAddress: 127.0.0.1:0\nFieldsExtend: true");
+    h.start_v1().unwrap();
+    let reply = post(
+        addr(&h),
+        "/write?db=mydb",
+        &[],
+        b"app note=\"hi\" 1700000000000000000\n",
+    );
+    assert_eq!(reply.status, 204, "{reply:?}");
+    h.stop().unwrap();
+    let logs = h.logs();
+    assert_eq!(logs.len(), 1, "the string field is kept");
+    assert_eq!(logs[0].get("__value__"), Some("hi"));
+    assert_eq!(logs[0].get("__type__"), Some("string"));
+    assert_eq!(logs[0].get("__tag__:db"), Some("mydb"));
+}
