@@ -21,6 +21,7 @@
 pub const PLUGINS: &[&str] = &[
     "metric_mock",
     "service_mock",
+    "service_http_server",
     "processor_add_fields",
     "processor_drop",
     "processor_rename",

@@ -22,6 +22,7 @@
 //! |---|---|---|---|
 //! | [`metric_mock`](MetricMock) | metric input | `Tags` ({}), `Fields` ({}, any JSON values), `Index` (0), `OpenPrometheusPattern` (false), `GroupMeta` ({}), `GroupTags` ({}), `IntervalMs` (pipeline's) | one record per collection, counting up from `Index`: V1 a log (or the metric `metrics_mock`), V2 a group of two metrics |
 //! | [`service_mock`](ServiceMock) | service input | `Tags` ({}), `Fields` ({}), `File` (""), `Index` (0), `LogsPerSecond` (1), `MaxLogCount` (0: no limit), `Interval` ("1s") | `LogsPerSecond` logs at start and every `Interval` |
+//! | [`service_http_server`](ServiceHttpServer) | service input | `Format` (required), `Address` (required), `Endpoint` (""), `ReadTimeoutSec` (10), `ShutdownTimeoutSec` (5), `MaxBodySize` (64 MiB), `UnlinkUnixSock` (true), `FieldsExtend`, `DisableUncompress` (false), `QueryParams`, `HeaderParams` ([]), `QueryParamPrefix`, `HeaderParamPrefix` (""), `Tags` ({}), `TagsInGroup` (true), `Cluster` (""), `MaxInFlight` (16) | an HTTP server decoding request bodies (`raw`, `influxdb`, `json` lines, gzip) |
 //! | [`processor_add_fields`](ProcessorAddFields) | processor | `Fields` ({}), `IgnoreIfExist` (false) | adds fixed fields to every event |
 //! | [`processor_drop`](ProcessorDrop) | processor | `DropKeys` ([]) | removes keys from every event |
 //! | [`processor_rename`](ProcessorRename) | processor | `SourceKeys` ([]), `DestKeys` ([]), `NoKeyError` (false) | renames keys; the two lists must pair up (`init` says which does not) |
@@ -78,9 +79,14 @@
 //!   `File` fails `init`, and it has a native V2 form (log events).
 //! - **`ext_default_encoder`** supports `json` (JSON lines, pipeplug's), not iLogtail's
 //!   `prometheus`; **`ext_default_decoder`** supports `raw`, `influx`/`influxdb` and `json`
-//!   (pipeplug's), not `sls`, `prometheus`, `statsd`, `otlp_*` or `pyroscope`; its `raw` V1
+//!   (pipeplug's events, iLogtail's `custom_single` and `custom_single_flatten` lines and
+//!   plain JSON objects), not `sls`, `prometheus`, `statsd`, `otlp_*` or `pyroscope`; its `raw` V1
 //!   form gives one `content` log (Go's gives none). Options other than `Format` and
 //!   `FieldsExtend` are unknown keys (Go ignores the options its format does not use).
+//! - **`service_http_server`** decodes the formats of `ext_default_decoder` only (not
+//!   `DumpData`); with a path in `Address`/`Endpoint` only that path is answered (Go
+//!   answers every path); methods other than POST and PUT get 405; `MaxInFlight` bounds the
+//!   requests handled at once (more get 503 with `Retry-After`).
 //! - **`metric_mock`**: `IntervalMs` is a declared key, so that the pipeline's
 //!   per-plugin interval passes the strict key check.
 
@@ -97,6 +103,7 @@ mod metric_mock;
 mod processor_add_fields;
 mod processor_drop;
 mod processor_rename;
+mod service_http_server;
 mod service_mock;
 
 pub use aggregator_default::AggregatorDefault;
@@ -110,4 +117,5 @@ pub use metric_mock::MetricMock;
 pub use processor_add_fields::ProcessorAddFields;
 pub use processor_drop::ProcessorDrop;
 pub use processor_rename::ProcessorRename;
+pub use service_http_server::ServiceHttpServer;
 pub use service_mock::ServiceMock;

@@ -2,6 +2,7 @@
 //! `ext_default_decoder`).
 
 mod influx;
+mod json_lines;
 
 use pipeplug::capability::HttpRequest;
 use pipeplug::convert;
@@ -30,9 +31,28 @@ use std::sync::Arc;
 ///   `FieldsExtend`, string fields kept and `__type__`, `__field__` and `__tag__:db`
 ///   added, and without it names and label keys have characters other than letters,
 ///   digits, `_` and `:` replaced by `_`.
-/// - `json`: JSON lines, as `ext_default_encoder` with `Format: json` writes them in V2
-///   (pipeplug's serde form of an event per line; blank lines skipped). V2: one group.
-///   V1: the events converted as the V2-to-V1 adapter does.
+/// - `json`: JSON lines, one JSON object per line (blank lines skipped). V2: one group.
+///   V1: the events converted as the V2-to-V1 adapter does. Each line is read by its shape
+///   (checked in this order):
+///   - an object with the key `eventType`: pipeplug's serde form of an event, as
+///     `ext_default_encoder` with `Format: json` writes it in V2 (any event kind);
+///   - an object whose keys are among `contents` (an object, required), `tags` (an
+///     object) and `time`: a log, as iLogtail's `custom_single` protocol writes one
+///     (`flusher_http` with `Convert: {Protocol: custom_single, Encoding: json}`): the
+///     contents become the log's contents, the tags its tags;
+///   - any other object (a plain JSON log, iLogtail's `custom_single_flatten`, or the V1
+///     lines of `ext_default_encoder`): a log whose contents are the object's keys, except
+///     `__time__` (the time) and keys `__tag__:name` (the tag `name`); without `__time__`,
+///     a numeric `time` is the time too (and stays a content). The tags of a
+///     `custom_single_flatten` line cannot be told from its contents: they are contents.
+///
+///   Content values: strings as they are, integers, floats and booleans typed, `null` as
+///   an empty string, arrays and objects as their compact JSON text. Tag values: strings
+///   as they are, anything else as its JSON text. A time (`time`, `__time__`) is a number
+///   read by its size: below 10^11 Unix seconds (fractions kept), below 10^14
+///   milliseconds, below 10^17 microseconds, else nanoseconds; a line without one (or with
+///   0) gets the current time. A line that is not an object, or a time that is not a non-negative
+///   number, is an error naming the line.
 ///
 /// A malformed input is an error naming the format and the line. iLogtail's other formats
 /// (`sls`, `prometheus`, `statsd`, `otlp_*`, `pyroscope`) are not supported yet: `init`
@@ -71,19 +91,9 @@ enum Format {
 
 impl Extension for ExtDefaultDecoder {
     fn init(&mut self, ctx: &Context) -> Result<(), BoxError> {
-        self.parsed = match self.format.trim().to_ascii_lowercase().as_str() {
-            "raw" => Format::Raw,
-            "influx" | "influxdb" => Format::Influx,
-            "json" => Format::Json,
-            other => {
-                return Err(format!(
-                    "ext_default_decoder: key `Format`: format `{other}` is not supported \
-                     (supported: {FORMATS})"
-                )
-                .into())
-            }
-        };
-        self.clock = ctx.clock().clone();
+        let decoder = Self::for_input(&self.format, self.fields_extend, ctx.clock().clone())
+            .map_err(|e| format!("ext_default_decoder: key `Format`: {e}"))?;
+        *self = decoder;
         Ok(())
     }
 
@@ -92,7 +102,7 @@ impl Extension for ExtDefaultDecoder {
     }
 }
 
-fn json_events(data: &[u8]) -> Result<Vec<PipelineEvent>, BoxError> {
+fn json_events(data: &[u8], clock: &Clock) -> Result<Vec<PipelineEvent>, BoxError> {
     let text = std::str::from_utf8(data)
         .map_err(|e| format!("ext_default_decoder (json): the input is not UTF-8: {e}"))?;
     let mut events = Vec::new();
@@ -100,11 +110,46 @@ fn json_events(data: &[u8]) -> Result<Vec<PipelineEvent>, BoxError> {
         if line.trim().is_empty() {
             continue;
         }
-        let event = serde_json::from_str(line)
+        let event = json_lines::event(line, clock)
             .map_err(|e| format!("ext_default_decoder (json): line {}: {e}", i + 1))?;
         events.push(event);
     }
     Ok(events)
+}
+
+impl ExtDefaultDecoder {
+    /// A decoder of `format` (as the key `Format`) for an input that decodes by itself
+    /// (`service_http_server`), timing events with `clock`.
+    ///
+    /// # Errors
+    /// The format is not supported; the message names the supported ones.
+    pub(crate) fn for_input(
+        format: &str,
+        fields_extend: bool,
+        clock: Clock,
+    ) -> Result<Self, String> {
+        let parsed = match format.trim().to_ascii_lowercase().as_str() {
+            "raw" => Format::Raw,
+            "influx" | "influxdb" => Format::Influx,
+            "json" => Format::Json,
+            other => {
+                return Err(format!(
+                    "format `{other}` is not supported (supported: {FORMATS})"
+                ))
+            }
+        };
+        Ok(Self {
+            format: format.to_owned(),
+            fields_extend,
+            parsed,
+            clock,
+        })
+    }
+
+    /// Whether the format reads text (UTF-8): every one but `raw`.
+    pub(crate) fn needs_text(&self) -> bool {
+        self.parsed != Format::Raw
+    }
 }
 
 impl Decoder for ExtDefaultDecoder {
@@ -116,7 +161,7 @@ impl Decoder for ExtDefaultDecoder {
                 Ok(vec![log])
             }
             Format::Influx => influx::decode_v1(data, req, self.fields_extend, &self.clock),
-            Format::Json => Ok(json_events(data)?
+            Format::Json => Ok(json_events(data, &self.clock)?
                 .iter()
                 .flat_map(convert::event_to_v1_logs)
                 .collect()),
@@ -136,7 +181,7 @@ impl Decoder for ExtDefaultDecoder {
             Format::Influx => influx::decode_v2(data, req, &self.clock).map(|g| vec![g]),
             Format::Json => Ok(vec![PipelineGroupEvents::new(
                 GroupInfo::default(),
-                json_events(data)?,
+                json_events(data, &self.clock)?,
             )]),
         }
     }

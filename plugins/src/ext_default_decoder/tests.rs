@@ -188,3 +188,145 @@ fn an_unsupported_format_fails_init_naming_the_supported_ones() {
         .to_string();
     assert!(err.contains("key `Format` is required"), "{err}");
 }
+
+fn json_events_of(text: &str) -> Vec<PipelineEvent> {
+    let groups = decoder("Format: json")
+        .decode_v2(text.as_bytes(), None)
+        .unwrap();
+    assert_eq!(groups.len(), 1);
+    groups.into_iter().next().unwrap().events
+}
+
+fn log_of(e: &PipelineEvent) -> &pipeplug::models::Log {
+    match e {
+        PipelineEvent::Log(l) => l,
+        other => panic!("not a log: {other:?}"),
+    }
+}
+
+#[test]
+fn json_plain_objects_become_logs_with_their_keys_typed() {
+    let events = json_events_of(
+        "{\"a\":1,\"b\":\"x\",\"f\":1.5,\"t\":false,\"n\":null,\"o\":{\"k\":[1]},\"big\":18446744073709551615}\n",
+    );
+    let log = log_of(&events[0]);
+    use pipeplug::models::LogValue;
+    assert_eq!(log.contents.get("a"), Some(&LogValue::Int(1)));
+    assert_eq!(log.contents.get("b"), Some(&LogValue::String("x".into())));
+    assert_eq!(log.contents.get("f"), Some(&LogValue::Float(1.5)));
+    assert_eq!(log.contents.get("t"), Some(&LogValue::Bool(false)));
+    assert_eq!(log.contents.get("n"), Some(&LogValue::String("".into())));
+    assert_eq!(
+        log.contents.get("o"),
+        Some(&LogValue::String("{\"k\":[1]}".into()))
+    );
+    assert_eq!(
+        log.contents.get("big"),
+        Some(&LogValue::String("18446744073709551615".into()))
+    );
+    assert!(log.timestamp > 0, "the clock's now");
+}
+
+#[test]
+fn json_custom_single_and_flatten_lines_keep_tags_and_time_in_any_unit() {
+    let events = json_events_of(concat!(
+        "{\"contents\":{\"m\":\"a\"},\"tags\":{\"h\":\"x\",\"n\":2},\"time\":1700000000}\n",
+        "{\"contents\":{\"m\":\"b\"},\"time\":1700000000123}\n",
+        "{\"m\":\"c\",\"__time__\":1700000000123456,\"__tag__:h\":\"y\"}\n",
+        "{\"m\":\"d\",\"__time__\":1700000000123456789}\n",
+        "{\"m\":\"e\",\"__time__\":1700000000.5}\n",
+        // `contents` with other keys besides: a plain object, `contents` kept as text.
+        "{\"contents\":{\"m\":1},\"other\":1}\n",
+        // custom_single_flatten: a numeric `time` is the time, and stays a content.
+        "{\"a\":\"2\",\"host.ip\":\"\",\"time\":1700000002}\n",
+        // A time of 0 (a log without one): now.
+        "{\"contents\":{},\"time\":0}\n",
+        // A `time` that is not a number is only a content.
+        "{\"time\":\"yesterday\"}\n",
+    ));
+    let times: Vec<u64> = events.iter().take(5).map(|e| log_of(e).timestamp).collect();
+    assert_eq!(
+        times,
+        [
+            1_700_000_000_000_000_000,
+            1_700_000_000_123_000_000,
+            1_700_000_000_123_456_000,
+            1_700_000_000_123_456_789,
+            1_700_000_000_500_000_000
+        ]
+    );
+    let first = log_of(&events[0]);
+    assert_eq!(
+        first.tags.get("h").map(|v| v.to_string()),
+        Some("x".to_owned())
+    );
+    assert_eq!(
+        first.tags.get("n").map(|v| v.to_string()),
+        Some("2".to_owned())
+    );
+    let flat = log_of(&events[2]);
+    assert_eq!(
+        flat.tags.get("h").map(|v| v.to_string()),
+        Some("y".to_owned())
+    );
+    assert!(flat.contents.get("__tag__:h").is_none());
+    let plain = log_of(&events[5]);
+    assert!(plain.contents.get("contents").is_some());
+    assert!(plain.contents.get("other").is_some());
+    let flatten = log_of(&events[6]);
+    assert_eq!(flatten.timestamp, 1_700_000_002_000_000_000);
+    assert_eq!(
+        flatten.contents.get("time"),
+        Some(&pipeplug::models::LogValue::Int(1_700_000_002))
+    );
+    assert!(flatten.contents.get("host.ip").is_some());
+    let now = std::time::SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_nanos() as u64;
+    for e in &events[7..] {
+        let t = log_of(e).timestamp;
+        assert!(t.abs_diff(now) < 60_000_000_000, "now-ish: {t}");
+    }
+}
+
+#[test]
+fn json_plain_objects_in_v1_become_logs_with_their_keys() {
+    let logs = decoder("Format: json")
+        .decode_v1(b"{\"a\":1,\"b\":\"x\",\"__time__\":1700000000}\n", None)
+        .unwrap();
+    assert_eq!(logs.len(), 1);
+    assert_eq!(logs[0].get("a"), Some("1"));
+    assert_eq!(logs[0].get("b"), Some("x"));
+    assert_eq!(logs[0].time, 1_700_000_000);
+}
+
+#[test]
+fn json_lines_that_are_not_objects_or_have_bad_times_are_errors_naming_the_line() {
+    let cases = [
+        ("[1,2]", "line 1: expected a JSON object, found an array"),
+        (
+            "{\"a\":1}\n\"s\"",
+            "line 2: expected a JSON object, found a string",
+        ),
+        (
+            "{\"__time__\":\"now\"}",
+            "line 1: `__time__` must be a number (a Unix time), found a string",
+        ),
+        (
+            "{\"contents\":{},\"time\":-5}",
+            "line 1: `time` must not be negative, found -5",
+        ),
+        (
+            "{\"contents\":{},\"tags\":[1]}",
+            "line 1: `tags` must be an object, found an array",
+        ),
+    ];
+    for (text, want) in cases {
+        let err = decoder("Format: json")
+            .decode_v2(text.as_bytes(), None)
+            .unwrap_err()
+            .to_string();
+        assert_eq!(err, format!("ext_default_decoder (json): {want}"), "{text}");
+    }
+}
