@@ -118,6 +118,7 @@ fn the_examples_check_clean() {
                 "examples/example.yaml",
                 "examples/example_v2.yaml",
                 "examples/processors.yaml",
+                "examples/http_to_clickhouse.yaml",
             ]
             .map(repo_file),
         )

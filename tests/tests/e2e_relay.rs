@@ -240,7 +240,10 @@ fn relay_with_a_restart_of_b(structure: &str) {
         "A's requests were refused while B was down and retried\n{all}"
     );
     let twice: Vec<_> = seen.iter().filter(|(_, n)| **n > 1).collect();
-    assert!(twice.is_empty(), "logs that arrived twice: {twice:?}\n{all}");
+    assert!(
+        twice.is_empty(),
+        "logs that arrived twice: {twice:?}\n{all}"
+    );
 }
 
 #[test]

@@ -204,3 +204,62 @@ fn all_100000_events_arrive_in_clickhouse_across_a_5s_crash_at_most_one_request_
     );
     eprintln!("events written twice after the crash: {}", count - distinct);
 }
+
+/// The example `examples/http_to_clickhouse.yaml` as written (only its two addresses moved to
+/// free ports): JSON lines posted to its `service_http_server` reach ClickHouse's table,
+/// through its processors, each once.
+#[test]
+fn the_http_to_clickhouse_example_inserts_what_clients_post() {
+    let ch = clickhouse_or_skip!();
+    ch.query(
+        "CREATE TABLE default.access (service String, region String, path String, \
+         status String, time UInt32) ENGINE = MergeTree ORDER BY time",
+    )
+    .unwrap();
+    let example = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/http_to_clickhouse.yaml"),
+    )
+    .unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let ingest = format!("http://127.0.0.1:{port}/ingest");
+    assert!(
+        example.contains("http://127.0.0.1:18689/ingest")
+            && example.contains("http://127.0.0.1:8123/")
+    );
+    let pipeline = example
+        .replace("http://127.0.0.1:18689/ingest", &ingest)
+        .replace("http://127.0.0.1:8123/", &ch.url());
+    let agent = Agent::run(testkit(), &pipeline).unwrap();
+
+    // 50 requests of 100 lines, as a client would post them.
+    for request in 0..50 {
+        let body: String = (0..100)
+            .map(|i| {
+                let n = request * 100 + i;
+                format!("{{\"uri\":\"/item/{n}\",\"status\":\"{}\"}}\n", 200 + n % 3)
+            })
+            .collect();
+        let answer = ureq::post(&ingest).send(&body).unwrap();
+        assert_eq!(answer.status().as_u16(), 204, "request {request}");
+    }
+    let rows = wait_for(Duration::from_secs(60), 5000, || {
+        Ok(ch.numbers("SELECT count() FROM default.access")?[0])
+    })
+    .unwrap();
+    assert_eq!(rows, 5000, "rows in ClickHouse:\n{}", agent.output());
+    let (code, output) = agent.terminate();
+    assert_eq!(code, Some(0), "{output}");
+    assert_eq!(
+        ch.numbers(
+            "SELECT count(), uniqExact(path), countIf(service = 'checkout' AND region = 'eu-1'), \
+             countIf(status = '202'), min(time) > 1700000000 FROM default.access"
+        )
+        .unwrap(),
+        [5000, 5000, 5000, 1666, 1],
+        "every posted line once, with the processors' fields and its own\n{output}"
+    );
+}
