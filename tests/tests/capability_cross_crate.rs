@@ -1,7 +1,8 @@
 //! A flusher of this crate uses an authenticator extension from another crate
 //! (`pipeplug-test-ext-fixture`, whose type is private) and an encoder from a third
 //! (`pipeplug-plugins`), each found by the name in the flusher's config and used through
-//! its capability trait: through the harnesses, and in a whole pipeline.
+//! its capability trait: through the harnesses, and in a whole pipeline. The built-in
+//! `flusher_http` does the same with the other crate's authenticator, over a real socket.
 
 use pipeplug::capability::HttpRequest;
 use pipeplug::prelude::*;
@@ -253,4 +254,57 @@ flushers:
         "{text}"
     );
     assert!(sent_to("http://missing/write").is_empty() && sent_to("http://wrong/write").is_empty());
+}
+
+/// The built-in `flusher_http` (crate `pipeplug-plugins`) with the authenticator of
+/// `pipeplug-test-ext-fixture`: the requests a real server receives carry its token.
+#[test]
+fn flusher_http_sends_with_the_other_crates_authenticator_to_a_real_server() {
+    let server = tiny_http::Server::http("127.0.0.1:0").unwrap();
+    let port = server.server_addr().to_ip().unwrap().port();
+    let mut test = PipelineTest::from_yaml(&format!(
+        r#"
+inputs:
+  - Type: service_mock
+    Fields: {{msg: hello}}
+    LogsPerSecond: 3
+    MaxLogCount: 3
+extensions:
+  - Type: ext_fixture_token/http
+    Token: real-token
+flushers:
+  - Type: flusher_http
+    RemoteURL: http://127.0.0.1:{port}/in
+    Authenticator: ext_fixture_token/http
+    Convert: {{Protocol: custom_single, Separator: "\n"}}
+"#
+    ))
+    .unwrap();
+    let received = std::thread::spawn(move || {
+        let mut got = Vec::new();
+        while let Ok(Some(mut req)) = server.recv_timeout(Duration::from_secs(30)) {
+            let auth = req
+                .headers()
+                .iter()
+                .find(|h| h.field.equiv("Authorization"))
+                .map(|h| h.value.to_string());
+            let mut body = String::new();
+            std::io::Read::read_to_string(req.as_reader(), &mut body).unwrap();
+            req.respond(tiny_http::Response::empty(200)).unwrap();
+            let lines = body.lines().count();
+            got.push((auth, lines));
+            if got.iter().map(|(_, n)| n).sum::<usize>() >= 3 {
+                break;
+            }
+        }
+        got
+    });
+    test.advance(Duration::from_secs(5));
+    let report = test.stop();
+    assert!(report.is_lossless(), "{report:?}");
+    let got = received.join().unwrap();
+    assert_eq!(got.iter().map(|(_, n)| n).sum::<usize>(), 3, "{got:?}");
+    for (auth, _) in &got {
+        assert_eq!(auth.as_deref(), Some("Bearer real-token"), "{got:?}");
+    }
 }
