@@ -82,7 +82,18 @@ fn out_of_file_descriptors_the_server_binds_again_and_serves_on() {
             Err(_) => break,
         }
     }
-    std::thread::sleep(Duration::from_millis(300));
+    // The server meets the limit when it next accepts: wait for it to say so (a loaded
+    // machine may take a while to get there), at most 10 s.
+    let failed = |h: &ServiceInputHarness<ServiceHttpServer>| {
+        h.context()
+            .log_records()
+            .iter()
+            .any(|r| r.message.contains("accepting connections failed"))
+    };
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !failed(&h) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
     drop(held);
     assert!(set_nofile(&soft, &hard), "restoring the file limit");
 
