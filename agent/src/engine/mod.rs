@@ -558,7 +558,9 @@ impl RunningPipeline {
     #[must_use]
     pub fn external_input(&self) -> ExternalInput {
         match &self.feed {
-            InputFeed::V1(sink) => ExternalInput::V1(Arc::clone(sink) as Arc<dyn pipeplug::LogSink>),
+            InputFeed::V1(sink) => {
+                ExternalInput::V1(Arc::clone(sink) as Arc<dyn pipeplug::LogSink>)
+            }
             InputFeed::V2(sink) => {
                 ExternalInput::V2(Arc::clone(sink) as Arc<dyn pipeplug::GroupSink>)
             }
