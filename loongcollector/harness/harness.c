@@ -26,6 +26,9 @@
  *   containers                                        GetAllContainers, GetDiffContainers
  *   stop_all <with_input 0|1>                         StopAllPipelines
  *   stop_builtin                                      StopBuiltInModules
+ *   wait_lines <n> <seconds>                          waits until the send callback has been
+ *       handed at least <n> lines (logs) in all, or <seconds> passed: a point to line up
+ *       with what the library sends on its own threads (an input's first round)
  *
  * Every string and byte slice passed in is a fresh malloc'd copy of exactly its length (not
  * NUL-terminated, as Go strings are not) freed right after the call, so that a library
@@ -40,6 +43,7 @@
  *   alarm <type> <level> <message> <project> <category> <config> <count>
  *   alarms <count>
  *   containers_all <json>      containers_diff <json>
+ *   wait <line> <lines sent so far> ok|timeout
  * Tabs and newlines inside strings are written as spaces.
  *
  * Exit status: 0 when the whole script ran (the answers are in <out> for the caller to judge),
@@ -52,6 +56,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* The types of cgo's exported header, 64-bit. */
 typedef long long GoInt64;
@@ -137,6 +142,11 @@ static char script_dir[4096] = ".";
 
 /* --- the core's callbacks, registered in the adapter ------------------------------------ */
 
+/* Lines handed to the send callback so far, for wait_lines. */
+static pthread_mutex_t sent_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t sent_cond = PTHREAD_COND_INITIALIZER;
+static long long sent_lines = 0;
+
 static int core_is_valid_to_send(long long logstore_key) {
     (void)logstore_key;
     return 0;
@@ -147,13 +157,16 @@ static int core_send_pb_v2(const char *config, int config_len, const char *logst
                            int shard_len) {
     (void)shard;
     (void)shard_len;
-    (void)lines;
     /* The core rejects what it cannot route: a config name or payload that is missing. */
     if (config == NULL || config_len <= 0 || logstore == NULL || logstore_len < 0 ||
         (pb == NULL && pb_len != 0) || pb_len < 0) {
         fprintf(stderr, "[harness] SendPbV2 with a missing config name or payload\n");
         return -2;
     }
+    pthread_mutex_lock(&sent_lock);
+    sent_lines += lines;
+    pthread_cond_broadcast(&sent_cond);
+    pthread_mutex_unlock(&sent_lock);
     return 0;
 }
 
@@ -453,6 +466,20 @@ static void run_containers(void) {
     free(diff);
 }
 
+static void run_wait_lines(int line, long long want, long long seconds) {
+    struct timespec deadline;
+    clock_gettime(CLOCK_REALTIME, &deadline);
+    deadline.tv_sec += seconds;
+    pthread_mutex_lock(&sent_lock);
+    int timed_out = 0;
+    while (sent_lines < want && !timed_out) {
+        timed_out = pthread_cond_timedwait(&sent_cond, &sent_lock, &deadline) != 0;
+    }
+    long long seen = sent_lines;
+    pthread_mutex_unlock(&sent_lock);
+    fprintf(out, "wait\t%d\t%lld\t%s\n", line, seen, seen >= want ? "ok" : "timeout");
+}
+
 /* --- the script ---------------------------------------------------------------------------- */
 
 #define MAX_WORDS 8
@@ -556,6 +583,9 @@ static void run_line(int line, char **w, int n) {
         ARGS(0);
         lib.stop_builtin();
         fprintf(out, "rc\t%d\tStopBuiltInModules\t0\n", line);
+    } else if (strcmp(cmd, "wait_lines") == 0) {
+        ARGS(2);
+        run_wait_lines(line, parse_int(line, w[1]), parse_int(line, w[2]));
     } else {
         bad_line(line, "unknown call");
     }
