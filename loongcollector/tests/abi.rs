@@ -9,21 +9,35 @@ mod support;
 use std::collections::BTreeMap;
 use support::*;
 
-/// Groups of the first batch and logs per group: 4 threads × 1,000 calls.
-const GROUPS: u64 = 4_000;
-const PER_GROUP: u64 = 2;
-/// Groups sent while a new config is staged beside the running one.
-const MID_GROUPS: u64 = 100;
-/// Groups sent to the new config.
-const LATE_GROUPS: u64 = 400;
-/// Logs of the `/1` input's one round.
-const ROUND: u64 = 100;
+/// How much a life-cycle run sends.
+#[derive(Debug, Clone, Copy)]
+struct Sizes {
+    /// Groups of the first batch, shared among 4 threads.
+    groups: u64,
+    /// Logs per group.
+    per_group: u64,
+    /// Groups sent (by 2 threads) while a new config is staged beside the running one.
+    mid_groups: u64,
+    /// Groups sent (by 4 threads) to the new config.
+    late_groups: u64,
+    /// Logs of each `/1` input's one round.
+    round: u64,
+}
+
+/// The run: 4 threads × 1,000 calls.
+const FULL: Sizes = Sizes {
+    groups: 4_000,
+    per_group: 2,
+    mid_groups: 100,
+    late_groups: 400,
+    round: 100,
+};
 
 /// The core's whole life cycle: init → LoadPipeline `/2` and `/1` → Start → 4 threads ×
-/// 1,000 ProcessPipelineEventGroup → the getters → a config update (load beside running,
-/// stop old, start new) → Stop → StopAllPipelines(1), (0) → StopBuiltInModules.
-fn life_cycle_script() -> String {
-    let first_events = GROUPS * PER_GROUP;
+/// `groups / 4` ProcessPipelineEventGroup → the getters → a config update (load beside
+/// running, stop old, start new) → Stop → StopAllPipelines(1), (0) → StopBuiltInModules.
+fn life_cycle_script(z: Sizes) -> String {
+    let first_events = z.groups * z.per_group;
     let lines = [
         "init init.json".to_string(),
         load(2, "p2.json"),
@@ -31,7 +45,7 @@ fn life_cycle_script() -> String {
         format!("start {CONFIG}/2"),
         format!("start {CONFIG}/1"),
         // The /1 input's round is sent from its own thread: line up with it.
-        format!("wait_lines {ROUND} 120"),
+        format!("wait_lines {} 120", z.round),
         format!("process {CONFIG}/2 groups.bin 4"),
         "metrics direct".to_string(),
         "metrics cpp_provided".to_string(),
@@ -47,7 +61,7 @@ fn life_cycle_script() -> String {
         format!("start {CONFIG}/1"),
         format!(
             "wait_lines {} 120",
-            first_events + MID_GROUPS * PER_GROUP + 2 * ROUND
+            first_events + z.mid_groups * z.per_group + 2 * z.round
         ),
         format!("process {CONFIG}/2 groups_late.bin 4"),
         format!("stop {CONFIG}/1 1"),
@@ -63,25 +77,31 @@ fn life_cycle_script() -> String {
 }
 
 /// Writes the life cycle's files into a new scenario.
-fn life_cycle_scenario() -> Scenario {
+fn life_cycle_scenario(z: Sizes) -> Scenario {
     let s = Scenario::new();
     s.file("init.json", init_json(s.dir.path()));
     s.file("p2.json", pipeline2("first"));
-    s.file("p1.json", pipeline1("first", ROUND));
+    s.file("p1.json", pipeline1("first", z.round));
     s.file("p2_new.json", pipeline2("second"));
-    s.file("p1_new.json", pipeline1("second", ROUND));
-    let mid_first = GROUPS * PER_GROUP;
-    let late_first = mid_first + MID_GROUPS * PER_GROUP;
-    s.groups("groups.bin", &make_groups(0, GROUPS, PER_GROUP));
-    s.groups("groups_mid.bin", &make_groups(mid_first, MID_GROUPS, PER_GROUP));
-    s.groups("groups_late.bin", &make_groups(late_first, LATE_GROUPS, PER_GROUP));
+    s.file("p1_new.json", pipeline1("second", z.round));
+    let mid_first = z.groups * z.per_group;
+    let late_first = mid_first + z.mid_groups * z.per_group;
+    s.groups("groups.bin", &make_groups(0, z.groups, z.per_group));
+    s.groups(
+        "groups_mid.bin",
+        &make_groups(mid_first, z.mid_groups, z.per_group),
+    );
+    s.groups(
+        "groups_late.bin",
+        &make_groups(late_first, z.late_groups, z.per_group),
+    );
     s
 }
 
 /// Checks a life-cycle run: every call answered 0, every event of the core's groups came
 /// back exactly once, through the pipeline that was running when it was sent, with its
 /// contents, and every log of both `/1` rounds exactly once.
-fn check_life_cycle(run: &Run, script: &str) {
+fn check_life_cycle(run: &Run, script: &str, z: Sizes) {
     run.assert_ran();
     for (line, text) in script.lines().enumerate() {
         let word = text.split(' ').next().unwrap_or_default();
@@ -89,15 +109,13 @@ fn check_life_cycle(run: &Run, script: &str) {
             assert_eq!(run.rc(line + 1), 0, "`{text}` answered an error:\n{}", run.stderr);
         }
     }
-    for batch in ["groups.bin", "groups_mid.bin", "groups_late.bin"] {
-        let threads = if batch == "groups_mid.bin" { 2 } else { 4 };
+    for (batch, threads, expected) in [
+        ("groups.bin", 4, z.groups),
+        ("groups_mid.bin", 2, z.mid_groups),
+        ("groups_late.bin", 4, z.late_groups),
+    ] {
         let line = line_of(script, &format!("process {CONFIG}/2 {batch} {threads}"));
         let (calls, failures, first) = run.process(line);
-        let expected = match batch {
-            "groups.bin" => GROUPS,
-            "groups_mid.bin" => MID_GROUPS,
-            _ => LATE_GROUPS,
-        };
         assert_eq!(calls, expected, "ProcessPipelineEventGroup calls of {batch}");
         assert_eq!(
             failures, 0,
@@ -109,8 +127,8 @@ fn check_life_cycle(run: &Run, script: &str) {
     }
     run.assert_records_well_formed();
 
-    let total = (GROUPS + MID_GROUPS + LATE_GROUPS) * PER_GROUP;
-    let late_first = (GROUPS + MID_GROUPS) * PER_GROUP;
+    let total = (z.groups + z.mid_groups + z.late_groups) * z.per_group;
+    let late_first = (z.groups + z.mid_groups) * z.per_group;
     let mut seen = vec![0u32; total as usize];
     let mut rounds: BTreeMap<(String, u64), u32> = BTreeMap::new();
     for log in run.logs() {
@@ -151,7 +169,7 @@ fn check_life_cycle(run: &Run, script: &str) {
         twice.iter().take(10).collect::<Vec<_>>()
     );
     for source in ["first", "second"] {
-        for index in 1..=ROUND {
+        for index in 1..=z.round {
             let count = rounds.get(&(source.to_string(), index)).copied();
             assert_eq!(
                 count,
@@ -162,7 +180,7 @@ fn check_life_cycle(run: &Run, script: &str) {
     }
     assert_eq!(
         rounds.len() as u64,
-        2 * ROUND,
+        2 * z.round,
         "logs of /1 that were never made"
     );
 
@@ -198,17 +216,17 @@ fn check_life_cycle(run: &Run, script: &str) {
 #[test]
 fn core_life_cycle_delivers_every_event_exactly_once() {
     let harness = build(Build::Plain).unwrap_or_else(|e| panic!("{e}"));
-    let s = life_cycle_scenario();
-    let script = life_cycle_script();
+    let s = life_cycle_scenario(FULL);
+    let script = life_cycle_script(FULL);
     let run = s.run(&harness, &script, &[]);
-    check_life_cycle(&run, &script);
+    check_life_cycle(&run, &script, FULL);
 }
 
 #[test]
 fn queue_full_and_not_valid_answers_lose_nothing() {
     let harness = build(Build::Plain).unwrap_or_else(|e| panic!("{e}"));
-    let s = life_cycle_scenario();
-    let script = life_cycle_script();
+    let s = life_cycle_scenario(FULL);
+    let script = life_cycle_script(FULL);
     // The adapter answers -1 to the first 300 sends and the first 300 IsValidToSend calls.
     let run = s.run(
         &harness,
@@ -218,7 +236,7 @@ fn queue_full_and_not_valid_answers_lose_nothing() {
             ("PIPEPLUG_ADAPTER_INVALID", "300"),
         ],
     );
-    check_life_cycle(&run, &script);
+    check_life_cycle(&run, &script, FULL);
 }
 
 #[test]
@@ -278,4 +296,83 @@ fn calls_for_unknown_configs_and_bad_input_answer_error_codes() {
     for a in &alarms {
         assert!(!a[0].is_empty(), "an alarm without a type: {a:?}");
     }
+}
+
+/// A smaller life cycle for the memory checkers, which run many times slower.
+const SMALL: Sizes = Sizes {
+    groups: 200,
+    per_group: 2,
+    mid_groups: 20,
+    late_groups: 40,
+    round: 10,
+};
+
+/// Whether `program --version` runs.
+fn tool_present(program: &str) -> bool {
+    std::process::Command::new(program)
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+#[test]
+fn life_cycle_runs_clean_under_address_sanitizer() {
+    let harness = match build(Build::Asan) {
+        Ok(h) => h,
+        Err(e) => {
+            eprintln!("SKIPPED: the C compiler cannot build with AddressSanitizer here: {e}");
+            return;
+        }
+    };
+    let s = life_cycle_scenario(FULL);
+    let script = life_cycle_script(FULL);
+    // Errors in the harness and the adapter (instrumented) and bad frees of what the library
+    // returns (every free goes through ASan's allocator); leaks are checked at exit.
+    let run = s.run(
+        &harness,
+        &script,
+        &[(
+            "ASAN_OPTIONS",
+            "exitcode=23:detect_leaks=1:halt_on_error=1:allocator_may_return_null=0",
+        )],
+    );
+    assert!(
+        !run.stderr.contains("Sanitizer"),
+        "AddressSanitizer reported:\n{}",
+        run.stderr
+    );
+    check_life_cycle(&run, &script, FULL);
+}
+
+#[test]
+fn life_cycle_runs_clean_under_valgrind() {
+    if !tool_present("valgrind") {
+        eprintln!("SKIPPED: valgrind is not installed (apt-get install -y valgrind)");
+        return;
+    }
+    let harness = build(Build::Plain).unwrap_or_else(|e| panic!("{e}"));
+    let s = life_cycle_scenario(SMALL);
+    let script = life_cycle_script(SMALL);
+    // valgrind sees every read and write, the library's uninstrumented code too: a read past
+    // a Go string or slice, or of one after its call, is an error here.
+    let run = s.run_wrapped(
+        &harness,
+        &script,
+        &[],
+        &[
+            "valgrind",
+            "--error-exitcode=23",
+            "--leak-check=full",
+            "--errors-for-leak-kinds=definite",
+            "--show-leak-kinds=definite",
+            "--track-origins=yes",
+            "-q",
+        ],
+    );
+    check_life_cycle(&run, &script, SMALL);
+    assert!(
+        !run.stderr.contains("=="),
+        "valgrind reported:\n{}",
+        run.stderr
+    );
 }
