@@ -376,3 +376,87 @@ fn life_cycle_runs_clean_under_valgrind() {
         run.stderr
     );
 }
+
+/// The `/2` pipeline with `processor_pipeplug_test_panic` (feature `test-plugins` of this
+/// crate) panicking in `panic_in`: `load` (LoadPipeline), `init` (Start) or `process` (on
+/// the pipeline's thread, for each group).
+#[cfg(feature = "test-plugins")]
+fn panicking_pipeline(panic_in: &str) -> String {
+    serde_json::json!({
+        "global": {},
+        "processors": [
+            {"type": "processor_pipeplug_test_panic/3", "detail": {"PanicIn": panic_in}}
+        ],
+        "flushers": [{"type": "flusher_sls/4", "detail": {}}]
+    })
+    .to_string()
+}
+
+#[test]
+#[cfg_attr(
+    not(feature = "test-plugins"),
+    ignore = "needs the panicking test plugin: cargo test -p pipeplug-loongcollector --features test-plugins --test abi"
+)]
+fn a_panicking_plugin_is_an_alarm_and_an_error_code_and_the_host_survives() {
+    #[cfg(feature = "test-plugins")]
+    {
+        let harness = build(Build::Plain).unwrap_or_else(|e| panic!("{e}"));
+        let s = Scenario::new();
+        s.file("init.json", init_json(s.dir.path()));
+        for stage in ["load", "init", "process"] {
+            s.file(format!("panic_{stage}.json").as_str(), panicking_pipeline(stage));
+        }
+        s.file("p2.json", pipeline2("after"));
+        s.groups("a.bin", &make_groups(0, 1, 1));
+        s.groups("b.bin", &make_groups(1, 1, 1));
+        let script = [
+            "init init.json".to_string(),
+            load(2, "panic_load.json"),
+            "alarms".to_string(),
+            load(2, "panic_init.json"),
+            format!("start {CONFIG}/2"),
+            "alarms".to_string(),
+            format!("stop {CONFIG}/2 1"),
+            load(2, "panic_process.json"),
+            format!("start {CONFIG}/2"),
+            format!("process {CONFIG}/2 a.bin 1"),
+            format!("stop {CONFIG}/2 1"),
+            "alarms".to_string(),
+            "# the library still works".to_string(),
+            load(2, "p2.json"),
+            format!("start {CONFIG}/2"),
+            format!("process {CONFIG}/2 b.bin 1"),
+            format!("stop {CONFIG}/2 1"),
+            "stop_all 1".to_string(),
+            "stop_all 0".to_string(),
+            "stop_builtin".to_string(),
+        ]
+        .join("\n");
+        let run = s.run(&harness, &script, &[]);
+        run.assert_ran();
+        assert_ne!(run.rc(2), 0, "LoadPipeline with a plugin panicking in it answered 0");
+        let batches = run.alarm_batches();
+        assert_eq!(batches.len(), 3, "three alarms calls:\n{}", run.out);
+        for (i, call) in ["LoadPipeline", "Start", "the pipeline's processing"]
+            .iter()
+            .enumerate()
+        {
+            assert!(
+                batches[i]
+                    .iter()
+                    .any(|a| !a[0].is_empty() && a[2].contains("processor_pipeplug_test_panic")),
+                "no alarm about the panic in {call}: {:?}\n{}",
+                batches[i],
+                run.stderr
+            );
+        }
+        assert_eq!(run.rc(14), 0, "LoadPipeline of a good config after the panics");
+        assert_eq!(run.process(16), (1, 0, 0), "a group after the panics");
+        let ns: Vec<&str> = run.logs().filter_map(|l| contents(l).get("n").copied()).collect();
+        assert_eq!(
+            ns.iter().filter(|n| **n == "1").count(),
+            1,
+            "the group sent after the panics arrived once: {ns:?}"
+        );
+    }
+}

@@ -320,6 +320,21 @@ impl Run {
         self.lines("alarm")
     }
 
+    /// The alarms of each `alarms` call, call by call.
+    pub fn alarm_batches(&self) -> Vec<Vec<Vec<&str>>> {
+        let mut batches = Vec::new();
+        let mut batch = Vec::new();
+        for l in self.out.lines() {
+            let mut f = l.split('\t');
+            match f.next() {
+                Some("alarm") => batch.push(f.collect()),
+                Some("alarms") => batches.push(std::mem::take(&mut batch)),
+                _ => {}
+            }
+        }
+        batches
+    }
+
     /// The logs of every record, in order.
     pub fn logs(&self) -> impl Iterator<Item = &pipeplug::protocol::Log> {
         self.records.iter().flat_map(|r| r.group.logs.iter())
