@@ -83,7 +83,14 @@ fn build_uncached(kind: Build) -> Result<Harness, String> {
     let src = harness_sources();
     let adapter = dir.join("libGoPluginAdapter.so");
     let program = dir.join("lc_harness");
-    let mut flags = vec!["-std=c11", "-D_GNU_SOURCE", "-Wall", "-Wextra", "-Werror", "-g"];
+    let mut flags = vec![
+        "-std=c11",
+        "-D_GNU_SOURCE",
+        "-Wall",
+        "-Wextra",
+        "-Werror",
+        "-g",
+    ];
     if kind == Build::Asan {
         flags.extend(["-fsanitize=address", "-fno-omit-frame-pointer", "-O1"]);
     } else {
@@ -92,7 +99,12 @@ fn build_uncached(kind: Build) -> Result<Harness, String> {
     let adapter_src = src.join("adapter.c");
     let harness_src = src.join("harness.c");
     let mut args = flags.clone();
-    args.extend(["-shared", "-fPIC", "-Wl,-soname,libGoPluginAdapter.so", "-o"]);
+    args.extend([
+        "-shared",
+        "-fPIC",
+        "-Wl,-soname,libGoPluginAdapter.so",
+        "-o",
+    ]);
     let adapter_s = adapter.to_string_lossy().into_owned();
     let adapter_src_s = adapter_src.to_string_lossy().into_owned();
     args.extend([adapter_s.as_str(), adapter_src_s.as_str(), "-lpthread"]);
@@ -100,7 +112,13 @@ fn build_uncached(kind: Build) -> Result<Harness, String> {
     let mut args = flags;
     let program_s = program.to_string_lossy().into_owned();
     let harness_src_s = harness_src.to_string_lossy().into_owned();
-    args.extend(["-o", program_s.as_str(), harness_src_s.as_str(), "-ldl", "-lpthread"]);
+    args.extend([
+        "-o",
+        program_s.as_str(),
+        harness_src_s.as_str(),
+        "-ldl",
+        "-lpthread",
+    ]);
     compile(&args)?;
     Ok(Harness { adapter, program })
 }
@@ -153,7 +171,11 @@ impl Scenario {
         let mut bytes = Vec::new();
         for g in groups {
             let pb = proto::encode_event_group(g);
-            bytes.extend_from_slice(&u32::try_from(pb.len()).expect("a small group").to_le_bytes());
+            bytes.extend_from_slice(
+                &u32::try_from(pb.len())
+                    .expect("a small group")
+                    .to_le_bytes(),
+            );
             bytes.extend_from_slice(&pb);
         }
         self.file(name, bytes);
@@ -226,7 +248,9 @@ pub struct Record {
 
 fn parse_records(bytes: &[u8]) -> Vec<Record> {
     fn u32_at(bytes: &[u8], at: &mut usize) -> u32 {
-        let b: [u8; 4] = bytes[*at..*at + 4].try_into().expect("a whole u32 in the record");
+        let b: [u8; 4] = bytes[*at..*at + 4]
+            .try_into()
+            .expect("a whole u32 in the record");
         *at += 4;
         u32::from_le_bytes(b)
     }
