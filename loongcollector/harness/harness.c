@@ -661,13 +661,16 @@ int main(int argc, char **argv) {
             *end = '\0';
         }
         line++;
-        char *words[MAX_WORDS];
-        int n = split(cursor, words);
-        if (n < 0) {
-            bad_line(line, "too many words");
-        }
-        if (n > 0 && words[0][0] != '#') {
-            run_line(line, words, n);
+        const char *first = cursor + strspn(cursor, " \t\r");
+        if (*first != '#') {
+            char *words[MAX_WORDS];
+            int n = split(cursor, words);
+            if (n < 0) {
+                bad_line(line, "too many words");
+            }
+            if (n > 0) {
+                run_line(line, words, n);
+            }
         }
         cursor = end == NULL ? NULL : end + 1;
     }
