@@ -342,6 +342,28 @@ pub(crate) enum InputFeed {
     V2(Arc<InputSink<pipeplug::models::PipelineGroupEvents>>),
 }
 
+/// Where a host that embeds the engine feeds data of its own into a running pipeline's
+/// input queue, as if one of its inputs had sent it (LoongCollector's core hands the groups
+/// it has processed to the pipelines of `pipeplug-loongcollector` this way). A send blocks
+/// while the queue is full (back-pressure); once the pipeline is stopping, what is sent is
+/// refused and counted ([`StopReport::refused_after_stop`]).
+#[derive(Clone)]
+pub enum ExternalInput {
+    /// A V1 pipeline's queue: logs.
+    V1(Arc<dyn pipeplug::LogSink>),
+    /// A V2 pipeline's queue: groups.
+    V2(Arc<dyn pipeplug::GroupSink>),
+}
+
+impl std::fmt::Debug for ExternalInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::V1(_) => "ExternalInput::V1",
+            Self::V2(_) => "ExternalInput::V2",
+        })
+    }
+}
+
 /// A running pipeline.
 pub struct RunningPipeline {
     name: String,
@@ -529,6 +551,20 @@ impl RunningPipeline {
     #[must_use]
     pub fn input_intervals(&self) -> &[(String, Duration)] {
         &self.intervals
+    }
+
+    /// The pipeline's input queue, for data that comes from the host rather than from one
+    /// of its inputs (see [`ExternalInput`]).
+    #[must_use]
+    pub fn external_input(&self) -> ExternalInput {
+        match &self.feed {
+            InputFeed::V1(sink) => {
+                ExternalInput::V1(Arc::clone(sink) as Arc<dyn pipeplug::LogSink>)
+            }
+            InputFeed::V2(sink) => {
+                ExternalInput::V2(Arc::clone(sink) as Arc<dyn pipeplug::GroupSink>)
+            }
+        }
     }
 
     /// The config name.

@@ -1,0 +1,24 @@
+//! pipeplug inside LoongCollector: a shared library that LoongCollector's C++ core loads in
+//! place of its Go plugin library, running pipeplug pipelines behind the same C ABI.
+//!
+//! - [`ffi`]: the exported functions (`InitPluginBaseV2`, `LoadPipeline`, `Start`,
+//!   `ProcessPipelineEventGroup`, the getters, ...), panic-safe and thread-safe;
+//! - [`forward`]: forward mode, the real Go library behind this one;
+//! - [`host`]: pipelines per config name, staged and running, and the alarms;
+//! - [`adapter`]: the way back to the core, the adapter's `LogtailSendPbV2`;
+//! - [`plugins`]: `flusher_sls` (sends to the core) and the input of core-fed pipelines;
+//! - [`proto`]: the wire messages (`PipelineEventGroup` in, `sls_logs.LogGroup` out).
+//!
+//! The built-in plugins and the example plugin are linked in.
+
+pub mod adapter;
+pub mod ffi;
+pub mod forward;
+pub mod host;
+pub mod plugins;
+pub mod proto;
+
+pipeplug::link!(pipeplug_plugins::all, example_plugin::all, plugins);
+
+#[cfg(test)]
+mod tests;

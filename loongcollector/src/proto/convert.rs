@@ -1,0 +1,475 @@
+//! Conversions between the wire messages and pipeplug's V1 and V2 models.
+
+use super::event_group::{
+    untyped_value_metric_type, Content, InnerEvent, LogEvent, LogEvents, MapEntry, MetricEvent,
+    MetricEvents, MetricValue, MultiValueEntry, PipelineEventGroup, PipelineEvents, SpanEvent,
+    SpanEvents, SpanLink, UntypedMultiDoubleValue, UntypedMultiDoubleValues, UntypedSingleValue,
+};
+use super::log_group;
+use super::{DecodeError, EncodeError};
+use pipeplug::models::{
+    self, ByteArray, EventType, GroupInfo, KeyValues, LogValue, Metric, MetricType,
+    PipelineEvent, PipelineGroupEvents, Span, SpanKind, StatusCode, Str, BODY_KEY,
+};
+use pipeplug::protocol;
+use prost::Message;
+
+const EVENT_GROUP: &str = "logtail.models.PipelineEventGroup";
+const LOG_GROUP: &str = "sls_logs.LogGroup";
+
+/// Decodes a serialized `logtail.models.PipelineEventGroup` (what the core passes to
+/// `ProcessPipelineEventGroup`) into pipeplug's V2 model.
+///
+/// A group without events (no `Logs`, `Metrics` or `Spans`) gives a group with none.
+///
+/// # Errors
+///
+/// When the bytes are not such a message (the error names the message and field where
+/// decoding stopped), or a metric has no value.
+pub fn decode_event_group(bytes: &[u8]) -> Result<PipelineGroupEvents, DecodeError> {
+    let pb = PipelineEventGroup::decode(bytes).map_err(|e| DecodeError::wire(EVENT_GROUP, &e))?;
+    let group = GroupInfo::new(to_tags(pb.metadata), to_tags(pb.tags));
+    let events = match pb.pipeline_events {
+        None => Vec::new(),
+        Some(PipelineEvents::Logs(logs)) => logs
+            .events
+            .into_iter()
+            .map(|e| PipelineEvent::Log(to_log(e)))
+            .collect(),
+        Some(PipelineEvents::Metrics(metrics)) => metrics
+            .events
+            .into_iter()
+            .enumerate()
+            .map(|(i, e)| to_metric(i, e).map(PipelineEvent::Metric))
+            .collect::<Result<_, _>>()?,
+        Some(PipelineEvents::Spans(spans)) => spans
+            .events
+            .into_iter()
+            .map(|e| PipelineEvent::Span(to_span(e)))
+            .collect(),
+    };
+    Ok(PipelineGroupEvents::new(group, events))
+}
+
+/// Serializes a V2 group as a `logtail.models.PipelineEventGroup`, as the core would send it
+/// (for tests and harness inputs).
+///
+/// The protocol carries one kind of event per group, chosen by the first event (byte arrays
+/// go as logs whose one field, `content`, holds the bytes); events of another kind are left
+/// out, each with a warning in the log. [`try_encode_event_group`] refuses such a group
+/// instead.
+#[must_use]
+pub fn encode_event_group(group: &PipelineGroupEvents) -> Vec<u8> {
+    let (pb, skipped) = to_event_group(group);
+    for e in skipped {
+        tracing::warn!(
+            index = e.index,
+            "left out of an encoded PipelineEventGroup: {e}"
+        );
+    }
+    pb.encode_to_vec()
+}
+
+/// Serializes a V2 group as a `logtail.models.PipelineEventGroup`, refusing a group with
+/// events of more than one kind.
+///
+/// # Errors
+///
+/// The first event whose kind differs from the first event's (byte arrays count as logs).
+pub fn try_encode_event_group(group: &PipelineGroupEvents) -> Result<Vec<u8>, EncodeError> {
+    let (pb, skipped) = to_event_group(group);
+    match skipped.into_iter().next() {
+        Some(e) => Err(e),
+        None => Ok(pb.encode_to_vec()),
+    }
+}
+
+/// Serializes a V1 log group (what a flusher gets) as an uncompressed `sls_logs.LogGroup`, the
+/// form the adapter's `SendPbV2` takes.
+///
+/// Required fields (`Time`, each content's `Key` and `Value`, each tag's) are always written;
+/// `Category`, `Topic`, `Source` and `MachineUUID` only when not empty.
+#[must_use]
+pub fn encode_log_group(group: &protocol::LogGroup) -> Vec<u8> {
+    let non_empty = |s: &str| (!s.is_empty()).then(|| s.to_owned());
+    log_group::LogGroup {
+        logs: group
+            .logs
+            .iter()
+            .map(|log| log_group::Log {
+                time: log.time,
+                contents: log
+                    .contents
+                    .iter()
+                    .map(|c| log_group::LogContent {
+                        key: c.key.to_string(),
+                        value: c.value.to_string(),
+                    })
+                    .collect(),
+                values: Vec::new(),
+                time_ns: log.time_ns,
+            })
+            .collect(),
+        category: non_empty(&group.category),
+        topic: non_empty(&group.topic),
+        source: non_empty(&group.source),
+        machine_uuid: non_empty(&group.machine_uuid),
+        log_tags: group
+            .log_tags
+            .iter()
+            .map(|t| log_group::LogTag {
+                key: t.key.to_string(),
+                value: t.value.to_string(),
+            })
+            .collect(),
+    }
+    .encode_to_vec()
+}
+
+/// Decodes a serialized `sls_logs.LogGroup` into pipeplug's V1 log group (to check what was
+/// sent to the adapter). Absent optional texts read as "".
+///
+/// # Errors
+///
+/// When the bytes are not such a message (the error names the message and field where
+/// decoding stopped: a text that is not UTF-8, a message cut short, ...), or a log uses the
+/// column layout (`values`, field 3), which the V1 model cannot hold.
+pub fn decode_log_group(bytes: &[u8]) -> Result<protocol::LogGroup, DecodeError> {
+    let pb = log_group::LogGroup::decode(bytes).map_err(|e| DecodeError::wire(LOG_GROUP, &e))?;
+    let mut logs = Vec::with_capacity(pb.logs.len());
+    for (i, log) in pb.logs.into_iter().enumerate() {
+        if !log.values.is_empty() {
+            return Err(DecodeError::field(
+                LOG_GROUP,
+                format_args!("Logs[{i}].values (field 3)"),
+                "logs in the column layout are not supported",
+            ));
+        }
+        logs.push(protocol::Log {
+            time: log.time,
+            contents: log
+                .contents
+                .into_iter()
+                .map(|c| protocol::LogContent::new(c.key, c.value))
+                .collect(),
+            time_ns: log.time_ns,
+        });
+    }
+    Ok(protocol::LogGroup {
+        logs,
+        category: pb.category.unwrap_or_default(),
+        topic: pb.topic.unwrap_or_default(),
+        source: pb.source.unwrap_or_default(),
+        machine_uuid: pb.machine_uuid.unwrap_or_default(),
+        log_tags: pb
+            .log_tags
+            .into_iter()
+            .map(|t| protocol::LogTag::new(t.key, t.value))
+            .collect(),
+    })
+}
+
+// --- protocol → V2 ---
+
+/// Text from bytes, invalid UTF-8 replaced (without a copy when the bytes are UTF-8).
+fn text(bytes: Vec<u8>) -> Str {
+    match String::from_utf8(bytes) {
+        Ok(s) => s.into(),
+        Err(e) => String::from_utf8_lossy(e.as_bytes()).into(),
+    }
+}
+
+fn text_string(bytes: Vec<u8>) -> String {
+    match String::from_utf8(bytes) {
+        Ok(s) => s,
+        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+    }
+}
+
+fn to_tags(entries: Vec<MapEntry>) -> KeyValues<Str> {
+    let mut tags = KeyValues::with_capacity(entries.len());
+    for e in entries {
+        tags.add(text(e.key), text(e.value));
+    }
+    tags
+}
+
+fn to_log(e: LogEvent) -> models::Log {
+    let mut contents = KeyValues::with_capacity(e.contents.len());
+    for c in e.contents {
+        let value = match String::from_utf8(c.value) {
+            Ok(s) => LogValue::String(s.into()),
+            Err(bad) => LogValue::Bytes(bad.into_bytes()),
+        };
+        contents.add(text(c.key), value);
+    }
+    models::Log {
+        level: text(e.level),
+        timestamp: e.timestamp,
+        offset: e.file_offset,
+        raw_size: e.raw_size,
+        contents,
+        ..models::Log::default()
+    }
+}
+
+fn to_metric(index: usize, e: MetricEvent) -> Result<Metric, DecodeError> {
+    let (metric_type, value) = match e.value {
+        Some(MetricValue::UntypedSingleValue(v)) => {
+            (MetricType::Untyped, models::MetricValue::Single(v.value))
+        }
+        Some(MetricValue::UntypedMultiDoubleValues(values)) => {
+            let all_gauges = !values.values.is_empty()
+                && values.values.iter().all(|v| {
+                    v.value.as_ref().map(|v| v.metric_type) == Some(untyped_value_metric_type::GAUGE)
+                });
+            let mut named = KeyValues::with_capacity(values.values.len());
+            for v in values.values {
+                named.add(text(v.key), v.value.map_or(0.0, |v| v.value));
+            }
+            let kind = if all_gauges {
+                MetricType::Gauge
+            } else {
+                MetricType::Untyped
+            };
+            (kind, models::MetricValue::Multi(named))
+        }
+        None => {
+            return Err(DecodeError::field(
+                EVENT_GROUP,
+                format_args!("Metrics.Events[{index}]"),
+                "the metric has no value (neither UntypedSingleValue, field 4, nor \
+                 UntypedMultiDoubleValues, field 6)",
+            ))
+        }
+    };
+    Ok(Metric::new(
+        text(e.name),
+        metric_type,
+        to_tags(e.tags),
+        e.timestamp,
+        value,
+    ))
+}
+
+fn span_kind(kind: i32) -> SpanKind {
+    match kind {
+        1 => SpanKind::Internal,
+        2 => SpanKind::Server,
+        3 => SpanKind::Client,
+        4 => SpanKind::Producer,
+        5 => SpanKind::Consumer,
+        // 0, and values newer than this reader (proto3 enums are open).
+        _ => SpanKind::Unspecified,
+    }
+}
+
+fn status_code(status: i32) -> StatusCode {
+    match status {
+        1 => StatusCode::Ok,
+        2 => StatusCode::Error,
+        _ => StatusCode::Unset,
+    }
+}
+
+fn to_span(e: SpanEvent) -> Span {
+    Span {
+        trace_id: text_string(e.trace_id),
+        span_id: text_string(e.span_id),
+        parent_span_id: text_string(e.parent_span_id),
+        name: text_string(e.name),
+        trace_state: text_string(e.trace_state),
+        start_time: e.start_time,
+        end_time: e.end_time,
+        observed_timestamp: e.timestamp,
+        kind: span_kind(e.kind),
+        status: status_code(e.status),
+        tags: to_tags(e.tags),
+        links: e
+            .links
+            .into_iter()
+            .map(|l| models::SpanLink {
+                trace_id: text_string(l.trace_id),
+                span_id: text_string(l.span_id),
+                trace_state: text_string(l.trace_state),
+                tags: to_tags(l.tags),
+            })
+            .collect(),
+        events: e
+            .events
+            .into_iter()
+            .map(|ev| models::SpanEvent {
+                timestamp: i64::try_from(ev.timestamp).unwrap_or(i64::MAX),
+                name: text_string(ev.name),
+                tags: to_tags(ev.tags),
+            })
+            .collect(),
+    }
+}
+
+// --- V2 → protocol ---
+
+fn from_tags(tags: &KeyValues<Str>) -> Vec<MapEntry> {
+    tags.iter()
+        .map(|(k, v)| MapEntry::new(k.as_bytes(), v.as_bytes()))
+        .collect()
+}
+
+/// The group's kind: byte arrays travel as logs.
+fn wire_kind(t: EventType) -> EventType {
+    match t {
+        EventType::ByteArray => EventType::Logging,
+        other => other,
+    }
+}
+
+fn to_event_group(group: &PipelineGroupEvents) -> (PipelineEventGroup, Vec<EncodeError>) {
+    let mut skipped = Vec::new();
+    let first = group.events.first().map(PipelineEvent::event_type);
+    let mut logs = Vec::new();
+    let mut metrics = Vec::new();
+    let mut spans = Vec::new();
+    for (index, event) in group.events.iter().enumerate() {
+        let found = event.event_type();
+        if let Some(first) = first {
+            if wire_kind(found) != wire_kind(first) {
+                skipped.push(EncodeError {
+                    index,
+                    first,
+                    found,
+                });
+                continue;
+            }
+        }
+        match event {
+            PipelineEvent::Log(log) => logs.push(from_log(log)),
+            PipelineEvent::ByteArray(bytes) => logs.push(from_byte_array(bytes)),
+            PipelineEvent::Metric(metric) => metrics.push(from_metric(metric)),
+            PipelineEvent::Span(span) => spans.push(from_span(span)),
+        }
+    }
+    let pipeline_events = match first.map(wire_kind) {
+        None => None,
+        Some(EventType::Metric) => Some(PipelineEvents::Metrics(MetricEvents { events: metrics })),
+        Some(EventType::Span) => Some(PipelineEvents::Spans(SpanEvents { events: spans })),
+        Some(_) => Some(PipelineEvents::Logs(LogEvents { events: logs })),
+    };
+    let pb = PipelineEventGroup {
+        metadata: from_tags(&group.group.metadata),
+        tags: from_tags(&group.group.tags),
+        pipeline_events,
+    };
+    (pb, skipped)
+}
+
+fn from_log(log: &models::Log) -> LogEvent {
+    LogEvent {
+        timestamp: log.timestamp,
+        contents: log
+            .contents
+            .iter()
+            .map(|(k, v)| Content {
+                key: k.as_bytes().to_vec(),
+                value: match v {
+                    LogValue::String(s) => s.as_bytes().to_vec(),
+                    LogValue::Bytes(b) => b.clone(),
+                    other => other.to_string().into_bytes(),
+                },
+            })
+            .collect(),
+        level: log.level.as_bytes().to_vec(),
+        file_offset: log.offset,
+        raw_size: log.raw_size,
+    }
+}
+
+fn from_byte_array(bytes: &ByteArray) -> LogEvent {
+    LogEvent {
+        contents: vec![Content {
+            key: BODY_KEY.as_bytes().to_vec(),
+            value: bytes.0.clone(),
+        }],
+        ..LogEvent::default()
+    }
+}
+
+fn from_metric(metric: &Metric) -> MetricEvent {
+    let value = match &metric.value {
+        models::MetricValue::Single(v) => {
+            MetricValue::UntypedSingleValue(UntypedSingleValue { value: *v })
+        }
+        models::MetricValue::Multi(values) => {
+            let metric_type = if metric.metric_type == MetricType::Gauge {
+                untyped_value_metric_type::GAUGE
+            } else {
+                untyped_value_metric_type::COUNTER
+            };
+            MetricValue::UntypedMultiDoubleValues(UntypedMultiDoubleValues {
+                values: values
+                    .iter()
+                    .map(|(k, v)| MultiValueEntry {
+                        key: k.as_bytes().to_vec(),
+                        value: Some(UntypedMultiDoubleValue {
+                            metric_type,
+                            value: *v,
+                        }),
+                    })
+                    .collect(),
+            })
+        }
+    };
+    MetricEvent {
+        timestamp: metric.timestamp,
+        name: metric.name.as_bytes().to_vec(),
+        tags: from_tags(&metric.tags),
+        value: Some(value),
+        metadata: Vec::new(),
+    }
+}
+
+fn from_span(span: &Span) -> SpanEvent {
+    SpanEvent {
+        timestamp: span.observed_timestamp,
+        trace_id: span.trace_id.clone().into_bytes(),
+        span_id: span.span_id.clone().into_bytes(),
+        trace_state: span.trace_state.clone().into_bytes(),
+        parent_span_id: span.parent_span_id.clone().into_bytes(),
+        name: span.name.clone().into_bytes(),
+        kind: match span.kind {
+            SpanKind::Unspecified => 0,
+            SpanKind::Internal => 1,
+            SpanKind::Server => 2,
+            SpanKind::Client => 3,
+            SpanKind::Producer => 4,
+            SpanKind::Consumer => 5,
+        },
+        start_time: span.start_time,
+        end_time: span.end_time,
+        tags: from_tags(&span.tags),
+        events: span
+            .events
+            .iter()
+            .map(|ev| InnerEvent {
+                timestamp: u64::try_from(ev.timestamp).unwrap_or(0),
+                name: ev.name.clone().into_bytes(),
+                tags: from_tags(&ev.tags),
+            })
+            .collect(),
+        links: span
+            .links
+            .iter()
+            .map(|l| SpanLink {
+                trace_id: l.trace_id.clone().into_bytes(),
+                span_id: l.span_id.clone().into_bytes(),
+                trace_state: l.trace_state.clone().into_bytes(),
+                tags: from_tags(&l.tags),
+            })
+            .collect(),
+        status: match span.status {
+            StatusCode::Unset => 0,
+            StatusCode::Ok => 1,
+            StatusCode::Error => 2,
+        },
+        scope_tags: Vec::new(),
+    }
+}

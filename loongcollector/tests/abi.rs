@@ -1,0 +1,506 @@
+//! The pipeplug library as LoongCollector's C++ core sees it: a C harness of ours (in
+//! `loongcollector/harness/`, built here with the system C compiler) loads a stand-in of the
+//! core's adapter library (`libGoPluginAdapter.so`, which records every group it is sent),
+//! then the `pipeplug-loongcollector` cdylib, and replays the core's calls; the groups the
+//! adapter recorded are decoded here and checked event by event.
+
+mod support;
+
+use std::collections::BTreeMap;
+use support::*;
+
+/// How much a life-cycle run sends.
+#[derive(Debug, Clone, Copy)]
+struct Sizes {
+    /// Groups of the first batch, shared among 4 threads.
+    groups: u64,
+    /// Logs per group.
+    per_group: u64,
+    /// Groups sent (by 2 threads) while a new config is staged beside the running one.
+    mid_groups: u64,
+    /// Groups sent (by 4 threads) to the new config.
+    late_groups: u64,
+    /// Logs of each `/1` input's one round.
+    round: u64,
+}
+
+/// The run: 4 threads × 1,000 calls.
+const FULL: Sizes = Sizes {
+    groups: 4_000,
+    per_group: 2,
+    mid_groups: 100,
+    late_groups: 400,
+    round: 100,
+};
+
+/// The core's whole life cycle: init → LoadPipeline `/2` and `/1` → Start → 4 threads ×
+/// `groups / 4` ProcessPipelineEventGroup → the getters → a config update (load beside
+/// running, stop old, start new) → Stop → StopAllPipelines(1), (0) → StopBuiltInModules.
+fn life_cycle_script(z: Sizes) -> String {
+    let first_events = z.groups * z.per_group;
+    let lines = [
+        "init init.json".to_string(),
+        load(2, "p2.json"),
+        load(1, "p1.json"),
+        format!("start {CONFIG}/2"),
+        format!("start {CONFIG}/1"),
+        // The /1 input's round is sent from its own thread: line up with it.
+        format!("wait_lines {} 120", z.round),
+        format!("process {CONFIG}/2 groups.bin 4"),
+        "metrics direct".to_string(),
+        "metrics cpp_provided".to_string(),
+        "alarms".to_string(),
+        "containers".to_string(),
+        "# a config update: the new pipelines beside the running ones".to_string(),
+        load(2, "p2_new.json"),
+        load(1, "p1_new.json"),
+        format!("process {CONFIG}/2 groups_mid.bin 2"),
+        format!("stop {CONFIG}/1 0"),
+        format!("stop {CONFIG}/2 0"),
+        format!("start {CONFIG}/2"),
+        format!("start {CONFIG}/1"),
+        format!(
+            "wait_lines {} 120",
+            first_events + z.mid_groups * z.per_group + 2 * z.round
+        ),
+        format!("process {CONFIG}/2 groups_late.bin 4"),
+        format!("stop {CONFIG}/1 1"),
+        format!("stop {CONFIG}/2 1"),
+        "metrics direct".to_string(),
+        "alarms".to_string(),
+        "containers".to_string(),
+        "stop_all 1".to_string(),
+        "stop_all 0".to_string(),
+        "stop_builtin".to_string(),
+    ];
+    lines.join("\n") + "\n"
+}
+
+/// Writes the life cycle's files into a new scenario.
+fn life_cycle_scenario(z: Sizes) -> Scenario {
+    let s = Scenario::new();
+    s.file("init.json", init_json(s.dir.path()));
+    s.file("p2.json", pipeline2("first"));
+    s.file("p1.json", pipeline1("first", z.round));
+    s.file("p2_new.json", pipeline2("second"));
+    s.file("p1_new.json", pipeline1("second", z.round));
+    let mid_first = z.groups * z.per_group;
+    let late_first = mid_first + z.mid_groups * z.per_group;
+    s.groups("groups.bin", &make_groups(0, z.groups, z.per_group));
+    s.groups(
+        "groups_mid.bin",
+        &make_groups(mid_first, z.mid_groups, z.per_group),
+    );
+    s.groups(
+        "groups_late.bin",
+        &make_groups(late_first, z.late_groups, z.per_group),
+    );
+    s
+}
+
+/// Checks a life-cycle run: every call answered 0, every event of the core's groups came
+/// back exactly once, through the pipeline that was running when it was sent, with its
+/// contents, and every log of both `/1` rounds exactly once.
+fn check_life_cycle(run: &Run, script: &str, z: Sizes) {
+    run.assert_ran();
+    for (line, text) in script.lines().enumerate() {
+        let word = text.split(' ').next().unwrap_or_default();
+        if ["init", "load", "start", "stop", "stop_all", "stop_builtin"].contains(&word) {
+            assert_eq!(
+                run.rc(line + 1),
+                0,
+                "`{text}` answered an error:\n{}",
+                run.stderr
+            );
+        }
+    }
+    for (batch, threads, expected) in [
+        ("groups.bin", 4, z.groups),
+        ("groups_mid.bin", 2, z.mid_groups),
+        ("groups_late.bin", 4, z.late_groups),
+    ] {
+        let line = line_of(script, &format!("process {CONFIG}/2 {batch} {threads}"));
+        let (calls, failures, first) = run.process(line);
+        assert_eq!(
+            calls, expected,
+            "ProcessPipelineEventGroup calls of {batch}"
+        );
+        assert_eq!(
+            failures, 0,
+            "ProcessPipelineEventGroup failed for {batch} (first answer {first})"
+        );
+    }
+    for wait in run.lines("wait") {
+        assert_eq!(
+            wait[2], "ok",
+            "a wait_lines timed out: {wait:?}\n{}",
+            run.stderr
+        );
+    }
+    run.assert_records_well_formed();
+
+    let total = (z.groups + z.mid_groups + z.late_groups) * z.per_group;
+    let late_first = (z.groups + z.mid_groups) * z.per_group;
+    let mut seen = vec![0u32; total as usize];
+    let mut rounds: BTreeMap<(String, u64), u32> = BTreeMap::new();
+    for log in run.logs() {
+        let c = contents(log);
+        if let Some(source) = c.get("source") {
+            let index: u64 = c["Index"].parse().expect("a numeric Index");
+            *rounds.entry((source.to_string(), index)).or_default() += 1;
+            continue;
+        }
+        let n: u64 = c
+            .get("n")
+            .unwrap_or_else(|| panic!("a log neither from the core nor from /1: {log:?}"))
+            .parse()
+            .expect("a numeric n");
+        assert!(n < total, "an event that was never sent: {log:?}");
+        seen[n as usize] += 1;
+        let stage = if n < late_first { "first" } else { "second" };
+        assert_eq!(
+            c.get("stage"),
+            Some(&stage),
+            "event {n} went through the wrong pipeline: {log:?}"
+        );
+        assert_eq!(
+            c.get("message").copied(),
+            Some(format!("event-{n}").as_str())
+        );
+        assert!(!c.contains_key("msg"), "`msg` was not renamed: {log:?}");
+        assert_eq!(
+            u64::from(log.time),
+            BASE_SECONDS + n,
+            "the time of event {n}"
+        );
+        if let Some(ns) = log.time_ns {
+            assert_eq!(u64::from(ns), n % 1000, "the nanoseconds of event {n}");
+        }
+    }
+    let lost: Vec<usize> = (0..seen.len()).filter(|&n| seen[n] == 0).collect();
+    let twice: Vec<usize> = (0..seen.len()).filter(|&n| seen[n] > 1).collect();
+    assert!(
+        lost.is_empty() && twice.is_empty(),
+        "{} events lost (first {:?}), {} more than once (first {:?})",
+        lost.len(),
+        lost.iter().take(10).collect::<Vec<_>>(),
+        twice.len(),
+        twice.iter().take(10).collect::<Vec<_>>()
+    );
+    for source in ["first", "second"] {
+        for index in 1..=z.round {
+            let count = rounds.get(&(source.to_string(), index)).copied();
+            assert_eq!(
+                count,
+                Some(1),
+                "log {index} of the /1 round `{source}` arrived {count:?} times"
+            );
+        }
+    }
+    assert_eq!(
+        rounds.len() as u64,
+        2 * z.round,
+        "logs of /1 that were never made"
+    );
+
+    // The getters: what the core reads periodically, every pointer freed by the harness.
+    let metrics = run.lines("metrics");
+    let direct: Vec<&Vec<&str>> = metrics.iter().filter(|m| m[0] == "direct").collect();
+    assert_eq!(direct.len(), 2, "two GetGoMetrics(\"direct\") calls");
+    assert!(
+        direct[0][1].parse::<u32>().expect("a count") >= 1,
+        "no metrics record while pipelines run:\n{}",
+        run.out
+    );
+    assert!(
+        !run.lines("metric").is_empty(),
+        "metrics records without keys:\n{}",
+        run.out
+    );
+    for all in run.lines("containers_all") {
+        let v: serde_json::Value = serde_json::from_str(all[0])
+            .unwrap_or_else(|e| panic!("GetAllContainers is not JSON ({e}): {:?}", all[0]));
+        assert!(v.is_object(), "GetAllContainers is not a JSON object: {v}");
+    }
+    for diff in run.lines("containers_diff") {
+        assert_ne!(diff[0], "NULL", "GetDiffContainers returned NULL");
+    }
+    assert_eq!(
+        run.alarms(),
+        Vec::<Vec<&str>>::new(),
+        "alarms in a run without errors"
+    );
+}
+
+#[test]
+fn core_life_cycle_delivers_every_event_exactly_once() {
+    let harness = build(Build::Plain).unwrap_or_else(|e| panic!("{e}"));
+    let s = life_cycle_scenario(FULL);
+    let script = life_cycle_script(FULL);
+    let run = s.run(&harness, &script, &[]);
+    check_life_cycle(&run, &script, FULL);
+}
+
+#[test]
+fn queue_full_and_not_valid_answers_lose_nothing() {
+    let harness = build(Build::Plain).unwrap_or_else(|e| panic!("{e}"));
+    let s = life_cycle_scenario(FULL);
+    let script = life_cycle_script(FULL);
+    // The adapter answers -1 to the first 300 sends and the first 300 IsValidToSend calls.
+    let run = s.run(
+        &harness,
+        &script,
+        &[
+            ("PIPEPLUG_ADAPTER_FULL", "300"),
+            ("PIPEPLUG_ADAPTER_INVALID", "300"),
+        ],
+    );
+    check_life_cycle(&run, &script, FULL);
+}
+
+#[test]
+fn calls_for_unknown_configs_and_bad_input_answer_error_codes() {
+    let harness = build(Build::Plain).unwrap_or_else(|e| panic!("{e}"));
+    let s = Scenario::new();
+    s.file("init.json", init_json(s.dir.path()));
+    s.file("p2.json", pipeline2("first"));
+    s.file("broken.json", "{\"processors\": [");
+    s.file(
+        "unknown_type.json",
+        serde_json::json!({
+            "processors": [{"type": "processor_nobody_has/1", "detail": {}}],
+            "flushers": [{"type": "flusher_sls/2", "detail": {}}]
+        })
+        .to_string(),
+    );
+    s.groups("good.bin", &make_groups(0, 1, 1));
+    // One group that is not a protobuf message at all (a field with wire type 7).
+    s.file("garbage.bin", [3, 0, 0, 0, 0x0f, 0xff, 0xff]);
+    let script = [
+        "init init.json".to_string(),
+        load(2, "broken.json"),
+        load(2, "unknown_type.json"),
+        format!("process {CONFIG}/2 good.bin 1"),
+        load(2, "p2.json"),
+        "# staged, not started: not running yet".to_string(),
+        "process nobody/2 good.bin 1".to_string(),
+        format!("start {CONFIG}/2"),
+        format!("process {CONFIG}/2 garbage.bin 1"),
+        format!("process {CONFIG}/2 good.bin 1"),
+        format!("stop {CONFIG}/2 1"),
+        "alarms".to_string(),
+        "stop_all 1".to_string(),
+        "stop_all 0".to_string(),
+        "stop_builtin".to_string(),
+    ]
+    .join("\n");
+    let run = s.run(&harness, &script, &[]);
+    run.assert_ran();
+    assert_ne!(run.rc(2), 0, "LoadPipeline of broken JSON answered 0");
+    assert_ne!(
+        run.rc(3),
+        0,
+        "LoadPipeline of an unknown plugin type answered 0"
+    );
+    assert_eq!(
+        run.process(4),
+        (1, 1, -1),
+        "a group for a config never loaded"
+    );
+    assert_eq!(
+        run.rc(5),
+        0,
+        "LoadPipeline of a good config:\n{}",
+        run.stderr
+    );
+    assert_eq!(run.process(7), (1, 1, -1), "a group for an unknown config");
+    assert_eq!(run.process(9), (1, 1, -2), "an undecodable group");
+    assert_eq!(run.process(10), (1, 0, 0), "a good group after a bad one");
+    // The good group arrived, once; the bad calls sent nothing.
+    assert_eq!(run.logs().count(), 1, "logs sent: {:?}", run.records);
+    let alarms = run.alarms();
+    assert!(
+        alarms.iter().any(|a| a[2].contains("processor_nobody_has")),
+        "no alarm names the unknown plugin type: {alarms:?}"
+    );
+    for a in &alarms {
+        assert!(!a[0].is_empty(), "an alarm without a type: {a:?}");
+    }
+}
+
+/// A smaller life cycle for the memory checkers, which run many times slower.
+const SMALL: Sizes = Sizes {
+    groups: 200,
+    per_group: 2,
+    mid_groups: 20,
+    late_groups: 40,
+    round: 10,
+};
+
+/// Whether `program --version` runs.
+fn tool_present(program: &str) -> bool {
+    std::process::Command::new(program)
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+#[test]
+fn life_cycle_runs_clean_under_address_sanitizer() {
+    let harness = match build(Build::Asan) {
+        Ok(h) => h,
+        Err(e) => {
+            eprintln!("SKIPPED: the C compiler cannot build with AddressSanitizer here: {e}");
+            return;
+        }
+    };
+    let s = life_cycle_scenario(FULL);
+    let script = life_cycle_script(FULL);
+    // Errors in the harness and the adapter (instrumented) and bad frees of what the library
+    // returns (every free goes through ASan's allocator); leaks are checked at exit.
+    let run = s.run(
+        &harness,
+        &script,
+        &[(
+            "ASAN_OPTIONS",
+            "exitcode=23:detect_leaks=1:halt_on_error=1:allocator_may_return_null=0",
+        )],
+    );
+    assert!(
+        !run.stderr.contains("Sanitizer"),
+        "AddressSanitizer reported:\n{}",
+        run.stderr
+    );
+    check_life_cycle(&run, &script, FULL);
+}
+
+#[test]
+fn life_cycle_runs_clean_under_valgrind() {
+    if !tool_present("valgrind") {
+        eprintln!("SKIPPED: valgrind is not installed (apt-get install -y valgrind)");
+        return;
+    }
+    let harness = build(Build::Plain).unwrap_or_else(|e| panic!("{e}"));
+    let s = life_cycle_scenario(SMALL);
+    let script = life_cycle_script(SMALL);
+    // valgrind sees every read and write, the library's uninstrumented code too: a read past
+    // a Go string or slice, or of one after its call, is an error here.
+    let run = s.run_wrapped(
+        &harness,
+        &script,
+        &[],
+        &[
+            "valgrind",
+            "--error-exitcode=23",
+            "--leak-check=full",
+            "--errors-for-leak-kinds=definite",
+            "--show-leak-kinds=definite",
+            "--track-origins=yes",
+            "-q",
+        ],
+    );
+    check_life_cycle(&run, &script, SMALL);
+    assert!(
+        !run.stderr.contains("=="),
+        "valgrind reported:\n{}",
+        run.stderr
+    );
+}
+
+/// The `/2` pipeline with `processor_pipeplug_test_panic` (feature `test-plugins` of this
+/// crate) panicking in `panic_in`: `load` (LoadPipeline), `init` (Start) or `process` (on
+/// the pipeline's thread, for each group).
+#[cfg(feature = "test-plugins")]
+fn panicking_pipeline(panic_in: &str) -> String {
+    serde_json::json!({
+        "global": {},
+        "processors": [
+            {"type": "processor_pipeplug_test_panic/3", "detail": {"PanicIn": panic_in}}
+        ],
+        "flushers": [{"type": "flusher_sls/4", "detail": {}}]
+    })
+    .to_string()
+}
+
+#[test]
+#[cfg_attr(
+    not(feature = "test-plugins"),
+    ignore = "needs the panicking test plugin: cargo test -p pipeplug-loongcollector --features test-plugins --test abi"
+)]
+fn a_panicking_plugin_is_an_alarm_and_an_error_code_and_the_host_survives() {
+    #[cfg(feature = "test-plugins")]
+    {
+        let harness = build(Build::Plain).unwrap_or_else(|e| panic!("{e}"));
+        let s = Scenario::new();
+        s.file("init.json", init_json(s.dir.path()));
+        for stage in ["load", "init", "process"] {
+            s.file(
+                format!("panic_{stage}.json").as_str(),
+                panicking_pipeline(stage),
+            );
+        }
+        s.file("p2.json", pipeline2("after"));
+        s.groups("a.bin", &make_groups(0, 1, 1));
+        s.groups("b.bin", &make_groups(1, 1, 1));
+        let script = [
+            "init init.json".to_string(),
+            load(2, "panic_load.json"),
+            "alarms".to_string(),
+            load(2, "panic_init.json"),
+            format!("start {CONFIG}/2"),
+            "alarms".to_string(),
+            format!("stop {CONFIG}/2 1"),
+            load(2, "panic_process.json"),
+            format!("start {CONFIG}/2"),
+            format!("process {CONFIG}/2 a.bin 1"),
+            format!("stop {CONFIG}/2 1"),
+            "alarms".to_string(),
+            "# the library still works".to_string(),
+            load(2, "p2.json"),
+            format!("start {CONFIG}/2"),
+            format!("process {CONFIG}/2 b.bin 1"),
+            format!("stop {CONFIG}/2 1"),
+            "stop_all 1".to_string(),
+            "stop_all 0".to_string(),
+            "stop_builtin".to_string(),
+        ]
+        .join("\n");
+        let run = s.run(&harness, &script, &[]);
+        run.assert_ran();
+        assert_ne!(
+            run.rc(2),
+            0,
+            "LoadPipeline with a plugin panicking in it answered 0"
+        );
+        let batches = run.alarm_batches();
+        assert_eq!(batches.len(), 3, "three alarms calls:\n{}", run.out);
+        for (i, call) in ["LoadPipeline", "Start", "the pipeline's processing"]
+            .iter()
+            .enumerate()
+        {
+            assert!(
+                batches[i]
+                    .iter()
+                    .any(|a| !a[0].is_empty() && a[2].contains("processor_pipeplug_test_panic")),
+                "no alarm about the panic in {call}: {:?}\n{}",
+                batches[i],
+                run.stderr
+            );
+        }
+        assert_eq!(
+            run.rc(14),
+            0,
+            "LoadPipeline of a good config after the panics"
+        );
+        assert_eq!(run.process(16), (1, 0, 0), "a group after the panics");
+        let ns: Vec<&str> = run
+            .logs()
+            .filter_map(|l| contents(l).get("n").copied())
+            .collect();
+        assert_eq!(
+            ns.iter().filter(|n| **n == "1").count(),
+            1,
+            "the group sent after the panics arrived once: {ns:?}"
+        );
+    }
+}
