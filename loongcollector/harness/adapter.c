@@ -176,6 +176,17 @@ EXPORT int LogtailSendPbV2(const char *configName, int configNameSize, const cha
                        shardHash, shardHashSize, 1);
 }
 
+/* Not in the real adapter, for the harness: how many of the -1 answers asked for by
+ * PIPEPLUG_ADAPTER_FULL and PIPEPLUG_ADAPTER_INVALID are still to be given, so that a test
+ * can check the library met them all. */
+EXPORT void PipeplugStandInLeft(long long *full_left, long long *invalid_left) {
+    pthread_mutex_lock(&g_lock);
+    configure_locked();
+    *full_left = g_full_left;
+    *invalid_left = g_invalid_left;
+    pthread_mutex_unlock(&g_lock);
+}
+
 /* 300: the version of LoongCollector's main that added LogtailSendPbV2. */
 EXPORT int PluginAdapterVersion(void) { return 300; }
 

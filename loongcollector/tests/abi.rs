@@ -246,14 +246,20 @@ fn queue_full_and_not_valid_answers_lose_nothing() {
     let harness = build(Build::Plain).unwrap_or_else(|e| panic!("{e}"));
     let s = life_cycle_scenario(FULL);
     let script = life_cycle_script(FULL);
-    // The adapter answers -1 to the first 300 sends and the first 300 IsValidToSend calls.
+    // The adapter answers -1 ("queue full") to the first 100 sends and -1 ("not valid to
+    // send") to the first 100 validity checks.
     let run = s.run(
         &harness,
         &script,
         &[
-            ("PIPEPLUG_ADAPTER_FULL", "300"),
-            ("PIPEPLUG_ADAPTER_INVALID", "300"),
+            ("PIPEPLUG_ADAPTER_FULL", "100"),
+            ("PIPEPLUG_ADAPTER_INVALID", "100"),
         ],
+    );
+    assert_eq!(
+        run.lines("adapter_left"),
+        vec![vec!["0", "0"]],
+        "the library did not meet every -1 answer asked for (full, invalid still to give)"
     );
     check_life_cycle(&run, &script, FULL);
 }
