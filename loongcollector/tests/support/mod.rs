@@ -123,6 +123,33 @@ fn build_uncached(kind: Build) -> Result<Harness, String> {
     Ok(Harness { adapter, program })
 }
 
+/// Whether the C compiler builds and runs a program with AddressSanitizer here (`Err` says
+/// why not); only then is a failure to build the harness with it a test failure.
+pub fn asan_available() -> Result<(), String> {
+    let dir = tempfile::tempdir().map_err(|e| format!("no temporary directory: {e}"))?;
+    let src = dir.path().join("probe.c");
+    let exe = dir.path().join("probe");
+    std::fs::write(
+        &src,
+        "#include <stdlib.h>\nint main(void) { free(malloc(1)); return 0; }\n",
+    )
+    .map_err(|e| format!("cannot write {}: {e}", src.display()))?;
+    compile(&[
+        "-fsanitize=address",
+        "-o",
+        &exe.to_string_lossy(),
+        &src.to_string_lossy(),
+    ])?;
+    let status = Command::new(&exe)
+        .status()
+        .map_err(|e| format!("cannot run an AddressSanitizer program: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("an AddressSanitizer program fails here ({status})"))
+    }
+}
+
 /// The cdylib under test: cargo builds it beside this test's own executable (in `deps/`, and
 /// a copy one directory up).
 pub fn plugin_library() -> PathBuf {
