@@ -29,6 +29,8 @@ pub struct Harness {
     pub adapter: PathBuf,
     /// The harness program.
     pub program: PathBuf,
+    /// `libGoPluginBase.so`, the stand-in Go plugin library (records every call).
+    pub go_library: PathBuf,
 }
 
 /// The C compiler: `$CC`, else `cc` (the one Rust links with on Linux).
@@ -70,19 +72,7 @@ pub fn build(kind: Build) -> Result<Harness, String> {
         .clone()
 }
 
-fn build_uncached(kind: Build) -> Result<Harness, String> {
-    // Each test binary builds into its own directory: binaries run at the same time.
-    let binary = std::env::current_exe()
-        .ok()
-        .and_then(|p| p.file_stem().map(|s| s.to_string_lossy().into_owned()))
-        .unwrap_or_else(|| "abi".to_string());
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join("lc-harness")
-        .join(format!("{binary}-{kind:?}"));
-    std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-    let src = harness_sources();
-    let adapter = dir.join("libGoPluginAdapter.so");
-    let program = dir.join("lc_harness");
+fn flags_for(kind: Build) -> Vec<&'static str> {
     let mut flags = vec![
         "-std=c11",
         "-D_GNU_SOURCE",
@@ -96,6 +86,23 @@ fn build_uncached(kind: Build) -> Result<Harness, String> {
     } else {
         flags.push("-O2");
     }
+    flags
+}
+
+fn build_uncached(kind: Build) -> Result<Harness, String> {
+    // Each test binary builds into its own directory: binaries run at the same time.
+    let binary = std::env::current_exe()
+        .ok()
+        .and_then(|p| p.file_stem().map(|s| s.to_string_lossy().into_owned()))
+        .unwrap_or_else(|| "abi".to_string());
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("lc-harness")
+        .join(format!("{binary}-{kind:?}"));
+    std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let src = harness_sources();
+    let adapter = dir.join("libGoPluginAdapter.so");
+    let program = dir.join("lc_harness");
+    let flags = flags_for(kind);
     let adapter_src = src.join("adapter.c");
     let harness_src = src.join("harness.c");
     let mut args = flags.clone();
@@ -120,7 +127,18 @@ fn build_uncached(kind: Build) -> Result<Harness, String> {
         "-lpthread",
     ]);
     compile(&args)?;
-    Ok(Harness { adapter, program })
+    let go_library = dir.join("libGoPluginBase.so");
+    let go_library_s = go_library.to_string_lossy().into_owned();
+    let golib_src_s = src.join("golib.c").to_string_lossy().into_owned();
+    let mut args = flags_for(kind);
+    args.extend(["-shared", "-fPIC", "-o"]);
+    args.extend([go_library_s.as_str(), golib_src_s.as_str(), "-lpthread"]);
+    compile(&args)?;
+    Ok(Harness {
+        adapter,
+        program,
+        go_library,
+    })
 }
 
 /// Whether the C compiler builds and runs a program with AddressSanitizer here (`Err` says
@@ -221,6 +239,18 @@ impl Scenario {
         env: &[(&str, &str)],
         wrapper: &[&str],
     ) -> Run {
+        self.run_library(harness, &plugin_library(), script, env, wrapper)
+    }
+
+    /// Runs the harness against `library` in the plugin library's place.
+    pub fn run_library(
+        &self,
+        harness: &Harness,
+        library: &Path,
+        script: &str,
+        env: &[(&str, &str)],
+        wrapper: &[&str],
+    ) -> Run {
         self.file("script.txt", script);
         let record = self.dir.path().join("record.bin");
         let out = self.dir.path().join("out.txt");
@@ -235,7 +265,7 @@ impl Scenario {
         };
         command
             .arg(&harness.adapter)
-            .arg(plugin_library())
+            .arg(library)
             .arg(self.dir.path().join("script.txt"))
             .arg(&out)
             .env("PIPEPLUG_ADAPTER_RECORD", &record);
