@@ -275,15 +275,18 @@ impl Scenario {
         let output = command.output().expect("running the harness");
         let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
         let out = std::fs::read_to_string(&out).unwrap_or_default();
-        let records = match std::fs::read(&record) {
-            Ok(bytes) => parse_records(&bytes),
-            Err(_) => Vec::new(),
+        let (records, record_problem) = match std::fs::read(&record).map(|b| parse_records(&b)) {
+            Ok(Ok(records)) => (records, None),
+            Ok(Err(problem)) => (Vec::new(), Some(problem)),
+            // Nothing was sent (the adapter creates the file at its first call).
+            Err(_) => (Vec::new(), None),
         };
         Run {
             status: output.status,
             stderr,
             out,
             records,
+            record_problem,
         }
     }
 }
@@ -303,29 +306,39 @@ pub struct Record {
     pub group: LogGroup,
 }
 
-fn parse_records(bytes: &[u8]) -> Vec<Record> {
-    fn u32_at(bytes: &[u8], at: &mut usize) -> u32 {
-        let b: [u8; 4] = bytes[*at..*at + 4]
+/// The adapter's record, or why it cannot be read (cut short, not UTF-8 where text is).
+fn parse_records(bytes: &[u8]) -> Result<Vec<Record>, String> {
+    fn take<'a>(bytes: &'a [u8], at: &mut usize, n: usize) -> Result<&'a [u8], String> {
+        let end = at
+            .checked_add(n)
+            .filter(|&end| end <= bytes.len())
+            .ok_or_else(|| format!("the record is cut short at byte {} of {}", at, bytes.len()))?;
+        let c = &bytes[*at..end];
+        *at = end;
+        Ok(c)
+    }
+    fn u32_at(bytes: &[u8], at: &mut usize) -> Result<u32, String> {
+        let b: [u8; 4] = take(bytes, at, 4)?
             .try_into()
-            .expect("a whole u32 in the record");
-        *at += 4;
-        u32::from_le_bytes(b)
+            .map_err(|_| "four bytes".to_string())?;
+        Ok(u32::from_le_bytes(b))
     }
-    fn chunk<'a>(bytes: &'a [u8], at: &mut usize) -> &'a [u8] {
-        let n = u32_at(bytes, at) as usize;
-        let c = &bytes[*at..*at + n];
-        *at += n;
-        c
+    fn chunk<'a>(bytes: &'a [u8], at: &mut usize) -> Result<&'a [u8], String> {
+        let n = u32_at(bytes, at)? as usize;
+        take(bytes, at, n)
     }
-    let text = |b: &[u8]| String::from_utf8(b.to_vec()).expect("UTF-8 in the record");
+    fn text(b: &[u8]) -> Result<String, String> {
+        String::from_utf8(b.to_vec()).map_err(|e| format!("not UTF-8 in the record: {e}"))
+    }
     let mut at = 0;
     let mut records = Vec::new();
     while at < bytes.len() {
-        let config = text(chunk(bytes, &mut at));
-        let logstore = text(chunk(bytes, &mut at));
-        let shard_hash = text(chunk(bytes, &mut at));
-        let lines = u32_at(bytes, &mut at);
-        let pb = chunk(bytes, &mut at);
+        let config = text(chunk(bytes, &mut at)?)?;
+        let logstore = text(chunk(bytes, &mut at)?)?;
+        let shard_hash = text(chunk(bytes, &mut at)?)?;
+        let lines = u32_at(bytes, &mut at)?;
+        let pb = chunk(bytes, &mut at)?;
+        // A group that does not decode is the library's fault, not the record's: fail here.
         let group = proto::decode_log_group(pb)
             .unwrap_or_else(|e| panic!("a LogGroup the adapter was sent does not decode: {e}"));
         records.push(Record {
@@ -336,7 +349,7 @@ fn parse_records(bytes: &[u8]) -> Vec<Record> {
             group,
         });
     }
-    records
+    Ok(records)
 }
 
 /// What a harness run left.
@@ -350,6 +363,8 @@ pub struct Run {
     pub out: String,
     /// What the adapter accepted, in order.
     pub records: Vec<Record>,
+    /// Why the adapter's record could not be read, if it could not.
+    pub record_problem: Option<String>,
 }
 
 impl Run {
@@ -362,6 +377,9 @@ impl Run {
             self.stderr,
             self.out
         );
+        if let Some(problem) = &self.record_problem {
+            panic!("the adapter's record: {problem}\n{}", self.stderr);
+        }
     }
 
     /// The `out` lines whose first field is `kind`, split at tabs (without the kind).
