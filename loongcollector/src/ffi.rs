@@ -12,6 +12,7 @@
 //! with `malloc`, as the core frees it with `free`.
 #![allow(non_snake_case)]
 
+use crate::forward::{self, Owner};
 use crate::host::{self, Host};
 use std::ffi::{c_char, c_void};
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -198,13 +199,21 @@ pub unsafe extern "C" fn InitPluginBaseV2(config: GoString) -> GoInt {
                 return RC_ERROR;
             }
         };
-        with_host("InitPluginBaseV2", RC_ERROR, |h| match h.init(text) {
+        forward::init_from_env();
+        // SAFETY: the Go library's own export, given the core's argument unchanged.
+        let go_rc = forward::go().map_or(RC_OK, |go| unsafe { (go.init_plugin_base_v2)(config) });
+        let rc = with_host("InitPluginBaseV2", RC_ERROR, |h| match h.init(text) {
             Ok(()) => RC_OK,
             Err(e) => {
                 host::report_error("InitPluginBaseV2", "", &e.to_string());
                 RC_ERROR
             }
-        })
+        });
+        if go_rc == RC_OK {
+            rc
+        } else {
+            go_rc
+        }
     })
 }
 
@@ -226,8 +235,10 @@ pub extern "C" fn InitPluginBase() -> GoInt {
 /// Looked up by the core, never called: accepts anything and returns 0.
 #[no_mangle]
 pub extern "C" fn LoadGlobalConfig(config: GoString) -> GoInt {
-    let _ = config;
-    RC_OK
+    guard("LoadGlobalConfig", RC_PANIC, || {
+        // SAFETY: forwarded unchanged to the Go library's export of the same name.
+        forward::go().map_or(RC_OK, |go| unsafe { (go.load_global_config)(config) })
+    })
 }
 
 /// Builds the pipeline `config_name` from `pipeline_json` (the internal form:
@@ -248,6 +259,7 @@ pub unsafe extern "C" fn LoadPipeline(
     pipeline_json: GoString,
 ) -> GoInt {
     guard("LoadPipeline", RC_PANIC, || {
+        let raw = (project, logstore, config_name, pipeline_json);
         // SAFETY: the caller's guarantee.
         let args = unsafe {
             (|| {
@@ -267,6 +279,20 @@ pub unsafe extern "C" fn LoadPipeline(
             }
         };
         with_host("LoadPipeline", RC_ERROR, |h| {
+            if let Some(go) = forward::go() {
+                let to_go = if json.trim().is_empty() {
+                    forward::staged(name) == Owner::Go || forward::running(name) == Owner::Go
+                } else {
+                    !forward::pipeplug_owns(json, h.registry())
+                };
+                if to_go {
+                    h.unload(name);
+                    forward::set_staged(name, (!json.trim().is_empty()).then_some(Owner::Go));
+                    // SAFETY: the core's arguments, unchanged, to the Go library's export.
+                    return unsafe { (go.load_pipeline)(raw.0, raw.1, raw.2, logstore_key, raw.3) };
+                }
+                forward::set_staged(name, Some(Owner::Pipeplug));
+            }
             let ident = host::Ident {
                 project: project.to_owned(),
                 logstore: logstore.to_owned(),
@@ -293,10 +319,19 @@ pub unsafe extern "C" fn UnloadPipeline(config_name: GoString) -> GoInt {
     guard("UnloadPipeline", RC_PANIC, || {
         // SAFETY: the caller's guarantee.
         match unsafe { config_name.to_str("config_name") } {
-            Ok(name) => with_host("UnloadPipeline", RC_ERROR, |h| {
-                h.unload(name);
-                RC_OK
-            }),
+            Ok(name) => {
+                if let Some(go) = forward::go() {
+                    if forward::staged(name) == Owner::Go {
+                        forward::set_staged(name, None);
+                        // SAFETY: forwarded unchanged.
+                        return unsafe { (go.unload_pipeline)(config_name) };
+                    }
+                }
+                with_host("UnloadPipeline", RC_ERROR, |h| {
+                    h.unload(name);
+                    RC_OK
+                })
+            }
             Err(e) => {
                 bad_arg("UnloadPipeline", "", &e);
                 RC_ERROR
@@ -316,11 +351,20 @@ pub unsafe extern "C" fn Start(config_name: GoString) {
     guard("Start", (), || {
         // SAFETY: the caller's guarantee.
         match unsafe { config_name.to_str("config_name") } {
-            Ok(name) => with_host("Start", (), |h| {
-                if let Err(e) = h.start(name) {
-                    host::report_error("Start", name, &e.to_string());
+            Ok(name) => {
+                if let Some(go) = forward::go() {
+                    if forward::started(name) == Owner::Go {
+                        // SAFETY: forwarded unchanged.
+                        unsafe { (go.start)(config_name) };
+                        return;
+                    }
                 }
-            }),
+                with_host("Start", (), |h| {
+                    if let Err(e) = h.start(name) {
+                        host::report_error("Start", name, &e.to_string());
+                    }
+                });
+            }
             Err(e) => bad_arg("Start", "", &e),
         }
     });
@@ -337,7 +381,16 @@ pub unsafe extern "C" fn Stop(config_name: GoString, removed: GoInt) {
     guard("Stop", (), || {
         // SAFETY: the caller's guarantee.
         match unsafe { config_name.to_str("config_name") } {
-            Ok(name) => with_host("Stop", (), |h| h.stop(name, removed != 0)),
+            Ok(name) => {
+                if let Some(go) = forward::go() {
+                    if forward::stopped(name) == Owner::Go {
+                        // SAFETY: forwarded unchanged.
+                        unsafe { (go.stop)(config_name, removed) };
+                        return;
+                    }
+                }
+                with_host("Stop", (), |h| h.stop(name, removed != 0));
+            }
             Err(e) => bad_arg("Stop", "", &e),
         }
     });
@@ -348,6 +401,10 @@ pub unsafe extern "C" fn Stop(config_name: GoString, removed: GoInt) {
 #[no_mangle]
 pub extern "C" fn StopAllPipelines(with_input: GoInt) {
     guard("StopAllPipelines", (), || {
+        if let Some(go) = forward::go() {
+            // SAFETY: forwarded unchanged.
+            unsafe { (go.stop_all_pipelines)(with_input) };
+        }
         with_host("StopAllPipelines", (), |h| h.stop_all(with_input != 0));
     });
 }
@@ -357,6 +414,10 @@ pub extern "C" fn StopAllPipelines(with_input: GoInt) {
 #[no_mangle]
 pub extern "C" fn StopBuiltInModules() {
     guard("StopBuiltInModules", (), || {
+        if let Some(go) = forward::go() {
+            // SAFETY: forwarded unchanged.
+            unsafe { (go.stop_built_in_modules)() };
+        }
         with_host("StopBuiltInModules", (), Host::stop_builtin);
     });
 }
@@ -375,6 +436,7 @@ pub unsafe extern "C" fn ProcessPipelineEventGroup(
     group: GoSlice,
     pack_id: GoString,
 ) -> GoInt {
+    let pack_id_raw = pack_id;
     guard("ProcessPipelineEventGroup", RC_PANIC, || {
         // SAFETY: the caller's guarantee.
         let args = unsafe {
@@ -393,6 +455,14 @@ pub unsafe extern "C" fn ProcessPipelineEventGroup(
                 return RC_BAD_GROUP;
             }
         };
+        if let Some(go) = forward::go() {
+            if forward::running(name) == Owner::Go {
+                // SAFETY: forwarded unchanged.
+                return unsafe {
+                    (go.process_pipeline_event_group)(config_name, group, pack_id_raw)
+                };
+            }
+        }
         with_host("ProcessPipelineEventGroup", RC_UNKNOWN_CONFIG, |h| match h
             .process(name, bytes, pack_id)
         {
@@ -411,7 +481,11 @@ pub unsafe extern "C" fn ProcessPipelineEventGroup(
 #[no_mangle]
 pub extern "C" fn GetAllContainers() -> *mut c_char {
     guard("GetAllContainers", std::ptr::null_mut(), || {
-        host::metrics::malloc_cstr("{}")
+        match forward::go() {
+            // SAFETY: the Go library's getter; its malloc'd answer goes to the core as is.
+            Some(go) => unsafe { (go.get_all_containers)() },
+            None => host::metrics::malloc_cstr("{}"),
+        }
     })
 }
 
@@ -420,7 +494,11 @@ pub extern "C" fn GetAllContainers() -> *mut c_char {
 #[no_mangle]
 pub extern "C" fn GetDiffContainers() -> *mut c_char {
     guard("GetDiffContainers", std::ptr::null_mut(), || {
-        host::metrics::malloc_cstr("")
+        match forward::go() {
+            // SAFETY: as in `GetAllContainers`.
+            Some(go) => unsafe { (go.get_diff_containers)() },
+            None => host::metrics::malloc_cstr(""),
+        }
     })
 }
 
@@ -428,8 +506,15 @@ pub extern "C" fn GetDiffContainers() -> *mut c_char {
 /// calls it).
 #[no_mangle]
 pub extern "C" fn GetContainerMeta(container_id: GoString) -> *mut c_void {
-    let _ = container_id;
-    std::ptr::null_mut()
+    guard(
+        "GetContainerMeta",
+        std::ptr::null_mut(),
+        || match forward::go() {
+            // SAFETY: forwarded unchanged; the answer goes to the core as is.
+            Some(go) => unsafe { (go.get_container_meta)(container_id) },
+            None => std::ptr::null_mut(),
+        },
+    )
 }
 
 /// The library's metrics for the core: `kind` `"direct"` gives one record per running
@@ -440,6 +525,7 @@ pub extern "C" fn GetContainerMeta(container_id: GoString) -> *mut c_void {
 /// `kind` is valid for the call.
 #[no_mangle]
 pub unsafe extern "C" fn GetGoMetrics(kind: GoString) -> *mut host::metrics::InnerPluginMetrics {
+    let kind_raw = kind;
     guard("GetGoMetrics", std::ptr::null_mut(), || {
         // SAFETY: the caller's guarantee.
         let kind = match unsafe { kind.to_str("kind") } {
@@ -453,7 +539,12 @@ pub unsafe extern "C" fn GetGoMetrics(kind: GoString) -> *mut host::metrics::Inn
             Ok(h) if kind == "direct" => h.metric_records(),
             _ => Vec::new(),
         };
-        host::metrics::to_c_metrics(&records)
+        let ours = host::metrics::to_c_metrics(&records);
+        match forward::go() {
+            // SAFETY: both trees are the core's to free; merged into one.
+            Some(go) => unsafe { forward::merge_metrics((go.get_go_metrics)(kind_raw), ours) },
+            None => ours,
+        }
     })
 }
 
@@ -462,7 +553,12 @@ pub unsafe extern "C" fn GetGoMetrics(kind: GoString) -> *mut host::metrics::Inn
 #[no_mangle]
 pub extern "C" fn GetGoAlarms() -> *mut host::metrics::InnerGoAlarms {
     guard("GetGoAlarms", std::ptr::null_mut(), || {
-        host::metrics::to_c_alarms(&host::alarms::take())
+        let ours = host::metrics::to_c_alarms(&host::alarms::take());
+        match forward::go() {
+            // SAFETY: both lists are the core's to free; merged into one.
+            Some(go) => unsafe { forward::merge_alarms((go.get_go_alarms)(), ours) },
+            None => ours,
+        }
     })
 }
 

@@ -3,6 +3,7 @@
 //!
 //! - [`ffi`]: the exported functions (`InitPluginBaseV2`, `LoadPipeline`, `Start`,
 //!   `ProcessPipelineEventGroup`, the getters, ...), panic-safe and thread-safe;
+//! - [`forward`]: forward mode, the real Go library behind this one;
 //! - [`host`]: pipelines per config name, staged and running, and the alarms;
 //! - [`adapter`]: the way back to the core, the adapter's `LogtailSendPbV2`;
 //! - [`plugins`]: `flusher_sls` (sends to the core) and the input of core-fed pipelines;
@@ -12,6 +13,7 @@
 
 pub mod adapter;
 pub mod ffi;
+pub mod forward;
 pub mod host;
 pub mod plugins;
 pub mod proto;

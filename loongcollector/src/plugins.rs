@@ -19,7 +19,7 @@ pub const PLUGINS: &[&str] = &[
 /// First pause after the core answered "queue full"; it doubles up to [`MAX_PAUSE`].
 const FIRST_PAUSE: Duration = Duration::from_millis(5);
 /// The longest pause between two tries of a send.
-const MAX_PAUSE: Duration = Duration::from_millis(200);
+const MAX_PAUSE: Duration = Duration::from_millis(50);
 
 /// Sends to LoongCollector's core, through the adapter's `LogtailSendPbV2`: each group (V2
 /// groups converted to V1 as [`pipeplug::convert::group_to_v1`] says) as one uncompressed
@@ -29,7 +29,7 @@ const MAX_PAUSE: Duration = Duration::from_millis(200);
 /// Back-pressure: the flusher is ready only while `LogtailIsValidToSend(logstore_key)`
 /// answers 0, so the engine holds data in its queue (and the pipeline back) until the
 /// core's queue has room; a send answered -1 (queue full) is tried again, after a pause
-/// that grows from 5 ms to 200 ms, until it is taken — never dropped. Only the core
+/// that grows from 5 ms to 50 ms, until it is taken — never dropped. Only the core
 /// answering -2 (it has no pipeline of that name any more) or another error drops the
 /// groups (counted by the engine as permanent failures, and an alarm), and so does a send
 /// still refused once `StopBuiltInModules` was called (the process is exiting).

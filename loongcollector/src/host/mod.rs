@@ -296,6 +296,12 @@ impl Host {
         Ok(())
     }
 
+    /// The plugins this library has.
+    #[must_use]
+    pub fn registry(&self) -> &Registry {
+        &self.registry
+    }
+
     /// Uses `link` to reach the core instead of the loaded adapter (an embedding program,
     /// a test).
     pub fn set_link(&self, link: Arc<dyn CoreLink>) {
