@@ -8,8 +8,8 @@ use super::event_group::{
 use super::log_group;
 use super::{DecodeError, EncodeError};
 use pipeplug::models::{
-    self, ByteArray, EventType, GroupInfo, KeyValues, LogValue, Metric, MetricType,
-    PipelineEvent, PipelineGroupEvents, Span, SpanKind, StatusCode, Str, BODY_KEY,
+    self, ByteArray, EventType, GroupInfo, KeyValues, LogValue, Metric, MetricType, PipelineEvent,
+    PipelineGroupEvents, Span, SpanKind, StatusCode, Str, BODY_KEY,
 };
 use pipeplug::protocol;
 use prost::Message;
@@ -221,7 +221,8 @@ fn to_metric(index: usize, e: MetricEvent) -> Result<Metric, DecodeError> {
         Some(MetricValue::UntypedMultiDoubleValues(values)) => {
             let all_gauges = !values.values.is_empty()
                 && values.values.iter().all(|v| {
-                    v.value.as_ref().map(|v| v.metric_type) == Some(untyped_value_metric_type::GAUGE)
+                    v.value.as_ref().map(|v| v.metric_type)
+                        == Some(untyped_value_metric_type::GAUGE)
                 });
             let mut named = KeyValues::with_capacity(values.values.len());
             for v in values.values {

@@ -35,6 +35,8 @@
 mod convert;
 mod event_group;
 mod log_group;
+#[cfg(test)]
+mod tests;
 
 pub use convert::{
     decode_event_group, decode_log_group, encode_event_group, encode_log_group,
