@@ -91,6 +91,13 @@ pub fn try_encode_event_group(group: &PipelineGroupEvents) -> Result<Vec<u8>, En
 /// `Category`, `Topic`, `Source` and `MachineUUID` only when not empty.
 #[must_use]
 pub fn encode_log_group(group: &protocol::LogGroup) -> Vec<u8> {
+    log_group::write_log_group(group)
+}
+
+/// The message [`encode_log_group`] writes, built as [`log_group::LogGroup`] (the tests
+/// compare its derived encoding with the direct one).
+#[cfg(test)]
+pub(super) fn to_log_group_message(group: &protocol::LogGroup) -> log_group::LogGroup {
     let non_empty = |s: &str| (!s.is_empty()).then(|| s.to_owned());
     log_group::LogGroup {
         logs: group
@@ -123,7 +130,6 @@ pub fn encode_log_group(group: &protocol::LogGroup) -> Vec<u8> {
             })
             .collect(),
     }
-    .encode_to_vec()
 }
 
 /// Decodes a serialized `sls_logs.LogGroup` into pipeplug's V1 log group (to check what was

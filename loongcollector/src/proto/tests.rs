@@ -531,3 +531,81 @@ fn unknown_fields_and_enum_values_from_a_newer_core_are_skipped() {
     let decoded = decode_event_group(&bytes).unwrap();
     assert_eq!(decoded.events, vec![PipelineEvent::Span(Span::default())]);
 }
+
+mod direct_log_group_encoder {
+    use super::super::convert::to_log_group_message;
+    use super::*;
+    use proptest::prelude::*;
+    use prost::Message;
+
+    fn text() -> impl Strategy<Value = String> {
+        // Empty, short, non-ASCII, and long enough for 2- and 3-byte length varints.
+        prop_oneof![
+            Just(String::new()),
+            "[a-z_]{1,8}",
+            "\\PC{0,20}",
+            (0usize..20_000).prop_map(|n| "x".repeat(n)),
+        ]
+    }
+
+    fn log() -> impl Strategy<Value = protocol::Log> {
+        (
+            any::<u32>(),
+            proptest::collection::vec((text(), text()), 0..6),
+            proptest::option::of(any::<u32>()),
+        )
+            .prop_map(|(time, contents, time_ns)| {
+                let mut log = protocol::Log::new(time, contents);
+                log.time_ns = time_ns;
+                log
+            })
+    }
+
+    fn log_group() -> impl Strategy<Value = protocol::LogGroup> {
+        (
+            proptest::collection::vec(log(), 0..5),
+            text(),
+            text(),
+            text(),
+            text(),
+            proptest::collection::vec((text(), text()), 0..4),
+        )
+            .prop_map(|(logs, category, topic, source, machine_uuid, tags)| {
+                protocol::LogGroup {
+                    logs,
+                    category,
+                    topic,
+                    source,
+                    machine_uuid,
+                    log_tags: tags
+                        .into_iter()
+                        .map(|(k, v)| protocol::LogTag::new(k, v))
+                        .collect(),
+                }
+            })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+
+        #[test]
+        fn writes_the_bytes_of_the_derived_message_and_reads_back(group in log_group()) {
+            let direct = encode_log_group(&group);
+            prop_assert_eq!(&direct, &to_log_group_message(&group).encode_to_vec());
+            prop_assert_eq!(decode_log_group(&direct).unwrap(), group);
+        }
+    }
+
+    #[test]
+    fn a_group_larger_than_two_mebibytes_has_the_right_lengths() {
+        // 3- and 4-byte length varints on the group's logs.
+        let big = "y".repeat(3 << 20);
+        let group = protocol::LogGroup {
+            logs: vec![protocol::Log::new(1, [("k", big.as_str())])],
+            ..protocol::LogGroup::default()
+        };
+        let direct = encode_log_group(&group);
+        assert_eq!(direct, to_log_group_message(&group).encode_to_vec());
+        assert_eq!(decode_log_group(&direct).unwrap(), group);
+    }
+}
