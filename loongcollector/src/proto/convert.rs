@@ -1,12 +1,12 @@
 //! Conversions between the wire messages and pipeplug's V1 and V2 models.
 
+use super::error::{DecodeError, EncodeError};
 use super::event_group::{
     untyped_value_metric_type, Content, InnerEvent, LogEvent, LogEvents, MapEntry, MetricEvent,
     MetricEvents, MetricValue, MultiValueEntry, PipelineEventGroup, PipelineEvents, SpanEvent,
     SpanEvents, SpanLink, UntypedMultiDoubleValue, UntypedMultiDoubleValues, UntypedSingleValue,
 };
 use super::log_group;
-use super::{DecodeError, EncodeError};
 use pipeplug::models::{
     self, ByteArray, EventType, GroupInfo, KeyValues, LogValue, Metric, MetricType, PipelineEvent,
     PipelineGroupEvents, Span, SpanKind, StatusCode, Str, BODY_KEY,
