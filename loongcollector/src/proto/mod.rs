@@ -37,6 +37,8 @@ mod error;
 mod event_group;
 mod log_group;
 #[cfg(test)]
+mod protoc_check;
+#[cfg(test)]
 mod tests;
 
 pub use convert::{
