@@ -113,6 +113,14 @@ fn bench(c: &mut Criterion) {
     g.bench_function("decode_event_group", |b| {
         b.iter(|| proto::decode_event_group(black_box(&event_bytes)))
     });
+    // Its first half: the bytes into the prost message, before the conversion to the model.
+    g.bench_function("decode_event_group: the prost message only", |b| {
+        b.iter(|| {
+            proto::PipelineEventGroup::decode(prost::bytes::Bytes::copy_from_slice(black_box(
+                &event_bytes,
+            )))
+        })
+    });
     g.bench_function("encode_event_group", |b| {
         b.iter(|| proto::encode_event_group(black_box(&v2)))
     });
