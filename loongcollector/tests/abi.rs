@@ -6,6 +6,7 @@
 
 mod support;
 
+use pipeplug_loongcollector::proto;
 use std::collections::BTreeMap;
 use support::*;
 
@@ -667,4 +668,157 @@ fn the_harness_passes_every_call_to_the_stand_in_go_library_unchanged() {
             ]]
         );
     }
+}
+
+/// Forward mode: with `PIPEPLUG_GO_LIBRARY` naming the stand-in Go library, the pipelines with
+/// plugin types pipeplug does not register, and every call for them, reach it unchanged; the
+/// library-wide calls reach both; pipeplug's own pipeline stays with pipeplug; the getters
+/// answer with both libraries' records (the containers are Go's).
+#[test]
+fn forward_mode_passes_go_pipelines_to_the_go_library_unchanged_and_merges_getters() {
+    let harness = build(Build::Plain).unwrap_or_else(|e| panic!("{e}"));
+    let s = Scenario::new();
+    let init = init_json(s.dir.path());
+    s.file("init.json", &init);
+    s.file("p2.json", pipeline2("pipeplug"));
+    // Types only Go has: these pipelines are Go's.
+    let go2 = serde_json::json!({
+        "global": {},
+        "processors": [{"type": "processor_only_in_go/3", "detail": {"Keep": true}}],
+        "flushers": [{"type": "flusher_sls/4", "detail": {}}]
+    })
+    .to_string();
+    let go1 = serde_json::json!({
+        "global": {},
+        "inputs": [{"type": "service_only_in_go/1", "detail": {}}],
+        "flushers": [{"type": "flusher_sls/2", "detail": {}}]
+    })
+    .to_string();
+    s.file("go2.json", &go2);
+    s.file("go1.json", &go1);
+    s.groups("ours.bin", &make_groups(0, 10, 2));
+    let go_group = proto::encode_event_group(&make_groups(100, 1, 1)[0]);
+    let mut bytes = (go_group.len() as u32).to_le_bytes().to_vec();
+    bytes.extend_from_slice(&go_group);
+    s.file("go.bin", bytes);
+    let go_load =
+        |suffix: u8, file: &str| format!("load gopipe/{suffix} {PROJECT} {LOGSTORE} 9 {file}");
+    let script = [
+        "init init.json".to_string(),
+        load(2, "p2.json"),
+        go_load(2, "go2.json"),
+        go_load(1, "go1.json"),
+        format!("start {CONFIG}/2"),
+        "start gopipe/2".to_string(),
+        "start gopipe/1".to_string(),
+        format!("process {CONFIG}/2 ours.bin 2"),
+        "process gopipe/2 go.bin 1".to_string(),
+        "metrics direct".to_string(),
+        "alarms".to_string(),
+        "containers".to_string(),
+        "stop gopipe/1 1".to_string(),
+        "stop gopipe/2 1".to_string(),
+        format!("stop {CONFIG}/2 1"),
+        "stop_all 1".to_string(),
+        "stop_all 0".to_string(),
+        "stop_builtin".to_string(),
+    ]
+    .join("\n");
+    let record = s.dir.path().join("golib.txt");
+    let record_s = record.to_string_lossy().into_owned();
+    let go_library = harness.go_library.to_string_lossy().into_owned();
+    let run = s.run(
+        &harness,
+        &script,
+        &[
+            ("PIPEPLUG_GO_LIBRARY", go_library.as_str()),
+            ("PIPEPLUG_GOLIB_RECORD", record_s.as_str()),
+        ],
+    );
+    run.assert_ran();
+    for line in [1, 2, 3, 4] {
+        assert_eq!(run.rc(line), 0, "script line {line}:\n{}", run.stderr);
+    }
+    assert_eq!(run.process(8), (10, 0, 0), "groups for pipeplug's pipeline");
+    assert_eq!(run.process(9), (1, 0, 0), "a group for Go's pipeline");
+
+    // What the Go library got: its pipelines' calls and the library-wide ones, unchanged.
+    let text = std::fs::read_to_string(&record).expect("the stand-in Go library's record");
+    let hex: String = go_group.iter().map(|b| format!("{b:02x}")).collect();
+    let calls: Vec<String> = text
+        .lines()
+        .map(|c| {
+            // The pack id is the harness's own: leave it out.
+            if c.starts_with("ProcessPipelineEventGroup\t") {
+                c.rsplit_once('\t').map_or(c, |(head, _)| head).to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect();
+    let expected = vec![
+        format!("InitPluginBaseV2\t{}", escaped(&init)),
+        format!(
+            "LoadPipeline\t{PROJECT}\t{LOGSTORE}\tgopipe/2\t9\t{}",
+            escaped(&go2)
+        ),
+        format!(
+            "LoadPipeline\t{PROJECT}\t{LOGSTORE}\tgopipe/1\t9\t{}",
+            escaped(&go1)
+        ),
+        "Start\tgopipe/2".to_string(),
+        "Start\tgopipe/1".to_string(),
+        format!("ProcessPipelineEventGroup\tgopipe/2\t{hex}"),
+        "GetGoMetrics\tdirect".to_string(),
+        "GetGoAlarms".to_string(),
+        "GetAllContainers".to_string(),
+        "GetDiffContainers".to_string(),
+        "Stop\tgopipe/1\t1".to_string(),
+        "Stop\tgopipe/2\t1".to_string(),
+        "StopAllPipelines\t1".to_string(),
+        "StopAllPipelines\t0".to_string(),
+        "StopBuiltInModules".to_string(),
+    ];
+    assert_eq!(calls, expected, "the calls the Go library got");
+
+    // pipeplug's pipeline delivered through the adapter, every event once.
+    run.assert_records_well_formed();
+    let mut ns: Vec<u64> = run
+        .logs()
+        .map(|l| contents(l)["n"].parse().expect("a numeric n"))
+        .collect();
+    ns.sort_unstable();
+    assert_eq!(ns, (0..20).collect::<Vec<u64>>(), "pipeplug's events");
+
+    // The getters: Go's records and ours in one answer; Go's containers.
+    let metric = run.lines("metric");
+    assert!(
+        metric
+            .iter()
+            .any(|m| m[2] == "label.plugin_library" && m[3] == "go-stand-in"),
+        "no metrics record of the Go library: {metric:?}"
+    );
+    assert!(
+        metric
+            .iter()
+            .any(|m| m[2] == "label.pipeline_name" && m[3] == format!("{CONFIG}/2")),
+        "no metrics record of pipeplug's pipeline: {metric:?}"
+    );
+    assert!(
+        run.alarms().iter().any(|a| a[0] == "GO_STAND_IN_ALARM"),
+        "the Go library's alarm is missing: {:?}",
+        run.alarms()
+    );
+    assert_eq!(
+        run.lines("containers_all"),
+        vec![vec![
+            "{\"All\":[{\"ID\":\"stand-in-1\",\"Name\":\"stand-in\"}]}"
+        ]]
+    );
+    assert_eq!(
+        run.lines("containers_diff"),
+        vec![vec![
+            "{\"Update\":[],\"Delete\":[\"stand-in-0\"],\"Stop\":[]}"
+        ]]
+    );
 }
