@@ -44,6 +44,8 @@
  *   alarms <count>
  *   containers_all <json>      containers_diff <json>
  *   wait <line> <lines sent so far> ok|timeout
+ *   adapter_left <full> <invalid>   at the end: the stand-in adapter's -1 answers (asked for
+ *       by PIPEPLUG_ADAPTER_FULL / _INVALID) not given, as PipeplugStandInLeft says
  * Tabs and newlines inside strings are written as spaces.
  *
  * Exit status: 0 when the whole script ran (the answers are in <out> for the caller to judge),
@@ -104,6 +106,7 @@ typedef int (*SendPbV2Fun)(const char *, int, const char *, int, char *, int, in
                            int);
 typedef void (*RegisterV2Fun)(IsValidToSendFun, SendPbFun, SendPbV2Fun);
 typedef int (*AdapterVersionFun)(void);
+typedef void (*StandInLeftFun)(long long *, long long *);
 
 /* The plugin library's functions. */
 typedef GoInt (*LoadGlobalConfigFun)(GoString);
@@ -675,6 +678,13 @@ int main(int argc, char **argv) {
         cursor = end == NULL ? NULL : end + 1;
     }
     free(text);
+    /* Only our stand-in adapter has it. */
+    StandInLeftFun left = (StandInLeftFun)dlsym(adapter, "PipeplugStandInLeft");
+    if (left != NULL) {
+        long long full = 0, invalid = 0;
+        left(&full, &invalid);
+        fprintf(out, "adapter_left\t%lld\t%lld\n", full, invalid);
+    }
     fclose(out);
     /* The libraries stay open, as in the core, which never closes them before exit. */
     return 0;

@@ -6,6 +6,7 @@
 
 mod support;
 
+use pipeplug_loongcollector::proto;
 use std::collections::BTreeMap;
 use support::*;
 
@@ -217,7 +218,11 @@ fn check_life_cycle(run: &Run, script: &str, z: Sizes) {
         "metrics records without keys:\n{}",
         run.out
     );
+    // As from the Go library: empty (no containers) or a JSON object.
     for all in run.lines("containers_all") {
+        if all[0].is_empty() {
+            continue;
+        }
         let v: serde_json::Value = serde_json::from_str(all[0])
             .unwrap_or_else(|e| panic!("GetAllContainers is not JSON ({e}): {:?}", all[0]));
         assert!(v.is_object(), "GetAllContainers is not a JSON object: {v}");
@@ -246,14 +251,20 @@ fn queue_full_and_not_valid_answers_lose_nothing() {
     let harness = build(Build::Plain).unwrap_or_else(|e| panic!("{e}"));
     let s = life_cycle_scenario(FULL);
     let script = life_cycle_script(FULL);
-    // The adapter answers -1 to the first 300 sends and the first 300 IsValidToSend calls.
+    // The adapter answers -1 ("queue full") to the first 100 sends and -1 ("not valid to
+    // send") to the first 100 validity checks.
     let run = s.run(
         &harness,
         &script,
         &[
-            ("PIPEPLUG_ADAPTER_FULL", "300"),
-            ("PIPEPLUG_ADAPTER_INVALID", "300"),
+            ("PIPEPLUG_ADAPTER_FULL", "100"),
+            ("PIPEPLUG_ADAPTER_INVALID", "100"),
         ],
+    );
+    assert_eq!(
+        run.lines("adapter_left"),
+        vec![vec!["0", "0"]],
+        "the library did not meet every -1 answer asked for (full, invalid still to give)"
     );
     check_life_cycle(&run, &script, FULL);
 }
@@ -347,13 +358,11 @@ fn tool_present(program: &str) -> bool {
 
 #[test]
 fn life_cycle_runs_clean_under_address_sanitizer() {
-    let harness = match build(Build::Asan) {
-        Ok(h) => h,
-        Err(e) => {
-            eprintln!("SKIPPED: the C compiler cannot build with AddressSanitizer here: {e}");
-            return;
-        }
-    };
+    if let Err(e) = asan_available() {
+        eprintln!("SKIPPED: no AddressSanitizer here (gcc needs libasan): {e}");
+        return;
+    }
+    let harness = build(Build::Asan).unwrap_or_else(|e| panic!("{e}"));
     let s = life_cycle_scenario(FULL);
     let script = life_cycle_script(FULL);
     // Errors in the harness and the adapter (instrumented) and bad frees of what the library
@@ -503,4 +512,313 @@ fn a_panicking_plugin_is_an_alarm_and_an_error_code_and_the_host_survives() {
             "the group sent after the panics arrived once: {ns:?}"
         );
     }
+}
+
+/// How the stand-in Go library writes a string argument in its record.
+fn escaped(s: &str) -> String {
+    s.replace('\\', "\\\\")
+        .replace('\t', "\\t")
+        .replace('\n', "\\n")
+        .replace('\r', "\\r")
+}
+
+/// The stand-in Go library (`harness/golib.c`, the library a test of forward mode puts where
+/// LoongCollector's Go library would be) in the plugin library's place: every call the
+/// harness makes reaches it with its arguments unchanged, its answers come back, and what its
+/// getters return is read and freed — plainly and under AddressSanitizer where there is one.
+#[test]
+fn the_harness_passes_every_call_to_the_stand_in_go_library_unchanged() {
+    let mut kinds = vec![Build::Plain];
+    match asan_available() {
+        Ok(()) => kinds.push(Build::Asan),
+        Err(e) => eprintln!("SKIPPED (the AddressSanitizer run only): {e}"),
+    }
+    for kind in kinds {
+        let harness = build(kind).unwrap_or_else(|e| panic!("{e}"));
+        let s = Scenario::new();
+        // Pretty JSON: newlines, and a tab and a backslash in a value, must arrive unchanged.
+        let init = "{\n  \"Hostname\": \"tab\\there\",\n  \"HostIP\": \"back\\\\slash\"\n}";
+        s.file("init.json", init);
+        let pipeline = pipeline1("go", 1);
+        s.file("p1.json", &pipeline);
+        let groups: Vec<&[u8]> = vec![b"\x00\x01\x02", b"group two", b"\xff"];
+        let mut bytes = Vec::new();
+        for g in &groups {
+            bytes.extend_from_slice(&(g.len() as u32).to_le_bytes());
+            bytes.extend_from_slice(g);
+        }
+        s.file("groups.bin", bytes);
+        let record = s.dir.path().join("golib.txt");
+        let script = [
+            "init init.json".to_string(),
+            load(1, "p1.json"),
+            format!("start {CONFIG}/1"),
+            format!("process {CONFIG}/2 groups.bin 3"),
+            "metrics direct".to_string(),
+            "alarms".to_string(),
+            "containers".to_string(),
+            format!("stop {CONFIG}/1 1"),
+            format!("unload {CONFIG}/1"),
+            "stop_all 1".to_string(),
+            "stop_all 0".to_string(),
+            "stop_builtin".to_string(),
+        ]
+        .join("\n");
+        let record_s = record.to_string_lossy().into_owned();
+        let run = s.run_library(
+            &harness,
+            &harness.go_library,
+            &script,
+            &[
+                ("PIPEPLUG_GOLIB_RECORD", record_s.as_str()),
+                ("PIPEPLUG_GOLIB_ANSWER", "5"),
+                ("ASAN_OPTIONS", "exitcode=23:detect_leaks=1"),
+            ],
+            &[],
+        );
+        run.assert_ran();
+        assert!(
+            !run.stderr.contains("Sanitizer"),
+            "{kind:?}:\n{}",
+            run.stderr
+        );
+
+        let text = std::fs::read_to_string(&record).expect("the stand-in Go library's record");
+        let calls: Vec<&str> = text.lines().collect();
+        let (processed, others): (Vec<&str>, Vec<&str>) = calls
+            .iter()
+            .partition(|c| c.starts_with("ProcessPipelineEventGroup\t"));
+        let expected = [
+            format!("InitPluginBaseV2\t{}", escaped(init)),
+            format!(
+                "LoadPipeline\t{PROJECT}\t{LOGSTORE}\t{CONFIG}/1\t{LOGSTORE_KEY}\t{}",
+                escaped(&pipeline)
+            ),
+            format!("Start\t{CONFIG}/1"),
+            "GetGoMetrics\tdirect".to_string(),
+            "GetGoAlarms".to_string(),
+            "GetAllContainers".to_string(),
+            "GetDiffContainers".to_string(),
+            format!("Stop\t{CONFIG}/1\t1"),
+            format!("UnloadPipeline\t{CONFIG}/1"),
+            "StopAllPipelines\t1".to_string(),
+            "StopAllPipelines\t0".to_string(),
+            "StopBuiltInModules".to_string(),
+        ];
+        assert_eq!(others, expected, "{kind:?}: the calls the Go library got");
+        // Three threads at once: in any order, each group once, its bytes unchanged.
+        let mut got: Vec<String> = processed
+            .iter()
+            .map(|c| {
+                let f: Vec<&str> = c.split('\t').collect();
+                assert_eq!(f.len(), 4, "{c}");
+                assert_eq!(f[1], format!("{CONFIG}/2"), "{c}");
+                assert!(!f[3].is_empty(), "no pack id: {c}");
+                f[2].to_string()
+            })
+            .collect();
+        got.sort();
+        let mut want: Vec<String> = groups
+            .iter()
+            .map(|g| g.iter().map(|b| format!("{b:02x}")).collect())
+            .collect();
+        want.sort();
+        assert_eq!(got, want, "{kind:?}: the groups the Go library got");
+
+        // Its answers and getters, as the harness read them.
+        assert_eq!(run.rc(1), 5, "InitPluginBaseV2's answer");
+        assert_eq!(run.rc(2), 5, "LoadPipeline's answer");
+        assert_eq!(
+            run.process(4),
+            (3, 3, 5),
+            "ProcessPipelineEventGroup's answers"
+        );
+        assert_eq!(run.rc(9), 5, "UnloadPipeline's answer");
+        let metric: Vec<Vec<&str>> = run.lines("metric");
+        assert_eq!(
+            metric,
+            vec![
+                vec!["direct", "0", "label.plugin_library", "go-stand-in"],
+                vec!["direct", "0", "label.kind", "direct"],
+                vec!["direct", "0", "value.calls", "7"],
+            ]
+        );
+        assert_eq!(
+            run.alarms(),
+            vec![vec![
+                "GO_STAND_IN_ALARM",
+                "1",
+                "from the stand-in Go library",
+                "",
+                "",
+                "",
+                "1"
+            ]]
+        );
+        assert_eq!(
+            run.lines("containers_all"),
+            vec![vec![
+                "{\"All\":[{\"ID\":\"stand-in-1\",\"Name\":\"stand-in\"}]}"
+            ]]
+        );
+        assert_eq!(
+            run.lines("containers_diff"),
+            vec![vec![
+                "{\"Update\":[],\"Delete\":[\"stand-in-0\"],\"Stop\":[]}"
+            ]]
+        );
+    }
+}
+
+/// Forward mode: with `PIPEPLUG_GO_LIBRARY` naming the stand-in Go library, the pipelines with
+/// plugin types pipeplug does not register, and every call for them, reach it unchanged; the
+/// library-wide calls reach both; pipeplug's own pipeline stays with pipeplug; the getters
+/// answer with both libraries' records (the containers are Go's).
+#[test]
+fn forward_mode_passes_go_pipelines_to_the_go_library_unchanged_and_merges_getters() {
+    let harness = build(Build::Plain).unwrap_or_else(|e| panic!("{e}"));
+    let s = Scenario::new();
+    let init = init_json(s.dir.path());
+    s.file("init.json", &init);
+    s.file("p2.json", pipeline2("pipeplug"));
+    // Types only Go has: these pipelines are Go's.
+    let go2 = serde_json::json!({
+        "global": {},
+        "processors": [{"type": "processor_only_in_go/3", "detail": {"Keep": true}}],
+        "flushers": [{"type": "flusher_sls/4", "detail": {}}]
+    })
+    .to_string();
+    let go1 = serde_json::json!({
+        "global": {},
+        "inputs": [{"type": "service_only_in_go/1", "detail": {}}],
+        "flushers": [{"type": "flusher_sls/2", "detail": {}}]
+    })
+    .to_string();
+    s.file("go2.json", &go2);
+    s.file("go1.json", &go1);
+    s.groups("ours.bin", &make_groups(0, 10, 2));
+    let go_group = proto::encode_event_group(&make_groups(100, 1, 1)[0]);
+    let mut bytes = (go_group.len() as u32).to_le_bytes().to_vec();
+    bytes.extend_from_slice(&go_group);
+    s.file("go.bin", bytes);
+    let go_load =
+        |suffix: u8, file: &str| format!("load gopipe/{suffix} {PROJECT} {LOGSTORE} 9 {file}");
+    let script = [
+        "init init.json".to_string(),
+        load(2, "p2.json"),
+        go_load(2, "go2.json"),
+        go_load(1, "go1.json"),
+        format!("start {CONFIG}/2"),
+        "start gopipe/2".to_string(),
+        "start gopipe/1".to_string(),
+        format!("process {CONFIG}/2 ours.bin 2"),
+        "process gopipe/2 go.bin 1".to_string(),
+        "metrics direct".to_string(),
+        "alarms".to_string(),
+        "containers".to_string(),
+        "stop gopipe/1 1".to_string(),
+        "stop gopipe/2 1".to_string(),
+        format!("stop {CONFIG}/2 1"),
+        "stop_all 1".to_string(),
+        "stop_all 0".to_string(),
+        "stop_builtin".to_string(),
+    ]
+    .join("\n");
+    let record = s.dir.path().join("golib.txt");
+    let record_s = record.to_string_lossy().into_owned();
+    let go_library = harness.go_library.to_string_lossy().into_owned();
+    let run = s.run(
+        &harness,
+        &script,
+        &[
+            ("PIPEPLUG_GO_LIBRARY", go_library.as_str()),
+            ("PIPEPLUG_GOLIB_RECORD", record_s.as_str()),
+        ],
+    );
+    run.assert_ran();
+    for line in [1, 2, 3, 4] {
+        assert_eq!(run.rc(line), 0, "script line {line}:\n{}", run.stderr);
+    }
+    assert_eq!(run.process(8), (10, 0, 0), "groups for pipeplug's pipeline");
+    assert_eq!(run.process(9), (1, 0, 0), "a group for Go's pipeline");
+
+    // What the Go library got: its pipelines' calls and the library-wide ones, unchanged.
+    let text = std::fs::read_to_string(&record).expect("the stand-in Go library's record");
+    let hex: String = go_group.iter().map(|b| format!("{b:02x}")).collect();
+    let calls: Vec<String> = text
+        .lines()
+        .map(|c| {
+            // The pack id is the harness's own: leave it out.
+            if c.starts_with("ProcessPipelineEventGroup\t") {
+                c.rsplit_once('\t').map_or(c, |(head, _)| head).to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect();
+    let expected = vec![
+        format!("InitPluginBaseV2\t{}", escaped(&init)),
+        format!(
+            "LoadPipeline\t{PROJECT}\t{LOGSTORE}\tgopipe/2\t9\t{}",
+            escaped(&go2)
+        ),
+        format!(
+            "LoadPipeline\t{PROJECT}\t{LOGSTORE}\tgopipe/1\t9\t{}",
+            escaped(&go1)
+        ),
+        "Start\tgopipe/2".to_string(),
+        "Start\tgopipe/1".to_string(),
+        format!("ProcessPipelineEventGroup\tgopipe/2\t{hex}"),
+        "GetGoMetrics\tdirect".to_string(),
+        "GetGoAlarms".to_string(),
+        "GetAllContainers".to_string(),
+        "GetDiffContainers".to_string(),
+        "Stop\tgopipe/1\t1".to_string(),
+        "Stop\tgopipe/2\t1".to_string(),
+        "StopAllPipelines\t1".to_string(),
+        "StopAllPipelines\t0".to_string(),
+        "StopBuiltInModules".to_string(),
+    ];
+    assert_eq!(calls, expected, "the calls the Go library got");
+
+    // pipeplug's pipeline delivered through the adapter, every event once.
+    run.assert_records_well_formed();
+    let mut ns: Vec<u64> = run
+        .logs()
+        .map(|l| contents(l)["n"].parse().expect("a numeric n"))
+        .collect();
+    ns.sort_unstable();
+    assert_eq!(ns, (0..20).collect::<Vec<u64>>(), "pipeplug's events");
+
+    // The getters: Go's records and ours in one answer; Go's containers.
+    let metric = run.lines("metric");
+    assert!(
+        metric
+            .iter()
+            .any(|m| m[2] == "label.plugin_library" && m[3] == "go-stand-in"),
+        "no metrics record of the Go library: {metric:?}"
+    );
+    assert!(
+        metric
+            .iter()
+            .any(|m| m[2] == "label.pipeline_name" && m[3] == format!("{CONFIG}/2")),
+        "no metrics record of pipeplug's pipeline: {metric:?}"
+    );
+    assert!(
+        run.alarms().iter().any(|a| a[0] == "GO_STAND_IN_ALARM"),
+        "the Go library's alarm is missing: {:?}",
+        run.alarms()
+    );
+    assert_eq!(
+        run.lines("containers_all"),
+        vec![vec![
+            "{\"All\":[{\"ID\":\"stand-in-1\",\"Name\":\"stand-in\"}]}"
+        ]]
+    );
+    assert_eq!(
+        run.lines("containers_diff"),
+        vec![vec![
+            "{\"Update\":[],\"Delete\":[\"stand-in-0\"],\"Stop\":[]}"
+        ]]
+    );
 }

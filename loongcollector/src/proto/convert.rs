@@ -1,17 +1,18 @@
 //! Conversions between the wire messages and pipeplug's V1 and V2 models.
 
+use super::error::{DecodeError, EncodeError};
 use super::event_group::{
     untyped_value_metric_type, Content, InnerEvent, LogEvent, LogEvents, MapEntry, MetricEvent,
     MetricEvents, MetricValue, MultiValueEntry, PipelineEventGroup, PipelineEvents, SpanEvent,
     SpanEvents, SpanLink, UntypedMultiDoubleValue, UntypedMultiDoubleValues, UntypedSingleValue,
 };
 use super::log_group;
-use super::{DecodeError, EncodeError};
 use pipeplug::models::{
-    self, ByteArray, EventType, GroupInfo, KeyValues, LogValue, Metric, MetricType,
-    PipelineEvent, PipelineGroupEvents, Span, SpanKind, StatusCode, Str, BODY_KEY,
+    self, ByteArray, EventType, GroupInfo, KeyValues, LogValue, Metric, MetricType, PipelineEvent,
+    PipelineGroupEvents, Span, SpanKind, StatusCode, Str, BODY_KEY,
 };
 use pipeplug::protocol;
+use prost::bytes::Bytes;
 use prost::Message;
 
 const EVENT_GROUP: &str = "logtail.models.PipelineEventGroup";
@@ -27,7 +28,9 @@ const LOG_GROUP: &str = "sls_logs.LogGroup";
 /// When the bytes are not such a message (the error names the message and field where
 /// decoding stopped), or a metric has no value.
 pub fn decode_event_group(bytes: &[u8]) -> Result<PipelineGroupEvents, DecodeError> {
-    let pb = PipelineEventGroup::decode(bytes).map_err(|e| DecodeError::wire(EVENT_GROUP, &e))?;
+    // One copy of the input; the texts decoded from it are views into that copy.
+    let pb = PipelineEventGroup::decode(Bytes::copy_from_slice(bytes))
+        .map_err(|e| DecodeError::wire(EVENT_GROUP, &e))?;
     let group = GroupInfo::new(to_tags(pb.metadata), to_tags(pb.tags));
     let events = match pb.pipeline_events {
         None => Vec::new(),
@@ -91,6 +94,13 @@ pub fn try_encode_event_group(group: &PipelineGroupEvents) -> Result<Vec<u8>, En
 /// `Category`, `Topic`, `Source` and `MachineUUID` only when not empty.
 #[must_use]
 pub fn encode_log_group(group: &protocol::LogGroup) -> Vec<u8> {
+    log_group::write_log_group(group)
+}
+
+/// The message [`encode_log_group`] writes, built as [`log_group::LogGroup`] (the tests
+/// compare its derived encoding with the direct one).
+#[cfg(test)]
+pub(super) fn to_log_group_message(group: &protocol::LogGroup) -> log_group::LogGroup {
     let non_empty = |s: &str| (!s.is_empty()).then(|| s.to_owned());
     log_group::LogGroup {
         logs: group
@@ -123,7 +133,6 @@ pub fn encode_log_group(group: &protocol::LogGroup) -> Vec<u8> {
             })
             .collect(),
     }
-    .encode_to_vec()
 }
 
 /// Decodes a serialized `sls_logs.LogGroup` into pipeplug's V1 log group (to check what was
@@ -171,25 +180,22 @@ pub fn decode_log_group(bytes: &[u8]) -> Result<protocol::LogGroup, DecodeError>
 
 // --- protocol → V2 ---
 
-/// Text from bytes, invalid UTF-8 replaced (without a copy when the bytes are UTF-8).
-fn text(bytes: Vec<u8>) -> Str {
-    match String::from_utf8(bytes) {
+/// Text from bytes, invalid UTF-8 replaced.
+fn text(bytes: &Bytes) -> Str {
+    match std::str::from_utf8(bytes) {
         Ok(s) => s.into(),
-        Err(e) => String::from_utf8_lossy(e.as_bytes()).into(),
+        Err(_) => String::from_utf8_lossy(bytes).into(),
     }
 }
 
-fn text_string(bytes: Vec<u8>) -> String {
-    match String::from_utf8(bytes) {
-        Ok(s) => s,
-        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
-    }
+fn text_string(bytes: &Bytes) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
 }
 
 fn to_tags(entries: Vec<MapEntry>) -> KeyValues<Str> {
     let mut tags = KeyValues::with_capacity(entries.len());
     for e in entries {
-        tags.add(text(e.key), text(e.value));
+        tags.add(text(&e.key), text(&e.value));
     }
     tags
 }
@@ -197,14 +203,14 @@ fn to_tags(entries: Vec<MapEntry>) -> KeyValues<Str> {
 fn to_log(e: LogEvent) -> models::Log {
     let mut contents = KeyValues::with_capacity(e.contents.len());
     for c in e.contents {
-        let value = match String::from_utf8(c.value) {
+        let value = match std::str::from_utf8(&c.value) {
             Ok(s) => LogValue::String(s.into()),
-            Err(bad) => LogValue::Bytes(bad.into_bytes()),
+            Err(_) => LogValue::Bytes(c.value.to_vec()),
         };
-        contents.add(text(c.key), value);
+        contents.add(text(&c.key), value);
     }
     models::Log {
-        level: text(e.level),
+        level: text(&e.level),
         timestamp: e.timestamp,
         offset: e.file_offset,
         raw_size: e.raw_size,
@@ -221,11 +227,12 @@ fn to_metric(index: usize, e: MetricEvent) -> Result<Metric, DecodeError> {
         Some(MetricValue::UntypedMultiDoubleValues(values)) => {
             let all_gauges = !values.values.is_empty()
                 && values.values.iter().all(|v| {
-                    v.value.as_ref().map(|v| v.metric_type) == Some(untyped_value_metric_type::GAUGE)
+                    v.value.as_ref().map(|v| v.metric_type)
+                        == Some(untyped_value_metric_type::GAUGE)
                 });
             let mut named = KeyValues::with_capacity(values.values.len());
             for v in values.values {
-                named.add(text(v.key), v.value.map_or(0.0, |v| v.value));
+                named.add(text(&v.key), v.value.map_or(0.0, |v| v.value));
             }
             let kind = if all_gauges {
                 MetricType::Gauge
@@ -244,7 +251,7 @@ fn to_metric(index: usize, e: MetricEvent) -> Result<Metric, DecodeError> {
         }
     };
     Ok(Metric::new(
-        text(e.name),
+        text(&e.name),
         metric_type,
         to_tags(e.tags),
         e.timestamp,
@@ -274,11 +281,11 @@ fn status_code(status: i32) -> StatusCode {
 
 fn to_span(e: SpanEvent) -> Span {
     Span {
-        trace_id: text_string(e.trace_id),
-        span_id: text_string(e.span_id),
-        parent_span_id: text_string(e.parent_span_id),
-        name: text_string(e.name),
-        trace_state: text_string(e.trace_state),
+        trace_id: text_string(&e.trace_id),
+        span_id: text_string(&e.span_id),
+        parent_span_id: text_string(&e.parent_span_id),
+        name: text_string(&e.name),
+        trace_state: text_string(&e.trace_state),
         start_time: e.start_time,
         end_time: e.end_time,
         observed_timestamp: e.timestamp,
@@ -289,9 +296,9 @@ fn to_span(e: SpanEvent) -> Span {
             .links
             .into_iter()
             .map(|l| models::SpanLink {
-                trace_id: text_string(l.trace_id),
-                span_id: text_string(l.span_id),
-                trace_state: text_string(l.trace_state),
+                trace_id: text_string(&l.trace_id),
+                span_id: text_string(&l.span_id),
+                trace_state: text_string(&l.trace_state),
                 tags: to_tags(l.tags),
             })
             .collect(),
@@ -300,7 +307,7 @@ fn to_span(e: SpanEvent) -> Span {
             .into_iter()
             .map(|ev| models::SpanEvent {
                 timestamp: i64::try_from(ev.timestamp).unwrap_or(i64::MAX),
-                name: text_string(ev.name),
+                name: text_string(&ev.name),
                 tags: to_tags(ev.tags),
             })
             .collect(),
@@ -309,9 +316,13 @@ fn to_span(e: SpanEvent) -> Span {
 
 // --- V2 → protocol ---
 
+fn copy(s: &str) -> Bytes {
+    Bytes::copy_from_slice(s.as_bytes())
+}
+
 fn from_tags(tags: &KeyValues<Str>) -> Vec<MapEntry> {
     tags.iter()
-        .map(|(k, v)| MapEntry::new(k.as_bytes(), v.as_bytes()))
+        .map(|(k, v)| MapEntry::new(copy(k), copy(v)))
         .collect()
 }
 
@@ -369,15 +380,15 @@ fn from_log(log: &models::Log) -> LogEvent {
             .contents
             .iter()
             .map(|(k, v)| Content {
-                key: k.as_bytes().to_vec(),
+                key: copy(k),
                 value: match v {
-                    LogValue::String(s) => s.as_bytes().to_vec(),
-                    LogValue::Bytes(b) => b.clone(),
-                    other => other.to_string().into_bytes(),
+                    LogValue::String(s) => copy(s),
+                    LogValue::Bytes(b) => Bytes::copy_from_slice(b),
+                    other => other.to_string().into(),
                 },
             })
             .collect(),
-        level: log.level.as_bytes().to_vec(),
+        level: copy(&log.level),
         file_offset: log.offset,
         raw_size: log.raw_size,
     }
@@ -386,8 +397,8 @@ fn from_log(log: &models::Log) -> LogEvent {
 fn from_byte_array(bytes: &ByteArray) -> LogEvent {
     LogEvent {
         contents: vec![Content {
-            key: BODY_KEY.as_bytes().to_vec(),
-            value: bytes.0.clone(),
+            key: Bytes::from_static(BODY_KEY.as_bytes()),
+            value: Bytes::copy_from_slice(&bytes.0),
         }],
         ..LogEvent::default()
     }
@@ -408,7 +419,7 @@ fn from_metric(metric: &Metric) -> MetricEvent {
                 values: values
                     .iter()
                     .map(|(k, v)| MultiValueEntry {
-                        key: k.as_bytes().to_vec(),
+                        key: copy(k),
                         value: Some(UntypedMultiDoubleValue {
                             metric_type,
                             value: *v,
@@ -420,7 +431,7 @@ fn from_metric(metric: &Metric) -> MetricEvent {
     };
     MetricEvent {
         timestamp: metric.timestamp,
-        name: metric.name.as_bytes().to_vec(),
+        name: copy(&metric.name),
         tags: from_tags(&metric.tags),
         value: Some(value),
         metadata: Vec::new(),
@@ -430,11 +441,11 @@ fn from_metric(metric: &Metric) -> MetricEvent {
 fn from_span(span: &Span) -> SpanEvent {
     SpanEvent {
         timestamp: span.observed_timestamp,
-        trace_id: span.trace_id.clone().into_bytes(),
-        span_id: span.span_id.clone().into_bytes(),
-        trace_state: span.trace_state.clone().into_bytes(),
-        parent_span_id: span.parent_span_id.clone().into_bytes(),
-        name: span.name.clone().into_bytes(),
+        trace_id: copy(&span.trace_id),
+        span_id: copy(&span.span_id),
+        trace_state: copy(&span.trace_state),
+        parent_span_id: copy(&span.parent_span_id),
+        name: copy(&span.name),
         kind: match span.kind {
             SpanKind::Unspecified => 0,
             SpanKind::Internal => 1,
@@ -451,7 +462,7 @@ fn from_span(span: &Span) -> SpanEvent {
             .iter()
             .map(|ev| InnerEvent {
                 timestamp: u64::try_from(ev.timestamp).unwrap_or(0),
-                name: ev.name.clone().into_bytes(),
+                name: copy(&ev.name),
                 tags: from_tags(&ev.tags),
             })
             .collect(),
@@ -459,9 +470,9 @@ fn from_span(span: &Span) -> SpanEvent {
             .links
             .iter()
             .map(|l| SpanLink {
-                trace_id: l.trace_id.clone().into_bytes(),
-                span_id: l.span_id.clone().into_bytes(),
-                trace_state: l.trace_state.clone().into_bytes(),
+                trace_id: copy(&l.trace_id),
+                span_id: copy(&l.span_id),
+                trace_state: copy(&l.trace_state),
                 tags: from_tags(&l.tags),
             })
             .collect(),

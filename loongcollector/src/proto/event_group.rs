@@ -7,21 +7,28 @@
 //! repeated entry message with the key as field 1 and the value as field 2: the entries stay
 //! in the order they were sent (and are written in the order given, so that encoding is
 //! deterministic), and a key that is not UTF-8 does not fail the whole group.
+//!
+//! Texts are [`Bytes`]: decoded from a [`Bytes`] buffer they are views into it, not copies,
+//! so that a group costs no allocation per key and value before its conversion to the V2
+//! model (which copies each text once, into an inline [`Str`](pipeplug::models::Str) when
+//! short).
+
+use prost::bytes::Bytes;
 
 /// One entry of a `map<string, bytes>` (key 1, value 2), as it is on the wire.
 #[derive(Clone, PartialEq, Eq, prost::Message)]
 pub struct MapEntry {
     /// The key (a proto `string`, kept as bytes).
-    #[prost(bytes = "vec", tag = "1")]
-    pub key: Vec<u8>,
+    #[prost(bytes = "bytes", tag = "1")]
+    pub key: Bytes,
     /// The value.
-    #[prost(bytes = "vec", tag = "2")]
-    pub value: Vec<u8>,
+    #[prost(bytes = "bytes", tag = "2")]
+    pub value: Bytes,
 }
 
 impl MapEntry {
     /// An entry from a key and a value.
-    pub fn new(key: impl Into<Vec<u8>>, value: impl Into<Vec<u8>>) -> Self {
+    pub fn new(key: impl Into<Bytes>, value: impl Into<Bytes>) -> Self {
         Self {
             key: key.into(),
             value: value.into(),
@@ -92,8 +99,8 @@ pub struct LogEvent {
     #[prost(message, repeated, tag = "2")]
     pub contents: Vec<Content>,
     /// Severity, empty when unknown (field 3).
-    #[prost(bytes = "vec", tag = "3")]
-    pub level: Vec<u8>,
+    #[prost(bytes = "bytes", tag = "3")]
+    pub level: Bytes,
     /// Offset in the source file (field 4).
     #[prost(uint64, tag = "4")]
     pub file_offset: u64,
@@ -106,11 +113,11 @@ pub struct LogEvent {
 #[derive(Clone, PartialEq, Eq, prost::Message)]
 pub struct Content {
     /// The key (field 1).
-    #[prost(bytes = "vec", tag = "1")]
-    pub key: Vec<u8>,
+    #[prost(bytes = "bytes", tag = "1")]
+    pub key: Bytes,
     /// The value (field 2); any bytes (a file's text need not be UTF-8).
-    #[prost(bytes = "vec", tag = "2")]
-    pub value: Vec<u8>,
+    #[prost(bytes = "bytes", tag = "2")]
+    pub value: Bytes,
 }
 
 /// `logtail.models.UntypedValueMetricType`: the kind of one of a metric's named values.
@@ -128,8 +135,8 @@ pub struct MetricEvent {
     #[prost(uint64, tag = "1")]
     pub timestamp: u64,
     /// The metric name (field 2).
-    #[prost(bytes = "vec", tag = "2")]
-    pub name: Vec<u8>,
+    #[prost(bytes = "bytes", tag = "2")]
+    pub name: Bytes,
     /// Labels (`map<string, bytes> Tags = 3`).
     #[prost(message, repeated, tag = "3")]
     pub tags: Vec<MapEntry>,
@@ -184,8 +191,8 @@ pub struct UntypedMultiDoubleValues {
 #[derive(Clone, PartialEq, prost::Message)]
 pub struct MultiValueEntry {
     /// The value's name.
-    #[prost(bytes = "vec", tag = "1")]
-    pub key: Vec<u8>,
+    #[prost(bytes = "bytes", tag = "1")]
+    pub key: Bytes,
     /// The value; a missing one reads as 0, a counter.
     #[prost(message, optional, tag = "2")]
     pub value: Option<UntypedMultiDoubleValue>,
@@ -198,20 +205,20 @@ pub struct SpanEvent {
     #[prost(uint64, tag = "1")]
     pub timestamp: u64,
     /// Field 2.
-    #[prost(bytes = "vec", tag = "2")]
-    pub trace_id: Vec<u8>,
+    #[prost(bytes = "bytes", tag = "2")]
+    pub trace_id: Bytes,
     /// Field 3.
-    #[prost(bytes = "vec", tag = "3")]
-    pub span_id: Vec<u8>,
+    #[prost(bytes = "bytes", tag = "3")]
+    pub span_id: Bytes,
     /// Field 4.
-    #[prost(bytes = "vec", tag = "4")]
-    pub trace_state: Vec<u8>,
+    #[prost(bytes = "bytes", tag = "4")]
+    pub trace_state: Bytes,
     /// Field 5.
-    #[prost(bytes = "vec", tag = "5")]
-    pub parent_span_id: Vec<u8>,
+    #[prost(bytes = "bytes", tag = "5")]
+    pub parent_span_id: Bytes,
     /// Field 6.
-    #[prost(bytes = "vec", tag = "6")]
-    pub name: Vec<u8>,
+    #[prost(bytes = "bytes", tag = "6")]
+    pub name: Bytes,
     /// `SpanKind` (field 7): 0 unspecified, 1 internal, 2 server, 3 client, 4 producer,
     /// 5 consumer.
     #[prost(int32, tag = "7")]
@@ -246,8 +253,8 @@ pub struct InnerEvent {
     #[prost(uint64, tag = "1")]
     pub timestamp: u64,
     /// Field 2.
-    #[prost(bytes = "vec", tag = "2")]
-    pub name: Vec<u8>,
+    #[prost(bytes = "bytes", tag = "2")]
+    pub name: Bytes,
     /// Attributes (`map<string, bytes> Tags = 3`).
     #[prost(message, repeated, tag = "3")]
     pub tags: Vec<MapEntry>,
@@ -257,14 +264,14 @@ pub struct InnerEvent {
 #[derive(Clone, PartialEq, prost::Message)]
 pub struct SpanLink {
     /// Field 1.
-    #[prost(bytes = "vec", tag = "1")]
-    pub trace_id: Vec<u8>,
+    #[prost(bytes = "bytes", tag = "1")]
+    pub trace_id: Bytes,
     /// Field 2.
-    #[prost(bytes = "vec", tag = "2")]
-    pub span_id: Vec<u8>,
+    #[prost(bytes = "bytes", tag = "2")]
+    pub span_id: Bytes,
     /// Field 3.
-    #[prost(bytes = "vec", tag = "3")]
-    pub trace_state: Vec<u8>,
+    #[prost(bytes = "bytes", tag = "3")]
+    pub trace_state: Bytes,
     /// Attributes (`map<string, bytes> Tags = 4`).
     #[prost(message, repeated, tag = "4")]
     pub tags: Vec<MapEntry>,

@@ -66,3 +66,95 @@ pub struct LogGroup {
     #[prost(message, repeated, tag = "6")]
     pub log_tags: Vec<LogTag>,
 }
+
+/// Writes a V1 log group as an `sls_logs.LogGroup` straight from its borrowed texts, into a
+/// buffer of exactly the right size: the same bytes as [`LogGroup`]'s derived encoding of the
+/// same group, without first copying every key and value into the message structs (the
+/// flusher's hot path; the tests check the two agree).
+pub(super) fn write_log_group(group: &pipeplug::protocol::LogGroup) -> Vec<u8> {
+    use prost::encoding::{encode_key, encode_varint, encoded_len_varint, WireType};
+
+    // Every tag here is below 16: its key is one byte.
+    fn text_len(s: &str) -> usize {
+        1 + encoded_len_varint(s.len() as u64) + s.len()
+    }
+    fn pair_len(key: &str, value: &str) -> usize {
+        text_len(key) + text_len(value)
+    }
+    fn nested_len(len: usize) -> usize {
+        1 + encoded_len_varint(len as u64) + len
+    }
+    fn log_len(log: &pipeplug::protocol::Log) -> usize {
+        let contents: usize = log
+            .contents
+            .iter()
+            .map(|c| nested_len(pair_len(&c.key, &c.value)))
+            .sum();
+        1 + encoded_len_varint(u64::from(log.time))
+            + contents
+            + if log.time_ns.is_some() { 5 } else { 0 }
+    }
+    fn optional_len(s: &str) -> usize {
+        if s.is_empty() {
+            0
+        } else {
+            text_len(s)
+        }
+    }
+    fn put_text(tag: u32, s: &str, buf: &mut Vec<u8>) {
+        encode_key(tag, WireType::LengthDelimited, buf);
+        encode_varint(s.len() as u64, buf);
+        buf.extend_from_slice(s.as_bytes());
+    }
+    fn put_pair(tag: u32, key: &str, value: &str, buf: &mut Vec<u8>) {
+        encode_key(tag, WireType::LengthDelimited, buf);
+        encode_varint(pair_len(key, value) as u64, buf);
+        put_text(1, key, buf);
+        put_text(2, value, buf);
+    }
+    fn put_optional(tag: u32, s: &str, buf: &mut Vec<u8>) {
+        if !s.is_empty() {
+            put_text(tag, s, buf);
+        }
+    }
+
+    let logs: usize = group.logs.iter().map(|l| nested_len(log_len(l))).sum();
+    let tags: usize = group
+        .log_tags
+        .iter()
+        .map(|t| nested_len(pair_len(&t.key, &t.value)))
+        .sum();
+    let total = logs
+        + optional_len(&group.category)
+        + optional_len(&group.topic)
+        + optional_len(&group.source)
+        + optional_len(&group.machine_uuid)
+        + tags;
+    let mut buf = Vec::with_capacity(total);
+    for log in &group.logs {
+        encode_key(1, WireType::LengthDelimited, &mut buf);
+        encode_varint(log_len(log) as u64, &mut buf);
+        encode_key(1, WireType::Varint, &mut buf);
+        encode_varint(u64::from(log.time), &mut buf);
+        for c in &log.contents {
+            put_pair(2, &c.key, &c.value, &mut buf);
+        }
+        if let Some(ns) = log.time_ns {
+            encode_key(4, WireType::ThirtyTwoBit, &mut buf);
+            buf.extend_from_slice(&ns.to_le_bytes());
+        }
+    }
+    put_optional(2, &group.category, &mut buf);
+    put_optional(3, &group.topic, &mut buf);
+    put_optional(4, &group.source, &mut buf);
+    put_optional(5, &group.machine_uuid, &mut buf);
+    for t in &group.log_tags {
+        put_pair(6, &t.key, &t.value, &mut buf);
+    }
+    debug_assert_eq!(
+        buf.len(),
+        total,
+        "the computed size of an sls_logs.LogGroup"
+    );
+    buf
+}

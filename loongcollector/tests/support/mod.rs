@@ -29,6 +29,8 @@ pub struct Harness {
     pub adapter: PathBuf,
     /// The harness program.
     pub program: PathBuf,
+    /// `libGoPluginBase.so`, the stand-in Go plugin library (records every call).
+    pub go_library: PathBuf,
 }
 
 /// The C compiler: `$CC`, else `cc` (the one Rust links with on Linux).
@@ -70,19 +72,7 @@ pub fn build(kind: Build) -> Result<Harness, String> {
         .clone()
 }
 
-fn build_uncached(kind: Build) -> Result<Harness, String> {
-    // Each test binary builds into its own directory: binaries run at the same time.
-    let binary = std::env::current_exe()
-        .ok()
-        .and_then(|p| p.file_stem().map(|s| s.to_string_lossy().into_owned()))
-        .unwrap_or_else(|| "abi".to_string());
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join("lc-harness")
-        .join(format!("{binary}-{kind:?}"));
-    std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-    let src = harness_sources();
-    let adapter = dir.join("libGoPluginAdapter.so");
-    let program = dir.join("lc_harness");
+fn flags_for(kind: Build) -> Vec<&'static str> {
     let mut flags = vec![
         "-std=c11",
         "-D_GNU_SOURCE",
@@ -96,6 +86,23 @@ fn build_uncached(kind: Build) -> Result<Harness, String> {
     } else {
         flags.push("-O2");
     }
+    flags
+}
+
+fn build_uncached(kind: Build) -> Result<Harness, String> {
+    // Each test binary builds into its own directory: binaries run at the same time.
+    let binary = std::env::current_exe()
+        .ok()
+        .and_then(|p| p.file_stem().map(|s| s.to_string_lossy().into_owned()))
+        .unwrap_or_else(|| "abi".to_string());
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("lc-harness")
+        .join(format!("{binary}-{kind:?}"));
+    std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let src = harness_sources();
+    let adapter = dir.join("libGoPluginAdapter.so");
+    let program = dir.join("lc_harness");
+    let flags = flags_for(kind);
     let adapter_src = src.join("adapter.c");
     let harness_src = src.join("harness.c");
     let mut args = flags.clone();
@@ -120,7 +127,45 @@ fn build_uncached(kind: Build) -> Result<Harness, String> {
         "-lpthread",
     ]);
     compile(&args)?;
-    Ok(Harness { adapter, program })
+    let go_library = dir.join("libGoPluginBase.so");
+    let go_library_s = go_library.to_string_lossy().into_owned();
+    let golib_src_s = src.join("golib.c").to_string_lossy().into_owned();
+    let mut args = flags_for(kind);
+    args.extend(["-shared", "-fPIC", "-o"]);
+    args.extend([go_library_s.as_str(), golib_src_s.as_str(), "-lpthread"]);
+    compile(&args)?;
+    Ok(Harness {
+        adapter,
+        program,
+        go_library,
+    })
+}
+
+/// Whether the C compiler builds and runs a program with AddressSanitizer here (`Err` says
+/// why not); only then is a failure to build the harness with it a test failure.
+pub fn asan_available() -> Result<(), String> {
+    let dir = tempfile::tempdir().map_err(|e| format!("no temporary directory: {e}"))?;
+    let src = dir.path().join("probe.c");
+    let exe = dir.path().join("probe");
+    std::fs::write(
+        &src,
+        "#include <stdlib.h>\nint main(void) { free(malloc(1)); return 0; }\n",
+    )
+    .map_err(|e| format!("cannot write {}: {e}", src.display()))?;
+    compile(&[
+        "-fsanitize=address",
+        "-o",
+        &exe.to_string_lossy(),
+        &src.to_string_lossy(),
+    ])?;
+    let status = Command::new(&exe)
+        .status()
+        .map_err(|e| format!("cannot run an AddressSanitizer program: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("an AddressSanitizer program fails here ({status})"))
+    }
 }
 
 /// The cdylib under test: cargo builds it beside this test's own executable (in `deps/`, and
@@ -194,6 +239,18 @@ impl Scenario {
         env: &[(&str, &str)],
         wrapper: &[&str],
     ) -> Run {
+        self.run_library(harness, &plugin_library(), script, env, wrapper)
+    }
+
+    /// Runs the harness against `library` in the plugin library's place.
+    pub fn run_library(
+        &self,
+        harness: &Harness,
+        library: &Path,
+        script: &str,
+        env: &[(&str, &str)],
+        wrapper: &[&str],
+    ) -> Run {
         self.file("script.txt", script);
         let record = self.dir.path().join("record.bin");
         let out = self.dir.path().join("out.txt");
@@ -208,7 +265,7 @@ impl Scenario {
         };
         command
             .arg(&harness.adapter)
-            .arg(plugin_library())
+            .arg(library)
             .arg(self.dir.path().join("script.txt"))
             .arg(&out)
             .env("PIPEPLUG_ADAPTER_RECORD", &record);
@@ -218,15 +275,18 @@ impl Scenario {
         let output = command.output().expect("running the harness");
         let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
         let out = std::fs::read_to_string(&out).unwrap_or_default();
-        let records = match std::fs::read(&record) {
-            Ok(bytes) => parse_records(&bytes),
-            Err(_) => Vec::new(),
+        let (records, record_problem) = match std::fs::read(&record).map(|b| parse_records(&b)) {
+            Ok(Ok(records)) => (records, None),
+            Ok(Err(problem)) => (Vec::new(), Some(problem)),
+            // Nothing was sent (the adapter creates the file at its first call).
+            Err(_) => (Vec::new(), None),
         };
         Run {
             status: output.status,
             stderr,
             out,
             records,
+            record_problem,
         }
     }
 }
@@ -246,29 +306,39 @@ pub struct Record {
     pub group: LogGroup,
 }
 
-fn parse_records(bytes: &[u8]) -> Vec<Record> {
-    fn u32_at(bytes: &[u8], at: &mut usize) -> u32 {
-        let b: [u8; 4] = bytes[*at..*at + 4]
+/// The adapter's record, or why it cannot be read (cut short, not UTF-8 where text is).
+fn parse_records(bytes: &[u8]) -> Result<Vec<Record>, String> {
+    fn take<'a>(bytes: &'a [u8], at: &mut usize, n: usize) -> Result<&'a [u8], String> {
+        let end = at
+            .checked_add(n)
+            .filter(|&end| end <= bytes.len())
+            .ok_or_else(|| format!("the record is cut short at byte {} of {}", at, bytes.len()))?;
+        let c = &bytes[*at..end];
+        *at = end;
+        Ok(c)
+    }
+    fn u32_at(bytes: &[u8], at: &mut usize) -> Result<u32, String> {
+        let b: [u8; 4] = take(bytes, at, 4)?
             .try_into()
-            .expect("a whole u32 in the record");
-        *at += 4;
-        u32::from_le_bytes(b)
+            .map_err(|_| "four bytes".to_string())?;
+        Ok(u32::from_le_bytes(b))
     }
-    fn chunk<'a>(bytes: &'a [u8], at: &mut usize) -> &'a [u8] {
-        let n = u32_at(bytes, at) as usize;
-        let c = &bytes[*at..*at + n];
-        *at += n;
-        c
+    fn chunk<'a>(bytes: &'a [u8], at: &mut usize) -> Result<&'a [u8], String> {
+        let n = u32_at(bytes, at)? as usize;
+        take(bytes, at, n)
     }
-    let text = |b: &[u8]| String::from_utf8(b.to_vec()).expect("UTF-8 in the record");
+    fn text(b: &[u8]) -> Result<String, String> {
+        String::from_utf8(b.to_vec()).map_err(|e| format!("not UTF-8 in the record: {e}"))
+    }
     let mut at = 0;
     let mut records = Vec::new();
     while at < bytes.len() {
-        let config = text(chunk(bytes, &mut at));
-        let logstore = text(chunk(bytes, &mut at));
-        let shard_hash = text(chunk(bytes, &mut at));
-        let lines = u32_at(bytes, &mut at);
-        let pb = chunk(bytes, &mut at);
+        let config = text(chunk(bytes, &mut at)?)?;
+        let logstore = text(chunk(bytes, &mut at)?)?;
+        let shard_hash = text(chunk(bytes, &mut at)?)?;
+        let lines = u32_at(bytes, &mut at)?;
+        let pb = chunk(bytes, &mut at)?;
+        // A group that does not decode is the library's fault, not the record's: fail here.
         let group = proto::decode_log_group(pb)
             .unwrap_or_else(|e| panic!("a LogGroup the adapter was sent does not decode: {e}"));
         records.push(Record {
@@ -279,7 +349,7 @@ fn parse_records(bytes: &[u8]) -> Vec<Record> {
             group,
         });
     }
-    records
+    Ok(records)
 }
 
 /// What a harness run left.
@@ -293,6 +363,8 @@ pub struct Run {
     pub out: String,
     /// What the adapter accepted, in order.
     pub records: Vec<Record>,
+    /// Why the adapter's record could not be read, if it could not.
+    pub record_problem: Option<String>,
 }
 
 impl Run {
@@ -305,6 +377,9 @@ impl Run {
             self.stderr,
             self.out
         );
+        if let Some(problem) = &self.record_problem {
+            panic!("the adapter's record: {problem}\n{}", self.stderr);
+        }
     }
 
     /// The `out` lines whose first field is `kind`, split at tabs (without the kind).
