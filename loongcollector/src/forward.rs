@@ -20,7 +20,7 @@
 //! Without the variable (or when the file cannot be opened: an alarm says why) the library
 //! serves pipeplug's pipelines alone.
 
-use crate::ffi::{GoInt, GoInt64, GoSlice, GoString};
+use crate::go::{GoInt, GoInt64, GoSlice, GoString};
 use crate::host::metrics::{InnerGoAlarms, InnerPluginMetrics};
 use std::collections::HashMap;
 use std::ffi::{c_char, c_int, c_void, CStr, CString};
@@ -352,6 +352,3 @@ pub unsafe fn merge_alarms(go: *mut InnerGoAlarms, ours: *mut InnerGoAlarms) -> 
     // SAFETY: `InnerGoAlarms` is `#[repr(C)] {InnerGoAlarm **; int}`: a `List`.
     unsafe { merge_lists::<c_void>(go.cast(), ours.cast()).cast() }
 }
-
-#[cfg(test)]
-mod tests;

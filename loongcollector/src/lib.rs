@@ -3,6 +3,7 @@
 //!
 //! - [`ffi`]: the exported functions (`InitPluginBaseV2`, `LoadPipeline`, `Start`,
 //!   `ProcessPipelineEventGroup`, the getters, ...), panic-safe and thread-safe;
+//! - [`go`]: the Go types of the ABI (`GoString`, `GoSlice`);
 //! - [`forward`]: forward mode, the real Go library behind this one;
 //! - [`host`]: pipelines per config name, staged and running, and the alarms;
 //! - [`adapter`]: the way back to the core, the adapter's `LogtailSendPbV2`;
@@ -14,6 +15,7 @@
 pub mod adapter;
 pub mod ffi;
 pub mod forward;
+pub mod go;
 pub mod host;
 pub mod plugins;
 pub mod proto;
@@ -22,3 +24,6 @@ pipeplug::link!(pipeplug_plugins::all, example_plugin::all, plugins);
 
 #[cfg(test)]
 mod tests;
+// Forward mode through the exports: a crate-level test, as it uses both `ffi` and `forward`.
+#[cfg(test)]
+mod forward_tests;

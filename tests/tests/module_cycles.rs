@@ -1,4 +1,4 @@
-//! No two modules of `core` or of `agent` import each other, directly or around a longer circle.
+//! No two modules of `core`, `agent` or `loongcollector` import each other, directly or around a longer circle.
 //!
 //! A circle between modules means neither can be read, tested or moved without the other: the
 //! registry building a `Context` while the context calls the registry, say. This test reads the
@@ -459,6 +459,15 @@ fn core_has_no_circular_imports() {
 fn agent_has_no_circular_imports() {
     let r = report("agent");
     assert!(r.is_empty(), "modules of agent import each other:\n{r}");
+}
+
+#[test]
+fn loongcollector_has_no_circular_imports() {
+    let r = report("loongcollector");
+    assert!(
+        r.is_empty(),
+        "modules of loongcollector import each other:\n{r}"
+    );
 }
 
 #[test]

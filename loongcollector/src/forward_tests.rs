@@ -1,12 +1,15 @@
 //! Forward mode with a stand-in Go library written here (its exports as `extern "C"`
 //! functions that record each call).
 
-use super::*;
 use crate::ffi::*;
+use crate::forward::*;
 use crate::host::metrics::read::{take_alarms, take_metrics, take_str};
 use crate::host::metrics::{malloc_cstr, to_c_alarms, to_c_metrics};
+use crate::host::metrics::{InnerGoAlarms, InnerPluginMetrics};
 use crate::host::{self, alarms, tests::serial};
+use std::ffi::{c_char, c_void};
 use std::sync::Arc;
+use std::sync::Mutex;
 
 static CALLS: Mutex<Vec<String>> = Mutex::new(Vec::new());
 
