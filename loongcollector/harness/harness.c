@@ -4,7 +4,7 @@
  *
  * Usage: lc_harness <adapter.so> <plugin.so> <script> <out>
  *
- * Like the core (core/go_pipeline/LogtailPlugin.cpp in alibaba/loongcollector) it opens the
+ * Like LoongCollector's core it opens the
  * adapter first with RTLD_LAZY, checks PluginAdapterVersion() is 2xx or 3xx, registers its
  * send callbacks in it, then opens the plugin library with RTLD_LAZY and looks up every
  * function the core looks up; a missing one is an error.

@@ -138,8 +138,8 @@ impl Adapter {
         };
         let valid = valid.ok_or(AdapterError::Missing("LogtailIsValidToSend"))?;
         let send = send.ok_or(AdapterError::Missing("LogtailSendPbV2"))?;
-        // SAFETY: the adapter's exports have these C signatures (LoongCollector's
-        // LogtailPluginAdapter.h); a data pointer from dlsym is the function's address.
+        // SAFETY: the adapter exports these functions with these C signatures (its ABI,
+        // declared above); a data pointer from dlsym is the function's address.
         let (is_valid_to_send, send_pb_v2, version) = unsafe {
             (
                 std::mem::transmute::<*mut c_void, IsValidToSendFn>(valid),

@@ -1,6 +1,5 @@
-//! The C ABI LoongCollector's core calls (its `core/go_pipeline/LogtailPlugin.h`, main
-//! branch): the Go types cgo exports, and every function the core looks up in the plugin
-//! library.
+//! The C ABI LoongCollector's core calls (as of its main branch): the Go types cgo
+//! exports, and every function the core looks up in the plugin library.
 //!
 //! Every function here is thread-safe and never unwinds into C: its body runs under
 //! [`std::panic::catch_unwind`]; a panic is reported through the alarms

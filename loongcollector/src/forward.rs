@@ -140,7 +140,7 @@ impl GoLibrary {
         macro_rules! f {
             ($name:literal, $t:ty) => {
                 // SAFETY: the Go library exports this function with the C signature of the
-                // field it goes into (LoongCollector's LogtailPlugin.h).
+                // field it goes into (the plugin-library ABI the core calls).
                 unsafe { std::mem::transmute::<*mut c_void, $t>(sym($name)?) }
             };
         }

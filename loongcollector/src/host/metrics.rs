@@ -1,5 +1,5 @@
 //! The structures `GetGoMetrics` and `GetGoAlarms` return, laid out as the core declares
-//! them (`core/go_pipeline/LogtailPlugin.h`), every part allocated with `malloc` since the
+//! them (the C structures below), every part allocated with `malloc` since the
 //! core frees each with `free`: strings, each key/value pair, each record, the arrays and
 //! the top structure.
 //!
