@@ -51,7 +51,9 @@ impl Agent {
     /// (as a service manager or `timeout` starts it) when `own_group`.
     fn run(dir: &Path, args: &[&str], own_group: bool) -> Self {
         let mut c = Command::new(env!("CARGO_BIN_EXE_pipeplug-testkit"));
-        c.env("RUST_LOG", "info")
+        // With the flushers' retries (debug): a failure message then shows a `flush` that
+        // failed and was called again.
+        c.env("RUST_LOG", "info,pipeplug_agent::engine::flush=debug")
             .env("RUST_BACKTRACE", "0")
             .arg("run")
             .arg("--data-dir")
@@ -215,6 +217,34 @@ fn stop_by_for_loses_nothing_v1_and_v2() {
         let agent = Agent::run(dir.path(), &["--for", "3s", file.to_str().unwrap()], false);
         let (status, _, stderr) = agent.wait(Duration::from_secs(30));
         assert!(stderr.contains("stopping (--for)"), "{stderr}");
+        assert_nothing_lost(status, &stderr, &tally_file, &name);
+    }
+}
+
+#[test]
+fn a_flush_retried_after_the_tally_file_could_not_be_written_counts_once_v1_and_v2() {
+    // The engine calls a failed `flush`/`export` again with the same groups: the tally must
+    // count them once, as the engine counts them once (a disk full for a moment made
+    // `stop_by_for_loses_nothing_v1_and_v2` see a group twice).
+    for version in [Version::V1, Version::V2] {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("out");
+        std::fs::create_dir(&out).unwrap();
+        let name = format!("{version:?}").to_lowercase();
+        let (file, tally_file) = pipeline(&out, &name, version);
+        let agent = Agent::run(dir.path(), &[file.to_str().unwrap()], false);
+        wait_for_tally(&agent, &tally_file, MIN_EVENTS);
+        // The tally's directory goes away for a moment: its writes fail, and the engine
+        // retries them once it is back.
+        let away = dir.path().join("away");
+        std::fs::rename(&out, &away).unwrap();
+        agent.wait_for_log("`flush` failed", Duration::from_secs(10));
+        std::fs::rename(&away, &out).unwrap();
+        let before = tally(&tally_file).0;
+        wait_for_tally(&agent, &tally_file, before + 1);
+        signal(agent.pid(), libc::SIGTERM);
+        let (status, _, stderr) = agent.wait(Duration::from_secs(30));
+        assert!(stderr.contains("retry 1 in"), "{stderr}");
         assert_nothing_lost(status, &stderr, &tally_file, &name);
     }
 }
