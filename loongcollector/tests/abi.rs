@@ -8,6 +8,7 @@ mod support;
 
 use pipeplug_loongcollector::proto;
 use std::collections::BTreeMap;
+use std::path::Path;
 use support::*;
 
 /// How much a life-cycle run sends.
@@ -394,12 +395,19 @@ fn life_cycle_runs_clean_under_valgrind() {
     let script = life_cycle_script(SMALL);
     // valgrind sees every read and write, the library's uninstrumented code too: a read past
     // a Go string or slice, or of one after its call, is an error here.
+    let suppressions = format!(
+        "--suppressions={}",
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("harness/valgrind.supp")
+            .display()
+    );
     let run = s.run_wrapped(
         &harness,
         &script,
         &[],
         &[
             "valgrind",
+            &suppressions,
             "--error-exitcode=23",
             "--leak-check=full",
             "--errors-for-leak-kinds=definite",
