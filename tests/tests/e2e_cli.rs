@@ -332,3 +332,37 @@ fn run_stops_on_sigterm_with_exit_0_and_every_produced_event_flushed() {
         "expected `{reported}` in:\n{stderr}"
     );
 }
+
+/// A flusher whose first calls fail is warned about once (the next failures within 10 s go
+/// to the debug level), and every event still arrives through the retries.
+#[test]
+fn a_failing_flush_is_warned_about_once_then_retried_quietly() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(
+        dir.path(),
+        "retried.yaml",
+        "inputs:\n  - Type: service_counter\n    Count: 5\nflushers:\n  - Type: flusher_faulty\n    Name: warned-once\n    FailFirst: 3\n    Delivery: {RetryInitialDelay: 10ms}\n",
+    );
+    let out = agent()
+        .args(["run", "--for", "2s", "--data-dir"])
+        .arg(dir.path().join("data"))
+        .arg(&file)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let warnings: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.contains("WARN") && l.contains("`flush` failed"))
+        .collect();
+    assert_eq!(
+        warnings.len(),
+        1,
+        "one warning for three failures:\n{stderr}"
+    );
+    assert!(warnings[0].contains("retry 1 in"), "{stderr}");
+    assert!(
+        stderr.contains("5 event(s) in, flushed 5 to flusher_faulty"),
+        "{stderr}"
+    );
+}

@@ -169,6 +169,8 @@ pub(crate) struct FlusherState {
     unfinished: AtomicU64,
     /// When a drop was last warned about (ms since `epoch`; 0: never).
     last_warn_ms: AtomicU64,
+    /// When a retried `flush`/`export` failure was last warned about (0: never).
+    last_retry_warn_ms: AtomicU64,
     /// Takes what is left in its queue and counts the events (set once the queue exists).
     queued: OnceLock<Box<dyn Fn() -> u64 + Send + Sync>>,
     /// How full its queue is (set once the queue exists).
@@ -201,6 +203,7 @@ impl FlusherState {
             in_flight: AtomicU64::new(0),
             unfinished: AtomicU64::new(0),
             last_warn_ms: AtomicU64::new(0),
+            last_retry_warn_ms: AtomicU64::new(0),
             queued: OnceLock::new(),
             depth: OnceLock::new(),
         }
@@ -289,6 +292,40 @@ impl FlusherState {
                 >= u64::try_from(grace.as_millis()).unwrap_or(u64::MAX)
     }
 
+    /// Whether a warning guarded by `last` is due (the first time, then at most every
+    /// [`WARN_EVERY_MS`]); when it is, `last` takes the time now.
+    fn warn_due(&self, last: &AtomicU64) -> bool {
+        let now = self.now_ms();
+        let before = last.load(Ordering::Relaxed);
+        (before == 0 || now.saturating_sub(before) >= WARN_EVERY_MS)
+            && last
+                .compare_exchange(before, now, Ordering::Relaxed, Ordering::Relaxed)
+                .is_ok()
+    }
+
+    /// Says that a failed `flush`/`export` will be retried: a warning the first time, then at
+    /// most every [`WARN_EVERY_MS`] (a destination that fails for a while is seen without
+    /// flooding the log); the other times at debug level.
+    fn retrying(&self, chain: &str, retry: u32, wait: Duration) {
+        if self.warn_due(&self.last_retry_warn_ms) {
+            tracing::warn!(
+                config = %self.label.config,
+                plugin = %self.label.type_with_id,
+                "flusher {}: `flush` failed ({chain}); retry {retry} in {wait:?} (the next \
+                 failures are logged at debug level for {} s)",
+                self.label,
+                WARN_EVERY_MS / 1000
+            );
+        } else {
+            tracing::debug!(
+                config = %self.label.config,
+                plugin = %self.label.type_with_id,
+                "flusher {}: `flush` failed ({chain}); retry {retry} in {wait:?}",
+                self.label
+            );
+        }
+    }
+
     /// Counts `n` events dropped for `reason`, and warns about it: the first time, then at
     /// most every [`WARN_EVERY_MS`], each warning with the totals so far.
     pub(crate) fn drop_events(&self, n: u64, reason: DropReason, why: &str) {
@@ -297,15 +334,7 @@ impl FlusherState {
         }
         self.drops[reason as usize].fetch_add(n, Ordering::Relaxed);
         self.metrics.dropped[reason as usize].add(n);
-        let now = self.now_ms();
-        let last = self.last_warn_ms.load(Ordering::Relaxed);
-        let due = last == 0 || now.saturating_sub(last) >= WARN_EVERY_MS;
-        if due
-            && self
-                .last_warn_ms
-                .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
-                .is_ok()
-        {
+        if self.warn_due(&self.last_warn_ms) {
             tracing::warn!(
                 config = %self.label.config,
                 plugin = %self.label.type_with_id,
@@ -575,13 +604,7 @@ impl<G: Group, F: ?Sized + Export<G>> FlusherThread<G, F> {
                 let why = format!("`flush` failed after {retries} retries: {chain}");
                 (DropReason::Failed, why)
             } else {
-                tracing::debug!(
-                    config = %self.state.label.config,
-                    plugin = %self.state.label.type_with_id,
-                    "flusher {}: `flush` failed ({chain}); retry {} in {wait:?}",
-                    self.state.label,
-                    retries + 1
-                );
+                self.state.retrying(&chain, retries + 1, wait);
                 std::thread::sleep(wait);
                 if self.state.in_flight.load(Ordering::SeqCst) == 0 {
                     return; // given up on by the stop, and counted
