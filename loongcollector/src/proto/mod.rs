@@ -43,7 +43,7 @@ mod tests;
 
 pub use convert::{
     decode_event_group, decode_log_group, encode_event_group, encode_log_group,
-    try_encode_event_group,
+    to_log_group_message, try_encode_event_group,
 };
 pub use error::{DecodeError, EncodeError};
 pub use event_group::{

@@ -533,7 +533,7 @@ fn unknown_fields_and_enum_values_from_a_newer_core_are_skipped() {
 }
 
 mod direct_log_group_encoder {
-    use super::super::convert::to_log_group_message;
+    use super::super::to_log_group_message;
     use super::*;
     use proptest::prelude::*;
     use prost::Message;
