@@ -91,12 +91,17 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = DocFormat::Md)]
         format: DocFormat,
     },
-    /// Build an agent binary with the plugin crates of `external_plugins.yml` files.
+    /// Build an agent binary (or LoongCollector's plugin library) with the plugin crates of
+    /// `external_plugins.yml` files.
     Build {
+        /// What to build: `agent` (the pipeplug binary, `OUT/pipeplug`) or `loongcollector`
+        /// (LoongCollector's plugin library, `OUT/libGoPluginBase.so`).
+        #[arg(long, value_enum, default_value = "agent")]
+        target: crate::build::Target,
         /// An `external_plugins.yml`; repeat to merge several.
         #[arg(long = "plugins", required = true, value_name = "FILE")]
         plugins: Vec<PathBuf>,
-        /// Where the agent crate is generated and the binary left (`OUT/pipeplug`).
+        /// Where the crate is generated and the binary (or library) left.
         #[arg(long, value_name = "DIR", default_value = "agent-build")]
         out: PathBuf,
         /// Build an optimised binary.
@@ -259,6 +264,7 @@ pub fn execute(cli: Cli, registry: &Registry) -> ExitCode {
             }
         },
         Command::Build {
+            target,
             plugins,
             out,
             release,
@@ -267,6 +273,7 @@ pub fn execute(cli: Cli, registry: &Registry) -> ExitCode {
             fetch_timeout,
         } => build(
             BuildFlags {
+                target,
                 plugin_files: plugins,
                 out,
                 release,
@@ -280,6 +287,7 @@ pub fn execute(cli: Cli, registry: &Registry) -> ExitCode {
 
 /// `pipeplug build`'s flags beside the agent's source.
 struct BuildFlags {
+    target: crate::build::Target,
     plugin_files: Vec<PathBuf>,
     out: PathBuf,
     release: bool,
@@ -315,6 +323,7 @@ fn build(
         },
     };
     let opts = BuildOptions {
+        target: flags.target,
         plugin_files: flags.plugin_files,
         out: flags.out,
         release: flags.release,

@@ -117,6 +117,36 @@ fn a_bad_plugin_list_stops_before_cargo() {
 }
 
 #[test]
+fn an_unknown_target_is_refused_with_the_ones_there_are() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_pipeplug"))
+        .args([
+            "build",
+            "--target",
+            "loongcolector",
+            "--plugins",
+            "external_plugins.yml",
+        ])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("invalid value 'loongcolector' for '--target <TARGET>'"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("[possible values: agent, loongcollector]"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("a similar value exists: 'loongcollector'"),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn a_git_server_that_never_answers_stops_the_build_within_the_fetch_timeout() {
     // Accepts connections and never answers: cargo would wait on it for good.
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();

@@ -22,6 +22,36 @@ pub mod proto;
 
 pipeplug::link!(pipeplug_plugins::all, example_plugin::all, plugins);
 
+pub use host::expect_plugins;
+
+/// Names plugins the library is meant to hold: `InitPluginBaseV2` logs a warning and raises
+/// an alarm (`PIPEPLUG_ERROR_ALARM`) for each that is not registered, as an agent built by
+/// `pipeplug build` warns at start-up. `pipeplug build --target loongcollector` writes this
+/// line from the `expect:` names of `external_plugins.yml`.
+///
+/// ```
+/// pipeplug_loongcollector::expect_plugins!("processor_add_fields", "flusher_sls");
+/// ```
+///
+/// Each use adds its names (through a constructor that runs when the library is loaded).
+#[macro_export]
+macro_rules! expect_plugins {
+    ($($name:literal),* $(,)?) => {
+        $crate::__private::ctor::declarative::ctor! {
+            #[ctor(unsafe, anonymous)]
+            fn expect_plugins() {
+                $crate::expect_plugins(&[$($name),*]);
+            }
+        }
+    };
+}
+
+/// Not public API: what [`expect_plugins!`] expands to names.
+#[doc(hidden)]
+pub mod __private {
+    pub use pipeplug::__private::ctor;
+}
+
 #[cfg(test)]
 mod tests;
 // Forward mode through the exports: a crate-level test, as it uses both `ffi` and `forward`.

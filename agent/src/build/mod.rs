@@ -7,6 +7,10 @@
 //! builds it with cargo (its progress on stderr), and copies the binary to `OUT/pipeplug`.
 //! The generated crate stays in `OUT` to be read or checked in.
 //!
+//! With [`Target::LoongCollector`] the crate is a `cdylib` on `pipeplug-loongcollector`
+//! instead: LoongCollector's plugin library with the same plugin crates, copied to
+//! `OUT/libGoPluginBase.so`, the file name LoongCollector's core loads.
+//!
 //! Before cargo builds anything, [`skew`] makes sure the agent holds one `pipeplug`: a plugin
 //! crate that depends on another copy (another folder, git repository or version) is either
 //! pointed at the agent's copy by a `[patch]` section (said in a warning), or stopped with a
@@ -25,16 +29,65 @@ pub use generate::{AgentSource, Generated};
 pub use skew::{Skew, SkewReport};
 pub use spec::{Entry, SpecError};
 
+/// What `pipeplug build` builds.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum Target {
+    /// The pipeplug agent, `OUT/pipeplug`.
+    #[default]
+    Agent,
+    /// LoongCollector's plugin library (`pipeplug-loongcollector` with the plugin crates),
+    /// `OUT/libGoPluginBase.so`: installed next to a LoongCollector in place of (or in front
+    /// of) its Go plugin library.
+    #[value(name = "loongcollector")]
+    LoongCollector,
+}
+
+impl Target {
+    /// The pipeplug crate the generated crate is built on: `pipeplug-agent` or
+    /// `pipeplug-loongcollector`.
+    #[must_use]
+    pub fn host_crate(self) -> &'static str {
+        match self {
+            Self::Agent => "pipeplug-agent",
+            Self::LoongCollector => "pipeplug-loongcollector",
+        }
+    }
+
+    /// The generated source file that names the imports: `src/main.rs` or `src/lib.rs`.
+    #[must_use]
+    pub fn source_file(self) -> &'static str {
+        match self {
+            Self::Agent => "src/main.rs",
+            Self::LoongCollector => "src/lib.rs",
+        }
+    }
+
+    /// The file a build leaves in `OUT`: `pipeplug` (`pipeplug.exe` on Windows), or the
+    /// plugin library's name as LoongCollector loads it, `libGoPluginBase.so`.
+    #[must_use]
+    pub fn output_name(self) -> String {
+        use std::env::consts::{DLL_PREFIX, DLL_SUFFIX, EXE_SUFFIX};
+        match self {
+            Self::Agent => format!("pipeplug{EXE_SUFFIX}"),
+            Self::LoongCollector => format!("{DLL_PREFIX}GoPluginBase{DLL_SUFFIX}"),
+        }
+    }
+}
+
 /// What `pipeplug build` needs.
 #[derive(Debug, Clone)]
 pub struct BuildOptions {
+    /// What to build.
+    pub target: Target,
     /// The `external_plugins.yml` files, merged in order.
     pub plugin_files: Vec<PathBuf>,
-    /// Where the crate is generated and the binary left.
+    /// Where the crate is generated and the binary (or library) left.
     pub out: PathBuf,
     /// Build with `--release`.
     pub release: bool,
-    /// Where the agent library comes from.
+    /// Where the agent library comes from (for [`Target::LoongCollector`],
+    /// `pipeplug-loongcollector` comes from the same source: the `loongcollector/` folder
+    /// beside `agent/`, or the same version).
     pub agent: AgentSource,
     /// How long `cargo fetch` (every network access of the build) may take before it is
     /// stopped; the build itself then runs `--offline`.
@@ -101,12 +154,21 @@ pub enum BuildError {
         /// Which entries the errors point at, if any.
         hint: Option<String>,
     },
-    /// cargo succeeded but produced no `pipeplug` binary.
-    #[error("cargo build produced no `pipeplug` binary")]
-    NoBinary,
+    /// cargo succeeded but produced no `pipeplug` binary (or no library, for
+    /// [`Target::LoongCollector`]).
+    #[error("cargo build produced no {}", match .0 { Target::Agent => "`pipeplug` binary", Target::LoongCollector => "cdylib" })]
+    NoBinary(Target),
+    /// `--target loongcollector` from a pipeplug source tree without the
+    /// `pipeplug-loongcollector` crate beside its `agent/` folder.
+    #[error("no pipeplug-loongcollector crate at {dir} (it is the `loongcollector/` folder beside the `agent/` folder of a pipeplug source tree): give --agent-path the `agent/` folder of a tree that has it, or --agent-version")]
+    NoLoongCollector {
+        /// Where it was looked for.
+        dir: PathBuf,
+    },
 }
 
-/// Reads, generates, builds; returns the path of the built binary (`OUT/pipeplug`).
+/// Reads, generates, builds; returns the path of the built binary (`OUT/pipeplug`), or of
+/// the library for [`Target::LoongCollector`] (`OUT/libGoPluginBase.so`).
 ///
 /// # Errors
 /// See [`BuildError`]; a cargo failure is shown in full on stderr before the error returns.
@@ -117,7 +179,13 @@ pub fn build(opts: &BuildOptions) -> Result<PathBuf, BuildError> {
         .map(|f| spec::load(f))
         .collect::<Result<Vec<_>, _>>()?;
     let entries = spec::merge(lists)?;
-    let generated = generate::write(&entries, &opts.plugin_files, &opts.agent, &opts.out)?;
+    let generated = generate::write(
+        &entries,
+        &opts.plugin_files,
+        &opts.agent,
+        opts.target,
+        &opts.out,
+    )?;
     tracing::info!(
         "generated {} with {} plugin crate(s); building",
         generated.dir.display(),
@@ -125,7 +193,7 @@ pub fn build(opts: &BuildOptions) -> Result<PathBuf, BuildError> {
     );
     // A plugin crate on another pipeplug than the agent's: found before cargo resolves (two
     // path copies, which cargo refuses with a lockfile collision), then in the fetched graph.
-    skew::check_declared(&entries, &opts.agent).map_err(BuildError::Skew)?;
+    skew::check_declared(&entries, &opts.agent, opts.target).map_err(BuildError::Skew)?;
     cargo_fetch(&generated, opts.fetch_timeout).map_err(|e| match e {
         BuildError::Fetch { status, hint: None } => BuildError::Fetch {
             status,
@@ -135,9 +203,7 @@ pub fn build(opts: &BuildOptions) -> Result<PathBuf, BuildError> {
     })?;
     unify_pipeplug(&generated, &entries, opts)?;
     let exe = cargo_build(&generated, opts.release)?;
-    let dest = opts
-        .out
-        .join(format!("pipeplug{}", std::env::consts::EXE_SUFFIX));
+    let dest = opts.out.join(opts.target.output_name());
     if exe != dest {
         std::fs::copy(&exe, &dest).map_err(|source| BuildError::Write {
             dir: opts.out.clone(),
@@ -213,8 +279,9 @@ fn cargo_fetch(generated: &Generated, timeout: Duration) -> Result<(), BuildErro
     }
 }
 
-/// Runs `cargo build --offline` (everything was fetched) in the generated crate, streaming cargo's progress and rendered
-/// diagnostics to stderr, and returns the binary cargo reports.
+/// Runs `cargo build --offline` (everything was fetched) in the generated crate, streaming
+/// cargo's progress and rendered diagnostics to stderr, and returns the binary (or
+/// library) cargo reports.
 fn cargo_build(generated: &Generated, release: bool) -> Result<PathBuf, BuildError> {
     let mut cmd = cargo();
     cmd.arg("build")
@@ -244,9 +311,9 @@ fn cargo_build(generated: &Generated, release: bool) -> Result<PathBuf, BuildErr
                     }
                     hints.extend(entry_hints(generated, &msg["message"]));
                 }
-                Some("compiler-artifact") if msg["target"]["name"] == "pipeplug" => {
-                    if let Some(path) = msg["executable"].as_str() {
-                        exe = Some(PathBuf::from(path));
+                Some("compiler-artifact") => {
+                    if let Some(path) = artifact(generated.target, &msg) {
+                        exe = Some(path);
                     }
                 }
                 _ => {}
@@ -261,11 +328,34 @@ fn cargo_build(generated: &Generated, release: bool) -> Result<PathBuf, BuildErr
             hint: (!hints.is_empty()).then(|| hints.join("\n")),
         });
     }
-    exe.ok_or(BuildError::NoBinary)
+    exe.ok_or(BuildError::NoBinary(generated.target))
 }
 
-/// Notes naming the plugin-list entries that a compiler error in `main.rs` points at (an
-/// `import` that does not resolve).
+/// The file a `compiler-artifact` message of cargo reports, if it is the one `target`
+/// builds: the `pipeplug` executable, or the generated crate's `cdylib`.
+fn artifact(target: Target, msg: &serde_json::Value) -> Option<PathBuf> {
+    match target {
+        Target::Agent => (msg["target"]["name"] == "pipeplug")
+            .then(|| msg["executable"].as_str())
+            .flatten()
+            .map(PathBuf::from),
+        Target::LoongCollector => {
+            let kinds = msg["target"]["kind"].as_array()?;
+            if !kinds.iter().any(|k| k == "cdylib") {
+                return None;
+            }
+            msg["filenames"]
+                .as_array()?
+                .iter()
+                .filter_map(serde_json::Value::as_str)
+                .find(|f| f.ends_with(std::env::consts::DLL_SUFFIX))
+                .map(PathBuf::from)
+        }
+    }
+}
+
+/// Notes naming the plugin-list entries that a compiler error in the generated source
+/// (`main.rs`, or `lib.rs` of a library) points at (an `import` that does not resolve).
 fn entry_hints(generated: &Generated, message: &serde_json::Value) -> Vec<String> {
     if message["level"] != "error" {
         return Vec::new();
@@ -275,7 +365,10 @@ fn entry_hints(generated: &Generated, message: &serde_json::Value) -> Vec<String
     };
     spans
         .iter()
-        .filter(|s| Path::new(s["file_name"].as_str().unwrap_or("")).ends_with("src/main.rs"))
+        .filter(|s| {
+            Path::new(s["file_name"].as_str().unwrap_or(""))
+                .ends_with(generated.target.source_file())
+        })
         .filter_map(|s| s["line_start"].as_u64())
         .filter_map(|line| generated.entry_at_line(line))
         .map(|e| {

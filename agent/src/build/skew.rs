@@ -26,6 +26,7 @@
 use super::generate::{toml_str, AgentSource, Generated};
 use super::spec::{Entry, Origin, Source};
 use super::BuildError;
+use super::Target;
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::fmt;
@@ -440,15 +441,14 @@ fn copy_at(dir: &Path, req: &str) -> PipeplugCopy {
     }
 }
 
-/// The pipeplug of an agent taken from a path, read from its manifest without resolving
-/// (`cargo metadata --no-deps`); `None` for other agents, or when it cannot be read.
-fn agent_path_copy(agent: &AgentSource) -> Option<PipeplugCopy> {
-    let AgentSource::Path(agent_dir) = agent else {
-        return None;
-    };
-    let agent_manifest = agent_dir.join("Cargo.toml");
+/// The pipeplug of an agent taken from a path (of its host crate, `pipeplug-agent` or
+/// `pipeplug-loongcollector`), read from its manifest without resolving (`cargo metadata
+/// --no-deps`); `None` for other agents, or when it cannot be read.
+fn agent_path_copy(agent: &AgentSource, target: Target) -> Option<PipeplugCopy> {
+    let host_dir = agent.host_dir(target)?;
+    let agent_manifest = host_dir.join("Cargo.toml");
     match metadata(&agent_manifest, true) {
-        Ok(meta) => package(&meta, "pipeplug-agent", Some(&agent_manifest))
+        Ok(meta) => package(&meta, target.host_crate(), Some(&agent_manifest))
             .and_then(declared_pipeplug)
             .and_then(|(path, _, req)| path.map(|p| copy_at(&p, &req))),
         Err(e) => {
@@ -465,8 +465,12 @@ fn agent_path_copy(agent: &AgentSource) -> Option<PipeplugCopy> {
 ///
 /// # Errors
 /// [`SkewReport`] of every such plugin crate.
-pub fn check_declared(entries: &[Entry], agent: &AgentSource) -> Result<(), SkewReport> {
-    let Some(agent_copy) = agent_path_copy(agent) else {
+pub fn check_declared(
+    entries: &[Entry],
+    agent: &AgentSource,
+    target: Target,
+) -> Result<(), SkewReport> {
+    let Some(agent_copy) = agent_path_copy(agent, target) else {
         return Ok(());
     };
     let mut skews = Vec::new();
@@ -609,7 +613,7 @@ pub fn find_resolved(generated: &Generated, entries: &[Entry]) -> Vec<Skew> {
         return Vec::new();
     };
     let Some(agent_pp) = graph
-        .dep(graph.root, "pipeplug-agent")
+        .dep(graph.root, generated.target.host_crate())
         .and_then(|a| graph.dep(a, "pipeplug"))
     else {
         return Vec::new();
@@ -792,6 +796,7 @@ pub fn not_taken(mut skews: Vec<Skew>) -> SkewReport {
 /// paths), what it means and what to do; `None` for any other failure.
 #[must_use]
 pub fn collision_hint(generated: &Generated, agent: &AgentSource) -> Option<String> {
+    let target = generated.target;
     let err = metadata(&generated.dir.join("Cargo.toml"), false).err()?;
     let line = err
         .lines()
@@ -802,7 +807,7 @@ pub fn collision_hint(generated: &Generated, agent: &AgentSource) -> Option<Stri
     {
         return None;
     }
-    let fix = match (agent_path_copy(agent), agent) {
+    let fix = match (agent_path_copy(agent, target), agent) {
         (Some(copy), _) => copy
             .source
             .dependency()
@@ -811,7 +816,11 @@ pub fn collision_hint(generated: &Generated, agent: &AgentSource) -> Option<Stri
         (None, AgentSource::Version(v)) => format!("pipeplug = {}", toml_str(v)),
         (None, AgentSource::Path(dir)) => format!(
             "pipeplug = {{ path = \"...\" }}, the `pipeplug` dependency of {}",
-            dir.join("Cargo.toml").display()
+            agent
+                .host_dir(target)
+                .unwrap_or_else(|| dir.clone())
+                .join("Cargo.toml")
+                .display()
         ),
     };
     Some(format!(

@@ -137,6 +137,33 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 
 static HOST: OnceLock<Host> = OnceLock::new();
 
+/// The plugins this library is meant to hold ([`expect_plugins`]).
+static EXPECTED: Mutex<Vec<&'static str>> = Mutex::new(Vec::new());
+
+/// Adds `names` to the plugins this library is meant to hold: [`Host::init`]
+/// (`InitPluginBaseV2`) warns about each that is not registered, and raises an alarm.
+/// Usually called through [`expect_plugins!`](crate::expect_plugins!), which a library built
+/// by `pipeplug build --target loongcollector` uses.
+pub fn expect_plugins(names: &[&'static str]) {
+    lock(&EXPECTED).extend_from_slice(names);
+}
+
+/// The expected plugins that are not registered, each logged and raised as an alarm.
+fn report_missing(registry: &Registry) {
+    let expected = lock(&EXPECTED).clone();
+    let missing = pipeplug_agent::cli::warn_missing(&expected, registry);
+    for name in &missing {
+        alarms::raise(
+            ERROR_ALARM,
+            alarms::Level::Error,
+            "",
+            &format!(
+                "plugin `{name}` was meant to be in this library (an `expect:` of its build) but is not registered"
+            ),
+        );
+    }
+}
+
 /// The process's host, created on first use (with logging to stderr, filtered by
 /// `PIPEPLUG_LOG`, `info` by default, and the alarm layer).
 ///
@@ -286,6 +313,7 @@ impl Host {
             }
         }
         self.shutdown.store(false, Ordering::SeqCst);
+        report_missing(&self.registry);
         match self.link() {
             Some(_) => tracing::info!("pipeplug: initialised; sending through the adapter"),
             None => tracing::warn!(
