@@ -27,43 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef long long GoInt64;
-typedef GoInt64 GoInt;
-typedef struct {
-    const char *p;
-    GoInt64 n;
-} GoString;
-typedef struct {
-    void *data;
-    GoInt len;
-    GoInt cap;
-} GoSlice;
-
-typedef struct {
-    char *key;
-    char *value;
-} InnerKeyValue;
-typedef struct {
-    InnerKeyValue **keyValues;
-    int count;
-} InnerPluginMetric;
-typedef struct {
-    InnerPluginMetric **metrics;
-    int count;
-} InnerPluginMetrics;
-typedef struct {
-    char *alarmType;
-    char *alarmLevel;
-    char *alarmMessage;
-    char *projectName;
-    char *category;
-    char *config;
-    int count;
-} InnerGoAlarm;
-typedef struct {
-    InnerGoAlarm **alarms;
-    int count;
-} InnerGoAlarms;
+#include "go_types.h"
 
 #define EXPORT __attribute__((visibility("default")))
 

@@ -60,44 +60,7 @@
 #include <string.h>
 #include <time.h>
 
-/* The types of cgo's exported header, 64-bit. */
-typedef long long GoInt64;
-typedef GoInt64 GoInt;
-typedef struct {
-    const char *p;
-    GoInt64 n;
-} GoString;
-typedef struct {
-    void *data;
-    GoInt len;
-    GoInt cap;
-} GoSlice;
-
-typedef struct {
-    char *key;
-    char *value;
-} InnerKeyValue;
-typedef struct {
-    InnerKeyValue **keyValues;
-    int count;
-} InnerPluginMetric;
-typedef struct {
-    InnerPluginMetric **metrics;
-    int count;
-} InnerPluginMetrics;
-typedef struct {
-    char *alarmType;
-    char *alarmLevel;
-    char *alarmMessage;
-    char *projectName;
-    char *category;
-    char *config;
-    int count;
-} InnerGoAlarm;
-typedef struct {
-    InnerGoAlarm **alarms;
-    int count;
-} InnerGoAlarms;
+#include "go_types.h"
 
 /* The adapter's functions. */
 typedef int (*IsValidToSendFun)(long long);
