@@ -16,6 +16,7 @@
 
 use std::fs::File;
 use std::io::Read as _;
+use std::marker::PhantomData;
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -281,17 +282,70 @@ fn answer(
 }
 
 // ---------------------------------------------------------------------------------------
+// What the servers share
+
+/// A server of the tests, run as a child process with its HTTP interface on a free port:
+/// [`ClickHouse`] or [`InfluxDb`] (`K` says which, and what else it can do). Killed on drop.
+#[derive(Debug)]
+pub struct Server<K> {
+    process: Process,
+    agent: ureq::Agent,
+    kind: PhantomData<K>,
+}
+
+impl<K> Server<K> {
+    /// Starts `process` and keeps it.
+    fn started(mut process: Process) -> Result<Self, ServerError> {
+        process.start()?;
+        Ok(Self {
+            process,
+            agent: agent(Duration::from_secs(60)),
+            kind: PhantomData,
+        })
+    }
+
+    /// Stops the server gracefully (SIGTERM) and waits until its port refuses connections.
+    ///
+    /// A server may then serve the connections it has (ClickHouse goes on serving a client's
+    /// keep-alive connection while it drains), so a client sending steadily can see no
+    /// outage: use [`Server::crash`] for one.
+    ///
+    /// # Errors
+    /// The port still answers after the process exited.
+    pub fn stop(&mut self) -> Result<(), ServerError> {
+        self.process.stop(libc::SIGTERM)
+    }
+
+    /// Kills the server (SIGKILL, as a crash: the requests it is serving get no answer)
+    /// and waits until its port refuses connections.
+    ///
+    /// # Errors
+    /// The port still answers after the process exited.
+    pub fn crash(&mut self) -> Result<(), ServerError> {
+        self.process.stop(libc::SIGKILL)
+    }
+
+    /// Starts the server again on the same ports with the same data.
+    ///
+    /// # Errors
+    /// As its `start`.
+    pub fn start_again(&mut self) -> Result<(), ServerError> {
+        self.process.start()
+    }
+}
+
+// ---------------------------------------------------------------------------------------
 // ClickHouse
+
+/// Which server a [`ClickHouse`] is.
+#[derive(Debug)]
+pub enum ClickHouseKind {}
 
 /// A ClickHouse server (`clickhouse-server`, tested with 18.16) with its HTTP interface on
 /// a free port; user `default` without password. Killed on drop.
-#[derive(Debug)]
-pub struct ClickHouse {
-    process: Process,
-    agent: ureq::Agent,
-}
+pub type ClickHouse = Server<ClickHouseKind>;
 
-impl ClickHouse {
+impl Server<ClickHouseKind> {
     /// Starts a server in a fresh data directory and waits until it answers `/ping`;
     /// `Ok(None)` (after printing why) where `clickhouse-server` is not installed.
     ///
@@ -347,7 +401,7 @@ impl ClickHouse {
 "#,
         )
         .map_err(io("writing users.xml"))?;
-        let mut process = Process {
+        let process = Process {
             name: "clickhouse-server",
             binary,
             args: vec![format!("--config-file={}", config.display())],
@@ -356,11 +410,7 @@ impl ClickHouse {
             ready_path: "/ping",
             child: None,
         };
-        process.start()?;
-        Ok(Some(Self {
-            process,
-            agent: agent(Duration::from_secs(60)),
-        }))
+        Self::started(process).map(Some)
     }
 
     /// The base URL of the HTTP interface, `http://127.0.0.1:PORT/`.
@@ -421,49 +471,20 @@ impl ClickHouse {
             .map(|v| v.parse::<u64>().map_err(|_| bad()))
             .collect()
     }
-
-    /// Stops the server gracefully (SIGTERM) and waits until its port refuses connections.
-    ///
-    /// ClickHouse then serves the connections it has (a client's keep-alive connection
-    /// goes on being served while it drains), so a client sending steadily sees no outage:
-    /// use [`ClickHouse::crash`] for one.
-    ///
-    /// # Errors
-    /// The port still answers after the process exited.
-    pub fn stop(&mut self) -> Result<(), ServerError> {
-        self.process.stop(libc::SIGTERM)
-    }
-
-    /// Kills the server (SIGKILL, as a crash: the requests it is serving get no answer)
-    /// and waits until its port refuses connections.
-    ///
-    /// # Errors
-    /// The port still answers after the process exited.
-    pub fn crash(&mut self) -> Result<(), ServerError> {
-        self.process.stop(libc::SIGKILL)
-    }
-
-    /// Starts the server again on the same port with the same data.
-    ///
-    /// # Errors
-    /// As [`ClickHouse::start`].
-    pub fn start_again(&mut self) -> Result<(), ServerError> {
-        self.process.start()
-    }
 }
 
 // ---------------------------------------------------------------------------------------
 // InfluxDB
 
+/// Which server an [`InfluxDb`] is.
+#[derive(Debug)]
+pub enum InfluxDbKind {}
+
 /// An InfluxDB 1.x server (`influxd`, tested with 1.6) with its HTTP API on a free port,
 /// authentication off. Killed on drop.
-#[derive(Debug)]
-pub struct InfluxDb {
-    process: Process,
-    agent: ureq::Agent,
-}
+pub type InfluxDb = Server<InfluxDbKind>;
 
-impl InfluxDb {
+impl Server<InfluxDbKind> {
     /// Starts a server in a fresh data directory and waits until it answers `/ping`;
     /// `Ok(None)` (after printing why) where `influxd` is not installed.
     ///
@@ -505,7 +526,7 @@ bind-address = "127.0.0.1:{rpc_port}"
         );
         let config = dir.path().join("influxdb.conf");
         std::fs::write(&config, text).map_err(io("writing influxdb.conf"))?;
-        let mut process = Process {
+        let process = Process {
             name: "influxd",
             binary,
             args: vec!["-config".to_owned(), config.display().to_string()],
@@ -514,11 +535,7 @@ bind-address = "127.0.0.1:{rpc_port}"
             ready_path: "/ping",
             child: None,
         };
-        process.start()?;
-        Ok(Some(Self {
-            process,
-            agent: agent(Duration::from_secs(60)),
-        }))
+        Self::started(process).map(Some)
     }
 
     /// The base URL of the HTTP API, `http://127.0.0.1:PORT`.
@@ -600,31 +617,6 @@ bind-address = "127.0.0.1:{rpc_port}"
             .skip(1)
             .map(|v| v.as_f64().ok_or_else(bad))
             .collect()
-    }
-
-    /// Stops the server gracefully (SIGTERM) and waits until its port refuses connections.
-    ///
-    /// # Errors
-    /// The port still answers after the process exited.
-    pub fn stop(&mut self) -> Result<(), ServerError> {
-        self.process.stop(libc::SIGTERM)
-    }
-
-    /// Kills the server (SIGKILL, as a crash) and waits until its port refuses
-    /// connections.
-    ///
-    /// # Errors
-    /// The port still answers after the process exited.
-    pub fn crash(&mut self) -> Result<(), ServerError> {
-        self.process.stop(libc::SIGKILL)
-    }
-
-    /// Starts the server again on the same ports with the same data.
-    ///
-    /// # Errors
-    /// As [`InfluxDb::start`].
-    pub fn start_again(&mut self) -> Result<(), ServerError> {
-        self.process.start()
     }
 }
 
