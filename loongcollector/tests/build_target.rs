@@ -105,6 +105,19 @@ fn a_library_built_with_an_external_plugin_crate_runs_its_plugin_inside_the_core
     .unwrap_or_else(|e| panic!("the build failed: {}", pipeplug::error_chain(&e)));
     assert_eq!(library, out.join("libGoPluginBase.so"));
     assert!(library.is_file());
+    // Built alone (not with the workspace), the library keeps the host's allocator: no
+    // mimalloc, which `pipeplug-agent` brings by default and the library turns off.
+    match std::process::Command::new("nm").arg(&library).output() {
+        Ok(nm) if nm.status.success() => {
+            let symbols = String::from_utf8_lossy(&nm.stdout);
+            assert!(symbols.contains(" T InitPluginBaseV2"), "no exports?");
+            assert!(
+                !symbols.lines().any(|l| l.ends_with(" mi_malloc")),
+                "mimalloc is linked into the library"
+            );
+        }
+        _ => eprintln!("SKIPPED the allocator check: `nm` (binutils) is not installed"),
+    }
     // The crate stays beside it, a cdylib naming the plugin crate's import.
     let lib_rs = std::fs::read_to_string(out.join("src/lib.rs")).expect("the generated lib.rs");
     assert!(lib_rs.contains("use tiny::all as _;"), "{lib_rs}");
