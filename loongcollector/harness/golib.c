@@ -207,6 +207,29 @@ EXPORT GoInt ProcessPipelineEventGroup(GoString config_name, GoSlice group, GoSt
     return g_answer;
 }
 
+/* LoongCollector v3.3.5's ways in (its Go library has them instead of
+ * ProcessPipelineEventGroup; the stand-in has all three). */
+EXPORT GoInt ProcessLogGroup(GoString config_name, GoSlice log_group, GoString pack_id) {
+    begin_call("ProcessLogGroup");
+    arg_string(config_name);
+    arg_bytes(log_group);
+    arg_string(pack_id);
+    end_call();
+    return g_answer;
+}
+
+EXPORT GoInt ProcessLog(GoString config_name, GoSlice log, GoString pack_id, GoString topic,
+                        GoSlice tags) {
+    begin_call("ProcessLog");
+    arg_string(config_name);
+    arg_bytes(log);
+    arg_string(pack_id);
+    arg_string(topic);
+    arg_bytes(tags);
+    end_call();
+    return g_answer;
+}
+
 EXPORT void *GetContainerMeta(GoString container_id) {
     begin_call("GetContainerMeta");
     arg_string(container_id);

@@ -7,7 +7,9 @@
  * Like LoongCollector's core it opens the
  * adapter first with RTLD_LAZY, checks PluginAdapterVersion() is 2xx or 3xx, registers its
  * send callbacks in it, then opens the plugin library with RTLD_LAZY and looks up every
- * function the core looks up; a missing one is an error.
+ * function the core looks up; a missing one is an error. With PIPEPLUG_HARNESS_ABI=v3.3.5 it
+ * plays LoongCollector v3.3.5's core instead, which looks up ProcessLogGroup and ProcessLog in
+ * place of ProcessPipelineEventGroup.
  *
  * The script has one call per line (blank lines and lines starting with '#' are skipped);
  * words are separated by spaces; a file name is relative to the script's directory; "-" as a
@@ -20,7 +22,11 @@
  *   stop <config> <removed 0|1>                       Stop
  *   process <config> <groups file> <threads>          ProcessPipelineEventGroup: the groups
  *       (each a u32 little-endian length, then a serialized PipelineEventGroup) are shared
- *       among <threads> threads, thread t taking groups t, t + threads, ...
+ *       among <threads> threads, thread t taking groups t, t + threads, ...; for v3.3.5,
+ *       ProcessLogGroup with serialized sls_logs.LogGroups
+ *   process_log <config> <logs file> <topic> <tags>  (v3.3.5) ProcessLog for each log of the
+ *       file (u32-length-prefixed serialized sls_logs.Logs), with that topic and tags
+ *       ("k1~=~v1^^^k2~=~v2"; "-" for empty); answered like process
  *   metrics <kind>                                    GetGoMetrics
  *   alarms                                            GetGoAlarms
  *   containers                                        GetAllContainers, GetDiffContainers
@@ -81,6 +87,7 @@ typedef void (*StopBuiltInModulesFun)(void);
 typedef void (*StartFun)(GoString);
 typedef GoInt (*InitPluginBaseV2Fun)(GoString);
 typedef GoInt (*ProcessPipelineEventGroupFun)(GoString, GoSlice, GoString);
+typedef GoInt (*ProcessLogFun)(GoString, GoSlice, GoString, GoString, GoSlice);
 typedef void *(*GetContainerMetaFun)(GoString);
 typedef char *(*GetContainersFun)(void);
 typedef InnerPluginMetrics *(*GetGoMetricsFun)(GoString);
@@ -95,7 +102,10 @@ static struct {
     StopBuiltInModulesFun stop_builtin;
     StartFun start;
     InitPluginBaseV2Fun init_v2;
+    /* ProcessPipelineEventGroup, or v3.3.5's ProcessLogGroup (the same signature). */
     ProcessPipelineEventGroupFun process;
+    /* v3.3.5 only. */
+    ProcessLogFun process_log;
     GetContainerMetaFun get_container_meta;
     GetContainersFun get_all_containers;
     GetContainersFun get_diff_containers;
@@ -165,6 +175,17 @@ static GoString go_string(const char *s, size_t n) {
 static GoString go_cstr(const char *s) { return go_string(s, strlen(s)); }
 
 static void go_free(GoString g) { free((void *)g.p); }
+
+/* A fresh malloc'd copy of exactly n bytes, as a GoSlice. */
+static GoSlice go_slice_copy(const char *bytes, size_t n) {
+    void *data = malloc(n == 0 ? 1 : n);
+    if (data == NULL) {
+        die("out of memory", "a slice");
+    }
+    memcpy(data, bytes, n);
+    GoSlice slice = {data, (GoInt)n, (GoInt)n};
+    return slice;
+}
 
 static void put_field(const char *s) {
     if (s == NULL) {
@@ -265,14 +286,9 @@ static void *process_worker(void *arg) {
     for (size_t i = w->first; i < w->count; i += w->step) {
         GoString config = go_cstr(w->config);
         GoString pack = go_cstr(pack_id);
-        void *data = malloc(w->lens[i] == 0 ? 1 : w->lens[i]);
-        if (data == NULL) {
-            die("out of memory", "process");
-        }
-        memcpy(data, w->groups[i], w->lens[i]);
-        GoSlice slice = {data, (GoInt)w->lens[i], (GoInt)w->lens[i]};
+        GoSlice slice = go_slice_copy(w->groups[i], w->lens[i]);
         GoInt rc = lib.process(config, slice, pack);
-        free(data);
+        free(slice.data);
         go_free(config);
         go_free(pack);
         w->calls++;
@@ -286,13 +302,16 @@ static void *process_worker(void *arg) {
     return NULL;
 }
 
-static void run_process(int line, const char *config, const char *file, int threads) {
-    size_t len = 0;
-    char *buf = read_file(file, &len);
+static void bad_line(int line, const char *text);
+
+/* Splits a file of records (each a u32 little-endian length, then that many bytes) into
+ * *records / *lens (malloc'd arrays pointing into buf); returns the count. */
+static size_t split_records(char *buf, size_t len, const char *file, char ***records,
+                            size_t **lens) {
     size_t count = 0, cap = 64;
-    char **groups = malloc(cap * sizeof *groups);
-    size_t *lens = malloc(cap * sizeof *lens);
-    if (groups == NULL || lens == NULL) {
+    char **r = malloc(cap * sizeof *r);
+    size_t *l = malloc(cap * sizeof *l);
+    if (r == NULL || l == NULL) {
         die("out of memory", file);
     }
     size_t at = 0;
@@ -304,21 +323,32 @@ static void run_process(int line, const char *config, const char *file, int thre
         size_t n = (size_t)b[0] | (size_t)b[1] << 8 | (size_t)b[2] << 16 | (size_t)b[3] << 24;
         at += 4;
         if (n > len - at) {
-            die("a group longer than the rest of", file);
+            die("a record longer than the rest of", file);
         }
         if (count == cap) {
             cap *= 2;
-            groups = realloc(groups, cap * sizeof *groups);
-            lens = realloc(lens, cap * sizeof *lens);
-            if (groups == NULL || lens == NULL) {
+            r = realloc(r, cap * sizeof *r);
+            l = realloc(l, cap * sizeof *l);
+            if (r == NULL || l == NULL) {
                 die("out of memory", file);
             }
         }
-        groups[count] = buf + at;
-        lens[count] = n;
+        r[count] = buf + at;
+        l[count] = n;
         count++;
         at += n;
     }
+    *records = r;
+    *lens = l;
+    return count;
+}
+
+static void run_process(int line, const char *config, const char *file, int threads) {
+    size_t len = 0;
+    char *buf = read_file(file, &len);
+    char **groups = NULL;
+    size_t *lens = NULL;
+    size_t count = split_records(buf, len, file, &groups, &lens);
 
     pthread_t *ids = calloc((size_t)threads, sizeof *ids);
     Worker *workers = calloc((size_t)threads, sizeof *workers);
@@ -351,6 +381,50 @@ static void run_process(int line, const char *config, const char *file, int thre
 }
 
 /* --- getters ----------------------------------------------------------------------------- */
+
+/* process_log: ProcessLog for each log of the file, on this thread. */
+static void run_process_log(int line, const char *config, const char *file, const char *topic,
+                            const char *tags) {
+    if (lib.process_log == NULL) {
+        bad_line(line, "process_log needs PIPEPLUG_HARNESS_ABI=v3.3.5");
+    }
+    if (strcmp(topic, "-") == 0) {
+        topic = "";
+    }
+    if (strcmp(tags, "-") == 0) {
+        tags = "";
+    }
+    size_t len = 0;
+    char *buf = read_file(file, &len);
+    char **logs = NULL;
+    size_t *lens = NULL;
+    size_t count = split_records(buf, len, file, &logs, &lens);
+    size_t failures = 0;
+    GoInt first_failure = 0;
+    for (size_t i = 0; i < count; i++) {
+        GoString c = go_cstr(config);
+        GoString pack = go_cstr("0000000000000001");
+        GoString t = go_cstr(topic);
+        GoSlice log = go_slice_copy(logs[i], lens[i]);
+        GoSlice tag_bytes = go_slice_copy(tags, strlen(tags));
+        GoInt rc = lib.process_log(c, log, pack, t, tag_bytes);
+        free(log.data);
+        free(tag_bytes.data);
+        go_free(c);
+        go_free(pack);
+        go_free(t);
+        if (rc != 0) {
+            if (failures == 0) {
+                first_failure = rc;
+            }
+            failures++;
+        }
+    }
+    fprintf(out, "process\t%d\t%zu\t%zu\t%lld\n", line, count, failures, first_failure);
+    free(logs);
+    free(lens);
+    free(buf);
+}
 
 static void run_metrics(const char *kind) {
     GoString k = go_cstr(kind);
@@ -532,6 +606,9 @@ static void run_line(int line, char **w, int n) {
             bad_line(line, "threads must be 1 to 256");
         }
         run_process(line, w[1], w[2], (int)threads);
+    } else if (strcmp(cmd, "process_log") == 0) {
+        ARGS(4);
+        run_process_log(line, w[1], w[2], w[3], w[4]);
     } else if (strcmp(cmd, "metrics") == 0) {
         ARGS(1);
         run_metrics(w[1]);
@@ -600,7 +677,17 @@ int main(int argc, char **argv) {
     lib.stop_builtin = (StopBuiltInModulesFun)need(plugin, "StopBuiltInModules", argv[2]);
     lib.start = (StartFun)need(plugin, "Start", argv[2]);
     lib.init_v2 = (InitPluginBaseV2Fun)need(plugin, "InitPluginBaseV2", argv[2]);
-    lib.process = (ProcessPipelineEventGroupFun)need(plugin, "ProcessPipelineEventGroup", argv[2]);
+    const char *abi = getenv("PIPEPLUG_HARNESS_ABI");
+    if (abi != NULL && strcmp(abi, "v3.3.5") == 0) {
+        lib.process = (ProcessPipelineEventGroupFun)need(plugin, "ProcessLogGroup", argv[2]);
+        lib.process_log = (ProcessLogFun)need(plugin, "ProcessLog", argv[2]);
+    } else if (abi != NULL && abi[0] != '\0') {
+        fprintf(stderr, "[harness] PIPEPLUG_HARNESS_ABI=%s: only v3.3.5 (or nothing, main)\n", abi);
+        return 2;
+    } else {
+        lib.process =
+            (ProcessPipelineEventGroupFun)need(plugin, "ProcessPipelineEventGroup", argv[2]);
+    }
     lib.get_container_meta = (GetContainerMetaFun)need(plugin, "GetContainerMeta", argv[2]);
     lib.get_all_containers = (GetContainersFun)need(plugin, "GetAllContainers", argv[2]);
     lib.get_diff_containers = (GetContainersFun)need(plugin, "GetDiffContainers", argv[2]);

@@ -1,5 +1,7 @@
-//! The C ABI LoongCollector's core calls (as of its main branch): the Go types cgo
-//! exports, and every function the core looks up in the plugin library.
+//! The C ABI LoongCollector's core calls (its main branch, and release v3.3.5, whose core
+//! feeds data through [`ProcessLogGroup`] and [`ProcessLog`] instead of
+//! [`ProcessPipelineEventGroup`]): the Go types cgo exports, and every function either core
+//! looks up in the plugin library.
 //!
 //! Every function here is thread-safe and never unwinds into C: its body runs under
 //! [`std::panic::catch_unwind`]; a panic is reported through the alarms
@@ -301,6 +303,57 @@ pub extern "C" fn StopBuiltInModules() {
     });
 }
 
+/// What the exports that feed a running pipeline share: the config name is read; a
+/// pipeline the Go library runs (forward mode) gets the call unchanged through `go` (`None`
+/// when the Go library lacks that function: an alarm and [`RC_UNKNOWN_CONFIG`]); any other
+/// goes to `ours`, whose outer error is an argument that could not be read.
+///
+/// # Safety
+/// `config_name` is valid for the call.
+unsafe fn feed(
+    call: &'static str,
+    config_name: GoString,
+    go: impl FnOnce(&forward::GoLibrary) -> Option<GoInt>,
+    ours: impl FnOnce(&Host, &str) -> Result<Result<(), host::ProcessError>, ArgError>,
+) -> GoInt {
+    guard(call, RC_PANIC, || {
+        // SAFETY: the caller's guarantee.
+        let name = match unsafe { config_name.to_str("config_name") } {
+            Ok(n) => n,
+            Err(e) => {
+                bad_arg(call, "", &e);
+                return RC_BAD_GROUP;
+            }
+        };
+        if let Some(lib) = forward::go() {
+            if forward::running(name) == Owner::Go {
+                return go(&lib).unwrap_or_else(|| {
+                    host::report_error(
+                        call,
+                        name,
+                        &format!(
+                            "the Go library runs this pipeline but has no `{call}` (a Go library of another LoongCollector version than the core?)"
+                        ),
+                    );
+                    RC_UNKNOWN_CONFIG
+                });
+            }
+        }
+        with_host(call, RC_UNKNOWN_CONFIG, |h| match ours(h, name) {
+            Ok(Ok(())) => RC_OK,
+            Ok(Err(host::ProcessError::UnknownConfig)) => RC_UNKNOWN_CONFIG,
+            Ok(Err(e @ host::ProcessError::Decode(_))) => {
+                host::report_error(call, name, &e.to_string());
+                RC_BAD_GROUP
+            }
+            Err(e) => {
+                bad_arg(call, name, &e);
+                RC_BAD_GROUP
+            }
+        })
+    })
+}
+
 /// Puts one serialized `logtail.models.PipelineEventGroup` into the input queue of the
 /// pipeline running under `config_name` (`<name>/2`), blocking while the queue is full.
 /// Returns 0, [`RC_UNKNOWN_CONFIG`] when no such pipeline runs, [`RC_BAD_GROUP`] when the
@@ -315,44 +368,88 @@ pub unsafe extern "C" fn ProcessPipelineEventGroup(
     group: GoSlice,
     pack_id: GoString,
 ) -> GoInt {
-    let pack_id_raw = pack_id;
-    guard("ProcessPipelineEventGroup", RC_PANIC, || {
-        // SAFETY: the caller's guarantee.
-        let args = unsafe {
-            (|| {
-                Ok::<_, ArgError>((
-                    config_name.to_str("config_name")?,
-                    group.as_bytes("group")?,
-                    pack_id.to_str("pack_id")?,
-                ))
-            })()
-        };
-        let (name, bytes, pack_id) = match args {
-            Ok(a) => a,
-            Err(e) => {
-                bad_arg("ProcessPipelineEventGroup", "", &e);
-                return RC_BAD_GROUP;
-            }
-        };
-        if let Some(go) = forward::go() {
-            if forward::running(name) == Owner::Go {
-                // SAFETY: forwarded unchanged.
-                return unsafe {
-                    (go.process_pipeline_event_group)(config_name, group, pack_id_raw)
-                };
-            }
-        }
-        with_host("ProcessPipelineEventGroup", RC_UNKNOWN_CONFIG, |h| match h
-            .process(name, bytes, pack_id)
-        {
-            Ok(()) => RC_OK,
-            Err(host::ProcessError::UnknownConfig) => RC_UNKNOWN_CONFIG,
-            Err(e @ host::ProcessError::Decode(_)) => {
-                host::report_error("ProcessPipelineEventGroup", name, &e.to_string());
-                RC_BAD_GROUP
-            }
-        })
-    })
+    // SAFETY: the caller's guarantees, passed on.
+    unsafe {
+        feed(
+            "ProcessPipelineEventGroup",
+            config_name,
+            |go| {
+                go.process_pipeline_event_group
+                    .map(|f| f(config_name, group, pack_id))
+            },
+            |h, name| {
+                let bytes = group.as_bytes("group")?;
+                let pack_id = pack_id.to_str("pack_id")?;
+                Ok(h.process(name, bytes, pack_id))
+            },
+        )
+    }
+}
+
+/// LoongCollector v3.3.5's way in: one serialized `sls_logs.LogGroup` into the input queue
+/// of the pipeline running under `config_name`, as [`ProcessPipelineEventGroup`] does
+/// (see [`Host::process_log_group`]), with the same answers.
+///
+/// # Safety
+/// As [`ProcessPipelineEventGroup`]; `log_group` points to `log_group.len` readable bytes.
+#[no_mangle]
+pub unsafe extern "C" fn ProcessLogGroup(
+    config_name: GoString,
+    log_group: GoSlice,
+    pack_id: GoString,
+) -> GoInt {
+    // SAFETY: the caller's guarantees, passed on.
+    unsafe {
+        feed(
+            "ProcessLogGroup",
+            config_name,
+            |go| {
+                go.process_log_group
+                    .map(|f| f(config_name, log_group, pack_id))
+            },
+            |h, name| {
+                let bytes = log_group.as_bytes("log_group")?;
+                let pack_id = pack_id.to_str("pack_id")?;
+                Ok(h.process_log_group(name, bytes, pack_id))
+            },
+        )
+    }
+}
+
+/// LoongCollector v3.3.5's way in for one log: a serialized `sls_logs.Log`, with the core's
+/// topic and tags (`k1~=~v1^^^k2~=~v2`), into the input queue of the pipeline running under
+/// `config_name` (see [`Host::process_log`]), with the answers of
+/// [`ProcessPipelineEventGroup`].
+///
+/// # Safety
+/// `config_name`, `pack_id` and `topic` are valid for the call; `log` and `tags` point to
+/// their `len` readable bytes.
+#[no_mangle]
+pub unsafe extern "C" fn ProcessLog(
+    config_name: GoString,
+    log: GoSlice,
+    pack_id: GoString,
+    topic: GoString,
+    tags: GoSlice,
+) -> GoInt {
+    // SAFETY: the caller's guarantees, passed on.
+    unsafe {
+        feed(
+            "ProcessLog",
+            config_name,
+            |go| {
+                go.process_log
+                    .map(|f| f(config_name, log, pack_id, topic, tags))
+            },
+            |h, name| {
+                let bytes = log.as_bytes("log")?;
+                let pack_id = pack_id.to_str("pack_id")?;
+                let topic = topic.to_str("topic")?;
+                let tags = tags.as_bytes("tags")?;
+                Ok(h.process_log(name, bytes, pack_id, topic, tags))
+            },
+        )
+    }
 }
 
 /// Every container known, as JSON, allocated with `malloc` (never NULL): `{}` — pipeplug

@@ -9,8 +9,9 @@
 //!   registered here ([`pipeplug_owns`]), else passes the call, unchanged, to the Go
 //!   library. The owner is remembered per config name, for the staged and for the running
 //!   pipeline apart (a config update may move a name from one to the other);
-//! - `UnloadPipeline`, `Start`, `Stop` and `ProcessPipelineEventGroup` go to the owner of
-//!   the pipeline they name (staged for the first two, running for the others);
+//! - `UnloadPipeline`, `Start`, `Stop`, `ProcessPipelineEventGroup` (and v3.3.5's
+//!   `ProcessLogGroup` and `ProcessLog`) go to the owner of the pipeline they name (staged
+//!   for the first two, running for the others);
 //! - `InitPluginBaseV2`, `LoadGlobalConfig`, `StopAllPipelines` and `StopBuiltInModules` go
 //!   to both;
 //! - the container getters are the Go library's (pipeplug has no container discovery);
@@ -42,8 +43,11 @@ pub type StopFn = unsafe extern "C" fn(GoString, GoInt);
 pub type StopAllFn = unsafe extern "C" fn(GoInt);
 /// `StopBuiltInModules`.
 pub type VoidFn = unsafe extern "C" fn();
-/// `ProcessPipelineEventGroup`.
+/// `ProcessPipelineEventGroup`, and v3.3.5's `ProcessLogGroup`.
 pub type ProcessFn = unsafe extern "C" fn(GoString, GoSlice, GoString) -> GoInt;
+/// v3.3.5's `ProcessLog`.
+pub type ProcessLogFn =
+    unsafe extern "C" fn(GoString, GoSlice, GoString, GoString, GoSlice) -> GoInt;
 /// `GetAllContainers`, `GetDiffContainers`.
 pub type ContainersFn = unsafe extern "C" fn() -> *mut c_char;
 /// `GetContainerMeta`.
@@ -53,7 +57,9 @@ pub type MetricsFn = unsafe extern "C" fn(GoString) -> *mut InnerPluginMetrics;
 /// `GetGoAlarms`.
 pub type AlarmsFn = unsafe extern "C" fn() -> *mut InnerGoAlarms;
 
-/// The Go library's exported functions.
+/// The Go library's exported functions. The ones that feed the core's data in differ
+/// between LoongCollector versions (main: `ProcessPipelineEventGroup`; v3.3.5:
+/// `ProcessLogGroup` and `ProcessLog`), so each is there only if the library has it.
 #[derive(Debug, Clone, Copy)]
 #[allow(missing_docs)] // Each field is the export of the same name (see `crate::ffi`).
 pub struct GoLibrary {
@@ -65,7 +71,9 @@ pub struct GoLibrary {
     pub stop: StopFn,
     pub stop_all_pipelines: StopAllFn,
     pub stop_built_in_modules: VoidFn,
-    pub process_pipeline_event_group: ProcessFn,
+    pub process_pipeline_event_group: Option<ProcessFn>,
+    pub process_log_group: Option<ProcessFn>,
+    pub process_log: Option<ProcessLogFn>,
     pub get_all_containers: ContainersFn,
     pub get_diff_containers: ContainersFn,
     pub get_container_meta: ContainerMetaFn,
@@ -144,6 +152,15 @@ impl GoLibrary {
                 unsafe { std::mem::transmute::<*mut c_void, $t>(sym($name)?) }
             };
         }
+        // A function only some versions export.
+        macro_rules! optional {
+            ($name:literal, $t:ty) => {
+                // SAFETY: as for `f!`, when the library has the function.
+                sym($name)
+                    .ok()
+                    .map(|p| unsafe { std::mem::transmute::<*mut c_void, $t>(p) })
+            };
+        }
         Ok(Self {
             init_plugin_base_v2: f!("InitPluginBaseV2", StrArgFn),
             load_global_config: f!("LoadGlobalConfig", StrArgFn),
@@ -153,7 +170,9 @@ impl GoLibrary {
             stop: f!("Stop", StopFn),
             stop_all_pipelines: f!("StopAllPipelines", StopAllFn),
             stop_built_in_modules: f!("StopBuiltInModules", VoidFn),
-            process_pipeline_event_group: f!("ProcessPipelineEventGroup", ProcessFn),
+            process_pipeline_event_group: optional!("ProcessPipelineEventGroup", ProcessFn),
+            process_log_group: optional!("ProcessLogGroup", ProcessFn),
+            process_log: optional!("ProcessLog", ProcessLogFn),
             get_all_containers: f!("GetAllContainers", ContainersFn),
             get_diff_containers: f!("GetDiffContainers", ContainersFn),
             get_container_meta: f!("GetContainerMeta", ContainerMetaFn),

@@ -322,3 +322,132 @@ fn container_getters_return_malloced_json_and_metrics_kinds_are_told_apart() {
     // SAFETY: as above.
     assert!(unsafe { take_metrics(GetGoMetrics(gs("cpp_provided"))) }.is_empty());
 }
+
+#[test]
+fn the_cores_tags_read_as_ilogtail_reads_them() {
+    let tags = |raw: &str| -> Vec<(String, String)> {
+        host::parse_core_tags(raw.as_bytes())
+            .into_iter()
+            .map(|t| (t.key.to_string(), t.value.to_string()))
+            .collect()
+    };
+    let pair = |k: &str, v: &str| (k.to_owned(), v.to_owned());
+    assert_eq!(tags(""), vec![]);
+    assert_eq!(
+        tags("k1~=~v1^^^k2~=~v2"),
+        vec![pair("k1", "v1"), pair("k2", "v2")]
+    );
+    // A value without a key gets one numbered by its place among the non-empty parts.
+    assert_eq!(
+        tags("^^^bare^^^k~=~v^^^~=~nokey^^^"),
+        vec![
+            pair("__tag__:__prefix__0", "bare"),
+            pair("k", "v"),
+            pair("__tag__:__prefix__2", "~=~nokey"),
+        ]
+    );
+    // Only the first separator splits; the value keeps the rest.
+    assert_eq!(tags("k~=~a~=~b"), vec![pair("k", "a~=~b")]);
+    assert_eq!(
+        host::parse_core_tags(b"k~=~\xff"),
+        vec![pipeplug::protocol::LogTag::new("k", "\u{fffd}")]
+    );
+}
+
+#[test]
+fn a_v1_pipeline_fed_by_the_v3_3_5_calls_gets_topic_and_tags_as_contents() {
+    let _serial = serial();
+    let rec = Arc::new(Recorder::default());
+    let h = host::host().unwrap();
+    h.set_link(rec.clone());
+    let v1 = P2.replace(r#""global": {}"#, r#""global": {"StructureType": "v1"}"#);
+    assert_eq!(load("oldcore/2", &v1), RC_OK);
+    // SAFETY: borrowed strings.
+    unsafe { Start(gs("oldcore/2")) };
+    let mut log = pipeplug::protocol::Log {
+        time: 1_700_000_000,
+        ..Default::default()
+    };
+    log.push("i", "0");
+    let group = pipeplug::protocol::LogGroup {
+        logs: vec![log.clone()],
+        topic: "group-topic".into(),
+        log_tags: vec![pipeplug::protocol::LogTag::new("host", "h1")],
+        ..Default::default()
+    };
+    let group_pb = crate::proto::encode_log_group(&group);
+    let message = crate::proto::to_log_group_message(&group);
+    let log_pb = prost::Message::encode_to_vec(&message.logs[0]);
+    // SAFETY: borrowed strings and slices.
+    unsafe {
+        assert_eq!(
+            ProcessLogGroup(gs("oldcore/2"), GoSlice::borrowed(&group_pb), gs("p")),
+            RC_OK
+        );
+        assert_eq!(
+            ProcessLog(
+                gs("oldcore/2"),
+                GoSlice::borrowed(&log_pb),
+                gs("p"),
+                gs("log-topic"),
+                GoSlice::borrowed(b"path~=~/var/log/a^^^bare")
+            ),
+            RC_OK
+        );
+        assert_eq!(
+            ProcessLog(
+                gs("nobody/2"),
+                GoSlice::borrowed(&log_pb),
+                gs("p"),
+                gs(""),
+                GoSlice::borrowed(b"")
+            ),
+            RC_UNKNOWN_CONFIG
+        );
+        assert_eq!(
+            ProcessLog(
+                gs("oldcore/2"),
+                GoSlice::borrowed(&[0xff]),
+                gs("p"),
+                gs(""),
+                GoSlice::borrowed(b"")
+            ),
+            RC_BAD_GROUP
+        );
+        Stop(gs("oldcore/2"), 1);
+    }
+    let mut logs: Vec<Vec<(String, String)>> = Vec::new();
+    for (_, _, pb, _) in rec.sent.lock().unwrap().iter() {
+        for l in crate::proto::decode_log_group(pb).unwrap().logs {
+            logs.push(
+                l.contents
+                    .iter()
+                    .map(|c| (c.key.to_string(), c.value.to_string()))
+                    .filter(|(k, _)| k != "via")
+                    .collect(),
+            );
+        }
+    }
+    logs.sort();
+    let pairs = |list: &[(&str, &str)]| -> Vec<(String, String)> {
+        list.iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    };
+    assert_eq!(
+        logs,
+        vec![
+            pairs(&[
+                ("i", "0"),
+                ("__log_topic__", "group-topic"),
+                ("__tag__:host", "h1"),
+            ]),
+            pairs(&[
+                ("i", "0"),
+                ("__log_topic__", "log-topic"),
+                ("__tag__:path", "/var/log/a"),
+                ("__tag__:__prefix__1", "bare"),
+            ]),
+        ]
+    );
+}

@@ -830,3 +830,254 @@ fn forward_mode_passes_go_pipelines_to_the_go_library_unchanged_and_merges_gette
         ]]
     );
 }
+
+/// `count` V1 groups of `per_group` logs, numbered from `first` as [`make_groups`] numbers
+/// them, each with topic `t-<group>` and the tag `host` = `h<group % 3>`, serialized as the
+/// `sls_logs.LogGroup`s LoongCollector v3.3.5's core hands to `ProcessLogGroup`.
+fn v1_groups(first: u64, count: u64, per_group: u64) -> Vec<Vec<u8>> {
+    (0..count)
+        .map(|g| {
+            let logs = (0..per_group)
+                .map(|e| {
+                    let n = first + g * per_group + e;
+                    let mut log = pipeplug::protocol::Log {
+                        time: u32::try_from(BASE_SECONDS + n).expect("a 32-bit time"),
+                        time_ns: Some(u32::try_from(n % 1000).expect("small")),
+                        ..Default::default()
+                    };
+                    log.push("msg", format!("event-{n}"));
+                    log.push("n", n.to_string());
+                    log
+                })
+                .collect();
+            proto::encode_log_group(&pipeplug::protocol::LogGroup {
+                logs,
+                topic: format!("t-{g}"),
+                log_tags: vec![pipeplug::protocol::LogTag::new(
+                    "host",
+                    format!("h{}", g % 3),
+                )],
+                ..Default::default()
+            })
+        })
+        .collect()
+}
+
+/// Writes records as the harness reads them: each a u32 little-endian length, then the bytes.
+fn records(items: &[Vec<u8>]) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    for item in items {
+        bytes.extend_from_slice(&u32::try_from(item.len()).expect("small").to_le_bytes());
+        bytes.extend_from_slice(item);
+    }
+    bytes
+}
+
+#[test]
+fn the_v3_3_5_core_feeds_log_groups_and_logs_and_every_event_arrives_once() {
+    let harness = build(Build::Plain).unwrap_or_else(|e| panic!("{e}"));
+    let s = Scenario::new();
+    s.file("init.json", init_json(s.dir.path()));
+    s.file("p2.json", pipeline2("first"));
+    let (groups, per_group, singles) = (400u64, 3u64, 20u64);
+    s.file("groups.bin", records(&v1_groups(0, groups, per_group)));
+    let first_single = groups * per_group;
+    let logs: Vec<Vec<u8>> = (first_single..first_single + singles)
+        .map(|n| {
+            let mut log = pipeplug::protocol::Log {
+                time: u32::try_from(BASE_SECONDS + n).expect("a 32-bit time"),
+                ..Default::default()
+            };
+            log.push("msg", format!("event-{n}"));
+            log.push("n", n.to_string());
+            proto::encode_log_group(&pipeplug::protocol::LogGroup {
+                logs: vec![log],
+                ..Default::default()
+            })
+        })
+        .map(|group| {
+            // One `sls_logs.Log`: the group's field 1 (Logs) without its tag and length.
+            let group = proto::decode_log_group(&group).expect("our own group");
+            let message = proto::to_log_group_message(&group);
+            prost::Message::encode_to_vec(&message.logs[0])
+        })
+        .collect();
+    s.file("logs.bin", records(&logs));
+    s.file("bad.bin", records(&[vec![0xff, 0xff, 0xff]]));
+    let script = [
+        "init init.json".to_owned(),
+        load(2, "p2.json"),
+        format!("start {CONFIG}/2"),
+        format!("process {CONFIG}/2 groups.bin 4"),
+        format!("process_log {CONFIG}/2 logs.bin core-topic k1~=~v1^^^bare"),
+        "process nowhere/2 groups.bin 1".to_owned(),
+        format!("process {CONFIG}/2 bad.bin 1"),
+        format!("stop {CONFIG}/2 1"),
+        "alarms".to_owned(),
+        "stop_all 1".to_owned(),
+        "stop_all 0".to_owned(),
+        "stop_builtin".to_owned(),
+    ]
+    .join("\n")
+        + "\n";
+    let run = s.run(&harness, &script, &[("PIPEPLUG_HARNESS_ABI", "v3.3.5")]);
+    run.assert_ran();
+    assert_eq!(
+        run.process(line_of(
+            &script,
+            &format!("process {CONFIG}/2 groups.bin 4")
+        )),
+        (groups, 0, 0),
+        "{}",
+        run.stderr
+    );
+    let process_log = format!("process_log {CONFIG}/2 logs.bin core-topic k1~=~v1^^^bare");
+    assert_eq!(run.process(line_of(&script, &process_log)), (singles, 0, 0));
+    // A config that does not run: -1 for each call; bytes that are not a LogGroup: -2.
+    assert_eq!(
+        run.process(line_of(&script, "process nowhere/2 groups.bin 1")),
+        (groups, groups, -1)
+    );
+    assert_eq!(
+        run.process(line_of(&script, &format!("process {CONFIG}/2 bad.bin 1"))),
+        (1, 1, -2)
+    );
+    assert!(
+        run.alarms().iter().any(|a| a
+            .iter()
+            .any(|f| f.contains("cannot decode a serialized sls_logs.LogGroup"))),
+        "{:?}",
+        run.alarms()
+    );
+    run.assert_records_well_formed();
+
+    let total = groups * per_group + singles;
+    let mut seen = vec![0u32; total as usize];
+    for r in &run.records {
+        for log in &r.group.logs {
+            let c = contents(log);
+            let n: u64 = c["n"].parse().expect("a numeric n");
+            seen[n as usize] += 1;
+            assert_eq!(c.get("stage"), Some(&"first"), "{log:?}");
+            assert_eq!(
+                c.get("message").copied(),
+                Some(format!("event-{n}").as_str())
+            );
+            assert_eq!(u64::from(log.time), BASE_SECONDS + n);
+            let tags: BTreeMap<&str, &str> = r
+                .group
+                .log_tags
+                .iter()
+                .map(|t| (t.key.as_str(), t.value.as_str()))
+                .collect();
+            if n < first_single {
+                // The group's topic and tags come back with it.
+                let g = n / per_group;
+                assert_eq!(r.group.topic, format!("t-{g}"), "{log:?}");
+                let host = format!("h{}", g % 3);
+                assert_eq!(tags.get("host"), Some(&host.as_str()), "{:?}", r.group);
+                assert_eq!(u64::from(log.time_ns.unwrap_or(0)), n % 1000, "{log:?}");
+            } else {
+                // ProcessLog: the topic as `__log_topic__` (as iLogtail's Go library adds
+                // it) and the group's, the core's tags the group's.
+                assert_eq!(c.get("__log_topic__"), Some(&"core-topic"), "{log:?}");
+                assert_eq!(r.group.topic, "core-topic");
+                assert_eq!(tags.get("k1"), Some(&"v1"), "{:?}", r.group);
+                assert_eq!(
+                    tags.get("__tag__:__prefix__1"),
+                    Some(&"bare"),
+                    "{:?}",
+                    r.group
+                );
+            }
+        }
+    }
+    let wrong: Vec<(usize, u32)> = seen
+        .iter()
+        .enumerate()
+        .filter(|(_, count)| **count != 1)
+        .map(|(n, count)| (n, *count))
+        .collect();
+    assert!(
+        wrong.is_empty(),
+        "events not seen exactly once (n, times): {wrong:?}"
+    );
+}
+
+#[test]
+fn forward_mode_passes_v3_3_5_calls_for_go_pipelines_to_the_go_library_unchanged() {
+    let harness = build(Build::Plain).unwrap_or_else(|e| panic!("{e}"));
+    let s = Scenario::new();
+    s.file("init.json", init_json(s.dir.path()));
+    s.file("p2.json", pipeline2("pipeplug"));
+    let go2 = serde_json::json!({
+        "global": {},
+        "processors": [{"type": "processor_only_in_go/3", "detail": {}}],
+        "flushers": [{"type": "flusher_sls/4", "detail": {}}]
+    })
+    .to_string();
+    s.file("go2.json", &go2);
+    let ours = v1_groups(0, 5, 2);
+    s.file("ours.bin", records(&ours));
+    let go_group = v1_groups(100, 1, 1).remove(0);
+    s.file("go.bin", records(std::slice::from_ref(&go_group)));
+    let go_log = vec![0x08, 0x01]; // a `sls_logs.Log` with Time = 1: bytes, passed as they are
+    s.file("go_log.bin", records(std::slice::from_ref(&go_log)));
+    let script = [
+        "init init.json".to_string(),
+        load(2, "p2.json"),
+        format!("load gopipe/2 {PROJECT} {LOGSTORE} 9 go2.json"),
+        format!("start {CONFIG}/2"),
+        "start gopipe/2".to_string(),
+        format!("process {CONFIG}/2 ours.bin 2"),
+        "process gopipe/2 go.bin 1".to_string(),
+        "process_log gopipe/2 go_log.bin go-topic a~=~b".to_string(),
+        "stop gopipe/2 1".to_string(),
+        format!("stop {CONFIG}/2 1"),
+        "stop_all 1".to_string(),
+        "stop_all 0".to_string(),
+    ]
+    .join("\n");
+    let record = s.dir.path().join("golib.txt");
+    let record_s = record.to_string_lossy().into_owned();
+    let go_library = harness.go_library.to_string_lossy().into_owned();
+    let run = s.run(
+        &harness,
+        &script,
+        &[
+            ("PIPEPLUG_HARNESS_ABI", "v3.3.5"),
+            ("PIPEPLUG_GO_LIBRARY", go_library.as_str()),
+            ("PIPEPLUG_GOLIB_RECORD", record_s.as_str()),
+        ],
+    );
+    run.assert_ran();
+    assert_eq!(run.process(6), (5, 0, 0), "groups for pipeplug's pipeline");
+    assert_eq!(run.process(7), (1, 0, 0), "a group for Go's pipeline");
+    assert_eq!(run.process(8), (1, 0, 0), "a log for Go's pipeline");
+
+    let hex = |b: &[u8]| b.iter().map(|b| format!("{b:02x}")).collect::<String>();
+    let text = std::fs::read_to_string(&record).expect("the stand-in Go library's record");
+    let process_calls: Vec<Vec<&str>> = text
+        .lines()
+        .filter(|c| c.starts_with("Process"))
+        .map(|c| c.split('\t').collect())
+        .collect();
+    assert_eq!(process_calls.len(), 2, "{text}");
+    assert_eq!(
+        process_calls[0][..3],
+        ["ProcessLogGroup", "gopipe/2", hex(&go_group).as_str()]
+    );
+    // ProcessLog: config, log, pack id (the harness's), topic, tags, all unchanged.
+    let call = &process_calls[1];
+    assert_eq!(call[..3], ["ProcessLog", "gopipe/2", hex(&go_log).as_str()]);
+    assert_eq!(call[4..], ["go-topic", hex(b"a~=~b").as_str()]);
+
+    // pipeplug's own pipeline, fed through ProcessLogGroup beside it: every event once.
+    run.assert_records_well_formed();
+    let mut ns: Vec<u64> = run
+        .logs()
+        .map(|l| contents(l)["n"].parse().expect("a numeric n"))
+        .collect();
+    ns.sort_unstable();
+    assert_eq!(ns, (0..10).collect::<Vec<u64>>(), "pipeplug's events");
+}

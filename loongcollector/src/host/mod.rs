@@ -20,6 +20,7 @@ pub mod alarms;
 pub mod metrics;
 
 use crate::adapter::{Adapter, CoreLink};
+use pipeplug::protocol::{LogGroup, LogTag};
 use pipeplug::registry::Registry;
 use pipeplug::{CheckpointStore, MemoryCheckpoints};
 use pipeplug_agent::engine::{
@@ -90,8 +91,9 @@ pub enum ProcessError {
     /// No pipeline of that name runs.
     #[error("no running pipeline of that name")]
     UnknownConfig,
-    /// The bytes are not a `PipelineEventGroup`.
-    #[error("the group cannot be decoded: {0}")]
+    /// The bytes are not the message the call takes (a `PipelineEventGroup`, or
+    /// v3.3.5's `sls_logs.LogGroup` / `sls_logs.Log`).
+    #[error("{0}")]
     Decode(String),
 }
 
@@ -271,6 +273,57 @@ fn prepare_config(name: &str, json: &str) -> Result<(String, bool), HostError> {
         top.insert(key, serde_json::json!([{ "type": CORE_INPUT }]));
     }
     Ok((value.to_string(), has_input))
+}
+
+/// The content key of a log's topic in iLogtail's V1 model.
+pub const LOG_TOPIC_KEY: &str = "__log_topic__";
+/// The content-key prefix of a tag in iLogtail's V1 model.
+pub const TAG_PREFIX: &str = "__tag__:";
+
+/// The tags LoongCollector v3.3.5's core passes to `ProcessLog`: `k1~=~v1^^^k2~=~v2`. A part
+/// without `~=~` (or with nothing before it) is a value whose key is
+/// `__tag__:__prefix__<n>`, `n` counting the non-empty parts from 0, as iLogtail's Go library
+/// reads them. Bytes that are not UTF-8 are replaced with U+FFFD.
+#[must_use]
+pub fn parse_core_tags(raw: &[u8]) -> Vec<LogTag> {
+    const DELIMITER: &str = "^^^";
+    const SEPARATOR: &str = "~=~";
+    let text = String::from_utf8_lossy(raw);
+    text.split(DELIMITER)
+        .filter(|part| !part.is_empty())
+        .enumerate()
+        .map(|(n, part)| match part.find(SEPARATOR) {
+            Some(pos) if pos > 0 => LogTag::new(&part[..pos], &part[pos + SEPARATOR.len()..]),
+            _ => LogTag::new(format!("{TAG_PREFIX}__prefix__{n}"), part),
+        })
+        .collect()
+}
+
+/// Puts a V1 group from the core into a pipeline's input. A V2 pipeline gets it as one
+/// group (its topic, category, source as metadata, its tags as the group's tags:
+/// [`pipeplug::convert::group_to_v2`]); a V1 pipeline gets each log with the topic as
+/// `__log_topic__` (unless the log has one) and each tag as a `__tag__:<key>` content, as
+/// iLogtail's V1 pipelines receive them.
+fn feed_log_group(input: &ExternalInput, group: LogGroup) {
+    match input {
+        ExternalInput::V2(sink) => sink.send(pipeplug::convert::group_to_v2(&group)),
+        ExternalInput::V1(sink) => {
+            for mut log in group.logs {
+                if !group.topic.is_empty() && log.get(LOG_TOPIC_KEY).is_none() {
+                    log.push(LOG_TOPIC_KEY, group.topic.as_str());
+                }
+                for tag in &group.log_tags {
+                    let key = if tag.key.starts_with(TAG_PREFIX) {
+                        tag.key.clone()
+                    } else {
+                        format!("{TAG_PREFIX}{}", tag.key).into()
+                    };
+                    log.push(key, tag.value.clone());
+                }
+                sink.send(pipeplug::LogWithContext { log, context: None });
+            }
+        }
+    }
 }
 
 impl Host {
@@ -520,11 +573,7 @@ impl Host {
     /// No such pipeline runs, or the bytes are not a group.
     pub fn process(&self, name: &str, bytes: &[u8], pack_id: &str) -> Result<(), ProcessError> {
         let _ = pack_id;
-        let input = lock(&self.slots)
-            .get(name)
-            .and_then(|s| s.running.as_ref())
-            .map(|r| r.input.clone())
-            .ok_or(ProcessError::UnknownConfig)?;
+        let input = self.running_input(name)?;
         let group = crate::proto::decode_event_group(bytes)
             .map_err(|e| ProcessError::Decode(e.to_string()))?;
         match input {
@@ -536,6 +585,71 @@ impl Host {
             }
         }
         Ok(())
+    }
+
+    /// `ProcessLogGroup` (LoongCollector v3.3.5): one serialized `sls_logs.LogGroup` into
+    /// the input queue of the pipeline running under `name`, as [`Host::process`] does with
+    /// a `PipelineEventGroup`. A V2 pipeline gets it as one group (its topic, category and
+    /// source as metadata, its tags as the group's tags); a V1 pipeline gets each log with
+    /// the topic as `__log_topic__` (unless the log has one) and each tag as a
+    /// `__tag__:<key>` content, as iLogtail's V1 pipelines receive them.
+    ///
+    /// # Errors
+    /// No such pipeline runs, or the bytes are not a `LogGroup`.
+    pub fn process_log_group(
+        &self,
+        name: &str,
+        bytes: &[u8],
+        pack_id: &str,
+    ) -> Result<(), ProcessError> {
+        let _ = pack_id;
+        let input = self.running_input(name)?;
+        let group = crate::proto::decode_log_group(bytes)
+            .map_err(|e| ProcessError::Decode(e.to_string()))?;
+        feed_log_group(&input, group);
+        Ok(())
+    }
+
+    /// `ProcessLog` (LoongCollector v3.3.5): one serialized `sls_logs.Log` with the core's
+    /// `topic` and `tags` (`k1~=~v1^^^k2~=~v2`, see [`parse_core_tags`]) into the input
+    /// queue of the pipeline running under `name`. As iLogtail's Go library does, a
+    /// non-empty topic is added to the log as `__log_topic__`; the tags and the topic are the
+    /// group's.
+    ///
+    /// # Errors
+    /// No such pipeline runs, or the bytes are not a `Log`.
+    pub fn process_log(
+        &self,
+        name: &str,
+        bytes: &[u8],
+        pack_id: &str,
+        topic: &str,
+        tags: &[u8],
+    ) -> Result<(), ProcessError> {
+        let _ = pack_id;
+        let input = self.running_input(name)?;
+        let mut log =
+            crate::proto::decode_log(bytes).map_err(|e| ProcessError::Decode(e.to_string()))?;
+        if !topic.is_empty() {
+            log.push(LOG_TOPIC_KEY, topic);
+        }
+        let group = LogGroup {
+            logs: vec![log],
+            topic: topic.to_owned(),
+            log_tags: parse_core_tags(tags),
+            ..LogGroup::default()
+        };
+        feed_log_group(&input, group);
+        Ok(())
+    }
+
+    /// The input of the pipeline running under `name`.
+    fn running_input(&self, name: &str) -> Result<ExternalInput, ProcessError> {
+        lock(&self.slots)
+            .get(name)
+            .and_then(|s| s.running.as_ref())
+            .map(|r| r.input.clone())
+            .ok_or(ProcessError::UnknownConfig)
     }
 
     /// One metric record per running pipeline (see [`metrics`]).

@@ -148,22 +148,7 @@ pub fn decode_log_group(bytes: &[u8]) -> Result<protocol::LogGroup, DecodeError>
     let pb = log_group::LogGroup::decode(bytes).map_err(|e| DecodeError::wire(LOG_GROUP, &e))?;
     let mut logs = Vec::with_capacity(pb.logs.len());
     for (i, log) in pb.logs.into_iter().enumerate() {
-        if !log.values.is_empty() {
-            return Err(DecodeError::field(
-                LOG_GROUP,
-                format_args!("Logs[{i}].values (field 3)"),
-                "logs in the column layout are not supported",
-            ));
-        }
-        logs.push(protocol::Log {
-            time: log.time,
-            contents: log
-                .contents
-                .into_iter()
-                .map(|c| protocol::LogContent::new(c.key, c.value))
-                .collect(),
-            time_ns: log.time_ns,
-        });
+        logs.push(log_from_message(log, LOG_GROUP, &format!("Logs[{i}]."))?);
     }
     Ok(protocol::LogGroup {
         logs,
@@ -176,6 +161,45 @@ pub fn decode_log_group(bytes: &[u8]) -> Result<protocol::LogGroup, DecodeError>
             .into_iter()
             .map(|t| protocol::LogTag::new(t.key, t.value))
             .collect(),
+    })
+}
+
+/// The name of one log's message, as errors give it.
+const LOG: &str = "sls_logs.Log";
+
+/// Reads one serialized `sls_logs.Log` (what LoongCollector v3.3.5's core hands to
+/// `ProcessLog`) into the V1 model.
+///
+/// # Errors
+///
+/// As [`decode_log_group`]: the bytes are not such a message, or the log uses the column
+/// layout.
+pub fn decode_log(bytes: &[u8]) -> Result<protocol::Log, DecodeError> {
+    let pb = log_group::Log::decode(bytes).map_err(|e| DecodeError::wire(LOG, &e))?;
+    log_from_message(pb, LOG, "")
+}
+
+/// A decoded `sls_logs.Log` in the V1 model; `path` prefixes the field an error names.
+fn log_from_message(
+    log: log_group::Log,
+    message: &'static str,
+    path: &str,
+) -> Result<protocol::Log, DecodeError> {
+    if !log.values.is_empty() {
+        return Err(DecodeError::field(
+            message,
+            format_args!("{path}values (field 3)"),
+            "logs in the column layout are not supported",
+        ));
+    }
+    Ok(protocol::Log {
+        time: log.time,
+        contents: log
+            .contents
+            .into_iter()
+            .map(|c| protocol::LogContent::new(c.key, c.value))
+            .collect(),
+        time_ns: log.time_ns,
     })
 }
 

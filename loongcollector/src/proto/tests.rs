@@ -609,3 +609,37 @@ mod direct_log_group_encoder {
         assert_eq!(decode_log_group(&direct).unwrap(), group);
     }
 }
+
+#[test]
+fn one_log_decodes_and_its_errors_name_the_log_message() {
+    let group = protocol::LogGroup {
+        logs: vec![protocol::Log {
+            time: 7,
+            time_ns: Some(9),
+            contents: vec![protocol::LogContent::new("k", "v")],
+        }],
+        ..Default::default()
+    };
+    let message = to_log_group_message(&group);
+    let bytes = prost::Message::encode_to_vec(&message.logs[0]);
+    // Time = 7 (field 1, varint), Contents { Key "k", Value "v" } (field 2), Time_ns = 9
+    // (field 4, fixed32): checked by hand.
+    assert_eq!(
+        bytes,
+        [0x08, 0x07, 0x12, 0x06, 0x0a, 0x01, b'k', 0x12, 0x01, b'v', 0x25, 9, 0, 0, 0]
+    );
+    assert_eq!(decode_log(&bytes).unwrap(), group.logs[0]);
+    let err = decode_log(&[0xff]).unwrap_err().to_string();
+    assert!(
+        err.starts_with("cannot decode a serialized sls_logs.Log:"),
+        "{err}"
+    );
+    // The column layout: Time, then `values` (field 3) "x".
+    let err = decode_log(&[0x08, 0x01, 0x1a, 0x01, b'x'])
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        err,
+        "cannot decode a serialized sls_logs.Log: values (field 3): logs in the column layout are not supported"
+    );
+}
