@@ -384,6 +384,28 @@ fn life_cycle_runs_clean_under_address_sanitizer() {
     check_life_cycle(&run, &script, FULL);
 }
 
+/// valgrind with the crate's suppressions, failing the run on an error or a definite leak.
+fn valgrind_command() -> Vec<String> {
+    let suppressions = format!(
+        "--suppressions={}",
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("harness/valgrind.supp")
+            .display()
+    );
+    [
+        "valgrind",
+        &suppressions,
+        "--error-exitcode=23",
+        "--leak-check=full",
+        "--errors-for-leak-kinds=definite",
+        "--show-leak-kinds=definite",
+        "--track-origins=yes",
+        "-q",
+    ]
+    .map(str::to_owned)
+    .to_vec()
+}
+
 #[test]
 fn life_cycle_runs_clean_under_valgrind() {
     if !tool_present("valgrind") {
@@ -395,26 +417,14 @@ fn life_cycle_runs_clean_under_valgrind() {
     let script = life_cycle_script(SMALL);
     // valgrind sees every read and write, the library's uninstrumented code too: a read past
     // a Go string or slice, or of one after its call, is an error here.
-    let suppressions = format!(
-        "--suppressions={}",
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("harness/valgrind.supp")
-            .display()
-    );
     let run = s.run_wrapped(
         &harness,
         &script,
         &[],
-        &[
-            "valgrind",
-            &suppressions,
-            "--error-exitcode=23",
-            "--leak-check=full",
-            "--errors-for-leak-kinds=definite",
-            "--show-leak-kinds=definite",
-            "--track-origins=yes",
-            "-q",
-        ],
+        &valgrind_command()
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
     );
     check_life_cycle(&run, &script, SMALL);
     assert!(
@@ -873,13 +883,26 @@ fn records(items: &[Vec<u8>]) -> Vec<u8> {
     bytes
 }
 
-#[test]
-fn the_v3_3_5_core_feeds_log_groups_and_logs_and_every_event_arrives_once() {
-    let harness = build(Build::Plain).unwrap_or_else(|e| panic!("{e}"));
+/// How much a v3.3.5 run sends: `groups` `LogGroup`s of `per_group` logs (by 4 threads),
+/// then `singles` `ProcessLog` calls.
+#[derive(Debug, Clone, Copy)]
+struct V335 {
+    groups: u64,
+    per_group: u64,
+    singles: u64,
+}
+
+/// The v3.3.5 core's calls: `ProcessLogGroup` from 4 threads and `ProcessLog`, into the `/2`
+/// pipeline, plus a config that does not run and bytes that are not a `LogGroup`.
+fn v335_scenario(z: V335) -> (Scenario, String) {
+    let V335 {
+        groups,
+        per_group,
+        singles,
+    } = z;
     let s = Scenario::new();
     s.file("init.json", init_json(s.dir.path()));
     s.file("p2.json", pipeline2("first"));
-    let (groups, per_group, singles) = (400u64, 3u64, 20u64);
     s.file("groups.bin", records(&v1_groups(0, groups, per_group)));
     let first_single = groups * per_group;
     let logs: Vec<Vec<u8>> = (first_single..first_single + singles)
@@ -890,15 +913,10 @@ fn the_v3_3_5_core_feeds_log_groups_and_logs_and_every_event_arrives_once() {
             };
             log.push("msg", format!("event-{n}"));
             log.push("n", n.to_string());
-            proto::encode_log_group(&pipeplug::protocol::LogGroup {
+            let message = proto::to_log_group_message(&pipeplug::protocol::LogGroup {
                 logs: vec![log],
                 ..Default::default()
-            })
-        })
-        .map(|group| {
-            // One `sls_logs.Log`: the group's field 1 (Logs) without its tag and length.
-            let group = proto::decode_log_group(&group).expect("our own group");
-            let message = proto::to_log_group_message(&group);
+            });
             prost::Message::encode_to_vec(&message.logs[0])
         })
         .collect();
@@ -920,7 +938,18 @@ fn the_v3_3_5_core_feeds_log_groups_and_logs_and_every_event_arrives_once() {
     ]
     .join("\n")
         + "\n";
-    let run = s.run(&harness, &script, &[("PIPEPLUG_HARNESS_ABI", "v3.3.5")]);
+    (s, script)
+}
+
+/// Checks a v3.3.5 run: every answer, and every event back once with its group's topic
+/// and tags.
+fn check_v335(run: &Run, script: &str, z: V335) {
+    let V335 {
+        groups,
+        per_group,
+        singles,
+    } = z;
+    let first_single = groups * per_group;
     run.assert_ran();
     assert_eq!(
         run.process(line_of(
@@ -1001,6 +1030,52 @@ fn the_v3_3_5_core_feeds_log_groups_and_logs_and_every_event_arrives_once() {
     assert!(
         wrong.is_empty(),
         "events not seen exactly once (n, times): {wrong:?}"
+    );
+}
+
+/// The v3.3.5 run at full size.
+const V335_FULL: V335 = V335 {
+    groups: 400,
+    per_group: 3,
+    singles: 20,
+};
+
+#[test]
+fn the_v3_3_5_core_feeds_log_groups_and_logs_and_every_event_arrives_once() {
+    let harness = build(Build::Plain).unwrap_or_else(|e| panic!("{e}"));
+    let (s, script) = v335_scenario(V335_FULL);
+    let run = s.run(&harness, &script, &[("PIPEPLUG_HARNESS_ABI", "v3.3.5")]);
+    check_v335(&run, &script, V335_FULL);
+}
+
+#[test]
+fn the_v3_3_5_calls_run_clean_under_valgrind() {
+    if !tool_present("valgrind") {
+        eprintln!("SKIPPED: valgrind is not installed (apt-get install -y valgrind)");
+        return;
+    }
+    let harness = build(Build::Plain).unwrap_or_else(|e| panic!("{e}"));
+    let z = V335 {
+        groups: 40,
+        per_group: 2,
+        singles: 5,
+    };
+    let (s, script) = v335_scenario(z);
+    // A read past the topic, the tags or a log's bytes, or after the call, is an error here.
+    let run = s.run_wrapped(
+        &harness,
+        &script,
+        &[("PIPEPLUG_HARNESS_ABI", "v3.3.5")],
+        &valgrind_command()
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
+    );
+    check_v335(&run, &script, z);
+    assert!(
+        !run.stderr.contains("=="),
+        "valgrind reported:\n{}",
+        run.stderr
     );
 }
 
