@@ -952,23 +952,20 @@ fn check_v335(run: &Run, script: &str, z: V335) {
     let first_single = groups * per_group;
     run.assert_ran();
     assert_eq!(
-        run.process(line_of(
-            &script,
-            &format!("process {CONFIG}/2 groups.bin 4")
-        )),
+        run.process(line_of(script, &format!("process {CONFIG}/2 groups.bin 4"))),
         (groups, 0, 0),
         "{}",
         run.stderr
     );
     let process_log = format!("process_log {CONFIG}/2 logs.bin core-topic k1~=~v1^^^bare");
-    assert_eq!(run.process(line_of(&script, &process_log)), (singles, 0, 0));
+    assert_eq!(run.process(line_of(script, &process_log)), (singles, 0, 0));
     // A config that does not run: -1 for each call; bytes that are not a LogGroup: -2.
     assert_eq!(
-        run.process(line_of(&script, "process nowhere/2 groups.bin 1")),
+        run.process(line_of(script, "process nowhere/2 groups.bin 1")),
         (groups, groups, -1)
     );
     assert_eq!(
-        run.process(line_of(&script, &format!("process {CONFIG}/2 bad.bin 1"))),
+        run.process(line_of(script, &format!("process {CONFIG}/2 bad.bin 1"))),
         (1, 1, -2)
     );
     assert!(
