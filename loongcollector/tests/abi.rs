@@ -384,26 +384,39 @@ fn life_cycle_runs_clean_under_address_sanitizer() {
     check_life_cycle(&run, &script, FULL);
 }
 
-/// valgrind with the crate's suppressions, failing the run on an error or a definite leak.
-fn valgrind_command() -> Vec<String> {
+/// Runs the harness under valgrind with the crate's suppressions, an error or a definite
+/// leak failing the run.
+fn run_under_valgrind(s: &Scenario, harness: &Harness, script: &str, env: &[(&str, &str)]) -> Run {
     let suppressions = format!(
         "--suppressions={}",
         Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("harness/valgrind.supp")
             .display()
     );
-    [
-        "valgrind",
-        &suppressions,
-        "--error-exitcode=23",
-        "--leak-check=full",
-        "--errors-for-leak-kinds=definite",
-        "--show-leak-kinds=definite",
-        "--track-origins=yes",
-        "-q",
-    ]
-    .map(str::to_owned)
-    .to_vec()
+    s.run_wrapped(
+        harness,
+        script,
+        env,
+        &[
+            "valgrind",
+            &suppressions,
+            "--error-exitcode=23",
+            "--leak-check=full",
+            "--errors-for-leak-kinds=definite",
+            "--show-leak-kinds=definite",
+            "--track-origins=yes",
+            "-q",
+        ],
+    )
+}
+
+/// Checks valgrind said nothing (its reports start with `==<pid>==`).
+fn assert_valgrind_clean(run: &Run) {
+    assert!(
+        !run.stderr.contains("=="),
+        "valgrind reported:\n{}",
+        run.stderr
+    );
 }
 
 #[test]
@@ -417,21 +430,9 @@ fn life_cycle_runs_clean_under_valgrind() {
     let script = life_cycle_script(SMALL);
     // valgrind sees every read and write, the library's uninstrumented code too: a read past
     // a Go string or slice, or of one after its call, is an error here.
-    let run = s.run_wrapped(
-        &harness,
-        &script,
-        &[],
-        &valgrind_command()
-            .iter()
-            .map(String::as_str)
-            .collect::<Vec<_>>(),
-    );
+    let run = run_under_valgrind(&s, &harness, &script, &[]);
     check_life_cycle(&run, &script, SMALL);
-    assert!(
-        !run.stderr.contains("=="),
-        "valgrind reported:\n{}",
-        run.stderr
-    );
+    assert_valgrind_clean(&run);
 }
 
 /// The `/2` pipeline with `processor_pipeplug_test_panic` (feature `test-plugins` of this
@@ -1018,16 +1019,7 @@ fn check_v335(run: &Run, script: &str, z: V335) {
             }
         }
     }
-    let wrong: Vec<(usize, u32)> = seen
-        .iter()
-        .enumerate()
-        .filter(|(_, count)| **count != 1)
-        .map(|(n, count)| (n, *count))
-        .collect();
-    assert!(
-        wrong.is_empty(),
-        "events not seen exactly once (n, times): {wrong:?}"
-    );
+    assert_each_once(&seen);
 }
 
 /// The v3.3.5 run at full size.
@@ -1059,21 +1051,9 @@ fn the_v3_3_5_calls_run_clean_under_valgrind() {
     };
     let (s, script) = v335_scenario(z);
     // A read past the topic, the tags or a log's bytes, or after the call, is an error here.
-    let run = s.run_wrapped(
-        &harness,
-        &script,
-        &[("PIPEPLUG_HARNESS_ABI", "v3.3.5")],
-        &valgrind_command()
-            .iter()
-            .map(String::as_str)
-            .collect::<Vec<_>>(),
-    );
+    let run = run_under_valgrind(&s, &harness, &script, &[("PIPEPLUG_HARNESS_ABI", "v3.3.5")]);
     check_v335(&run, &script, z);
-    assert!(
-        !run.stderr.contains("=="),
-        "valgrind reported:\n{}",
-        run.stderr
-    );
+    assert_valgrind_clean(&run);
 }
 
 #[test]

@@ -172,16 +172,7 @@ fn a_library_built_with_an_external_plugin_crate_runs_its_plugin_inside_the_core
         assert_eq!(c.get("tiny_tag"), Some(&"from-rust"), "{log:?}");
         assert_eq!(c.get("msg").copied(), Some(format!("event-{n}").as_str()));
     }
-    let wrong: Vec<(usize, u32)> = seen
-        .iter()
-        .enumerate()
-        .filter(|(_, count)| **count != 1)
-        .map(|(n, count)| (n, *count))
-        .collect();
-    assert!(
-        wrong.is_empty(),
-        "events not seen exactly once (n, times): {wrong:?}"
-    );
+    assert_each_once(&seen);
 
     // The expected plugin that no crate registers is an alarm; the one that is, is not.
     let alarms = run.alarms();

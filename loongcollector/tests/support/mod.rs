@@ -483,6 +483,20 @@ pub fn make_groups(first: u64, count: u64, per_group: u64) -> Vec<PipelineGroupE
         .collect()
 }
 
+/// Checks that event `n` was seen once for every `n`: `seen[n]` counts its arrivals.
+pub fn assert_each_once(seen: &[u32]) {
+    let wrong: Vec<(usize, u32)> = seen
+        .iter()
+        .enumerate()
+        .filter(|(_, count)| **count != 1)
+        .map(|(n, count)| (n, *count))
+        .collect();
+    assert!(
+        wrong.is_empty(),
+        "events not seen exactly once (n, times): {wrong:?}"
+    );
+}
+
 /// The contents of a V1 log as a map (a key twice is a test failure).
 pub fn contents(log: &pipeplug::protocol::Log) -> BTreeMap<&str, &str> {
     let mut map = BTreeMap::new();
