@@ -335,15 +335,26 @@ mod tests {
     use super::*;
     use crate::build::spec;
 
+    /// The entries of an `external_plugins.yml` text (its paths relative to a temporary
+    /// folder).
+    fn entries_of(yaml: &str) -> Vec<Entry> {
+        let dir = tempfile::tempdir().unwrap();
+        spec::parse(yaml, Path::new("x.yml"), dir.path()).unwrap()
+    }
+
+    /// The recorded line of each import is the line of `source` that names it.
+    fn assert_import_lines(source: &str, lines: &[(u64, Entry)]) {
+        for (line, e) in lines {
+            let text = source.lines().nth(*line as usize - 1).unwrap();
+            assert_eq!(text, format!("use {} as _;", e.import));
+        }
+    }
+
     #[test]
     fn os_sections_are_gated_by_cfg_and_imports_named_once() {
-        let dir = tempfile::tempdir().unwrap();
-        let entries = spec::parse(
+        let entries = entries_of(
             "plugins:\n  common:\n    - crate: a\n      version: '1'\n      expect: [service_a]\n  windows:\n    - crate: w\n      git: https://example.invalid/w\n      rev: abc\n      import: w::all\n",
-            Path::new("x.yml"),
-            dir.path(),
-        )
-        .unwrap();
+        );
         let m = manifest(
             &entries,
             &[PathBuf::from("x.yml")],
@@ -359,22 +370,14 @@ mod tests {
             main.contains("const EXPECTED: &[&str] = &[\"service_a\"];"),
             "{main}"
         );
-        // The recorded line of each import is the line that names it.
-        for (line, e) in &lines {
-            let text = main.lines().nth(*line as usize - 1).unwrap();
-            assert_eq!(text, format!("use {} as _;", e.import));
-        }
+        assert_import_lines(&main, &lines);
     }
 
     #[test]
     fn a_loongcollector_build_is_a_cdylib_on_pipeplug_loongcollector_with_its_expectations() {
-        let dir = tempfile::tempdir().unwrap();
-        let entries = spec::parse(
+        let entries = entries_of(
             "plugins:\n  common:\n    - crate: a\n      version: '1'\n      import: a::all\n      expect: [processor_a, flusher_b]\n  linux:\n    - crate: l\n      version: '2'\n",
-            Path::new("x.yml"),
-            dir.path(),
-        )
-        .unwrap();
+        );
         let m = manifest(
             &entries,
             &[PathBuf::from("x.yml")],
@@ -415,10 +418,7 @@ mod tests {
             "{lib}"
         );
         assert!(!lib.contains("fn main"), "{lib}");
-        for (line, e) in &lines {
-            let text = lib.lines().nth(*line as usize - 1).unwrap();
-            assert_eq!(text, format!("use {} as _;", e.import));
-        }
+        assert_import_lines(&lib, &lines);
     }
 
     #[test]
