@@ -1,6 +1,7 @@
-//! What one `ProcessPipelineEventGroup` call costs the core's thread, with the pipeline
-//! running behind it (decoding, the input queue, `processor_add_fields`, `flusher_sls`
-//! encoding and sending to a link that takes everything at once).
+//! What one `ProcessPipelineEventGroup` call (and v3.3.5's `ProcessLogGroup` with the same
+//! logs) costs the core's thread, with the pipeline running behind it (decoding, the input
+//! queue, `processor_add_fields`, `flusher_sls` encoding and sending to a link that takes
+//! everything at once).
 //!
 //! `cargo bench -p pipeplug-loongcollector --bench exports`
 
@@ -8,7 +9,7 @@ use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use pipeplug::models::{GroupInfo, Log, LogValue, PipelineEvent, PipelineGroupEvents};
 use pipeplug_loongcollector::adapter::{CoreLink, SendOutcome};
 use pipeplug_loongcollector::ffi::{
-    GoSlice, GoString, LoadPipeline, ProcessPipelineEventGroup, Start, Stop,
+    GoSlice, GoString, LoadPipeline, ProcessLogGroup, ProcessPipelineEventGroup, Start, Stop,
 };
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -29,6 +30,16 @@ impl CoreLink for Sink {
 }
 
 const LOGS: usize = 100;
+
+/// The same logs as a `sls_logs.LogGroup`, as v3.3.5's core hands them over.
+fn log_group() -> Vec<u8> {
+    let group = pipeplug_loongcollector::proto::decode_event_group(&group()).expect("ours");
+    let logs = pipeplug::convert::group_to_v1_logs(&group);
+    pipeplug_loongcollector::proto::encode_log_group(&pipeplug::protocol::LogGroup {
+        logs,
+        ..Default::default()
+    })
+}
 
 fn group() -> Vec<u8> {
     let events = (0..LOGS)
@@ -75,6 +86,15 @@ fn bench(c: &mut Criterion) {
             let rc = unsafe {
                 ProcessPipelineEventGroup(gs("bench/2"), GoSlice::borrowed(&bytes), gs("pk"))
             };
+            assert_eq!(rc, 0);
+        });
+    });
+    let v1_bytes = log_group();
+    g.bench_function("ProcessLogGroup (v3.3.5), 100 logs", |b| {
+        b.iter(|| {
+            // SAFETY: as above.
+            let rc =
+                unsafe { ProcessLogGroup(gs("bench/2"), GoSlice::borrowed(&v1_bytes), gs("pk")) };
             assert_eq!(rc, 0);
         });
     });

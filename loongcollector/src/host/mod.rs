@@ -277,8 +277,7 @@ fn prepare_config(name: &str, json: &str) -> Result<(String, bool), HostError> {
 
 /// The content key of a log's topic in iLogtail's V1 model.
 pub const LOG_TOPIC_KEY: &str = "__log_topic__";
-/// The content-key prefix of a tag in iLogtail's V1 model.
-pub const TAG_PREFIX: &str = "__tag__:";
+use pipeplug::convert::TAG_PREFIX;
 
 /// The tags LoongCollector v3.3.5's core passes to `ProcessLog`: `k1~=~v1^^^k2~=~v2`. A part
 /// without `~=~` (or with nothing before it) is a value whose key is
