@@ -20,6 +20,7 @@ pub mod alarms;
 pub mod metrics;
 
 use crate::adapter::{Adapter, CoreLink};
+use pipeplug::convert::TAG_PREFIX;
 use pipeplug::protocol::{LogGroup, LogTag};
 use pipeplug::registry::Registry;
 use pipeplug::{CheckpointStore, MemoryCheckpoints};
@@ -277,7 +278,6 @@ fn prepare_config(name: &str, json: &str) -> Result<(String, bool), HostError> {
 
 /// The content key of a log's topic in iLogtail's V1 model.
 pub const LOG_TOPIC_KEY: &str = "__log_topic__";
-use pipeplug::convert::TAG_PREFIX;
 
 /// The tags LoongCollector v3.3.5's core passes to `ProcessLog`: `k1~=~v1^^^k2~=~v2`. A part
 /// without `~=~` (or with nothing before it) is a value whose key is
