@@ -75,21 +75,24 @@ fn out_of_file_descriptors_the_server_binds_again_and_serves_on() {
     };
     let limit = (open_fds() + 8).to_string();
     assert!(set_nofile(&limit, &hard), "lowering the file limit");
-    let mut held = Vec::new();
-    for _ in 0..16 {
-        match TcpStream::connect(addr) {
-            Ok(s) => held.push(s),
-            Err(_) => break,
-        }
+    // Every descriptor taken, then one given back for a connection: the server, accepting
+    // it, finds none left. (Connecting until connecting fails would race with the server,
+    // which may accept each connection while descriptors remain and never meet the limit.)
+    let mut held_files = Vec::new();
+    while let Ok(f) = std::fs::File::open("/dev/null") {
+        held_files.push(f);
+        assert!(held_files.len() < 10_000, "the file limit did not take");
     }
-    // The server meets the limit when it next accepts: wait for it to say so (a loaded
-    // machine may take a while to get there), at most 10 s.
+    held_files.pop();
+    let connection = TcpStream::connect(addr).expect("a connection on the one free descriptor");
+    let held = (held_files, connection);
     let failed = |h: &ServiceInputHarness<ServiceHttpServer>| {
         h.context()
             .log_records()
             .iter()
             .any(|r| r.message.contains("accepting connections failed"))
     };
+    // A loaded machine may take a while to get there: at most 10 s.
     let deadline = Instant::now() + Duration::from_secs(10);
     while !failed(&h) && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(50));
