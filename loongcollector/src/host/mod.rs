@@ -603,9 +603,17 @@ impl Host {
     ) -> Result<(), ProcessError> {
         let _ = pack_id;
         let input = self.running_input(name)?;
-        let group = crate::proto::decode_log_group(bytes)
-            .map_err(|e| ProcessError::Decode(e.to_string()))?;
-        feed_log_group(&input, group);
+        let decode_error = |e: crate::proto::DecodeError| ProcessError::Decode(e.to_string());
+        match &input {
+            // Straight into the V2 model, from views into one copy of the bytes.
+            ExternalInput::V2(sink) => {
+                sink.send(crate::proto::decode_log_group_v2(bytes).map_err(decode_error)?);
+            }
+            ExternalInput::V1(_) => feed_log_group(
+                &input,
+                crate::proto::decode_log_group(bytes).map_err(decode_error)?,
+            ),
+        }
         Ok(())
     }
 

@@ -164,6 +164,64 @@ pub fn decode_log_group(bytes: &[u8]) -> Result<protocol::LogGroup, DecodeError>
     })
 }
 
+/// Reads a serialized `sls_logs.LogGroup` (what LoongCollector v3.3.5's core hands to
+/// `ProcessLogGroup`) straight into the V2 model: what [`decode_log_group`] followed by
+/// [`pipeplug::convert::group_to_v2`] gives (the non-empty category, topic, source and
+/// machine UUID as metadata, the log tags as the group's tags, each log's contents in order
+/// and its time in nanoseconds), read from views into one copy of the input. A value that is
+/// not UTF-8 stays as bytes (`LogValue::Bytes`) and keys and tags that are not have the bad
+/// sequences replaced, as for a `PipelineEventGroup`.
+///
+/// # Errors
+///
+/// When the bytes are not such a message, or a log uses the column layout.
+pub fn decode_log_group_v2(bytes: &[u8]) -> Result<PipelineGroupEvents, DecodeError> {
+    let pb = log_group::view::LogGroup::decode(Bytes::copy_from_slice(bytes))
+        .map_err(|e| DecodeError::wire(LOG_GROUP, &e))?;
+    let mut metadata = KeyValues::new();
+    for (key, value) in pipeplug::convert::GROUP_METADATA_KEYS.iter().zip([
+        &pb.category,
+        &pb.topic,
+        &pb.source,
+        &pb.machine_uuid,
+    ]) {
+        if let Some(v) = value.as_ref().filter(|v| !v.is_empty()) {
+            metadata.add(*key, text(v));
+        }
+    }
+    let mut tags = KeyValues::with_capacity(pb.log_tags.len());
+    for t in &pb.log_tags {
+        tags.add(text(&t.key), text(&t.value));
+    }
+    let mut events = Vec::with_capacity(pb.logs.len());
+    for (i, log) in pb.logs.into_iter().enumerate() {
+        if !log.values.is_empty() {
+            return Err(DecodeError::field(
+                LOG_GROUP,
+                format_args!("Logs[{i}].values (field 3)"),
+                "logs in the column layout are not supported",
+            ));
+        }
+        let mut contents = KeyValues::with_capacity(log.contents.len());
+        for c in log.contents {
+            let value = match std::str::from_utf8(&c.value) {
+                Ok(s) => LogValue::String(s.into()),
+                Err(_) => LogValue::Bytes(c.value.to_vec()),
+            };
+            contents.add(text(&c.key), value);
+        }
+        events.push(PipelineEvent::Log(models::Log {
+            timestamp: u64::from(log.time) * 1_000_000_000 + u64::from(log.time_ns.unwrap_or(0)),
+            contents,
+            ..models::Log::default()
+        }));
+    }
+    Ok(PipelineGroupEvents::new(
+        GroupInfo::new(metadata, tags),
+        events,
+    ))
+}
+
 /// The name of one log's message, as errors give it.
 const LOG: &str = "sls_logs.Log";
 

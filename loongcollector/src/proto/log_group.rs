@@ -158,3 +158,66 @@ pub(super) fn write_log_group(group: &pipeplug::protocol::LogGroup) -> Vec<u8> {
     );
     buf
 }
+
+/// The decoding side of [`LogGroup`] for the V2 model: the same fields, with every text a view
+/// into one copy of the input (`bytes::Bytes`) rather than a `String` of its own, so that a
+/// group from the core (v3.3.5's `ProcessLogGroup`) is read without an allocation per key and
+/// value. A proto `string` and `bytes` field share a wire type, so the bytes are the same;
+/// UTF-8 is checked where the texts are used.
+pub(super) mod view {
+    use prost::bytes::Bytes;
+
+    /// `sls_logs.Log`, texts as views.
+    #[derive(Clone, PartialEq, Eq, prost::Message)]
+    pub struct Log {
+        /// `required uint32 Time = 1`.
+        #[prost(uint32, required, tag = "1")]
+        pub time: u32,
+        /// Field 2.
+        #[prost(message, repeated, tag = "2")]
+        pub contents: Vec<LogContent>,
+        /// The column layout's values (field 3), refused.
+        #[prost(bytes = "bytes", repeated, tag = "3")]
+        pub values: Vec<Bytes>,
+        /// `optional fixed32 Time_ns = 4`.
+        #[prost(fixed32, optional, tag = "4")]
+        pub time_ns: Option<u32>,
+    }
+
+    /// `sls_logs.Log.Content` (and `sls_logs.LogTag`: the same two fields), texts as views.
+    #[derive(Clone, PartialEq, Eq, prost::Message)]
+    pub struct Pair {
+        /// `required string Key = 1`.
+        #[prost(bytes = "bytes", required, tag = "1")]
+        pub key: Bytes,
+        /// `required string Value = 2`.
+        #[prost(bytes = "bytes", required, tag = "2")]
+        pub value: Bytes,
+    }
+
+    /// See [`Pair`].
+    pub type LogContent = Pair;
+
+    /// `sls_logs.LogGroup`, texts as views.
+    #[derive(Clone, PartialEq, Eq, prost::Message)]
+    pub struct LogGroup {
+        /// `repeated Log Logs = 1`.
+        #[prost(message, repeated, tag = "1")]
+        pub logs: Vec<Log>,
+        /// `optional string Category = 2`.
+        #[prost(bytes = "bytes", optional, tag = "2")]
+        pub category: Option<Bytes>,
+        /// `optional string Topic = 3`.
+        #[prost(bytes = "bytes", optional, tag = "3")]
+        pub topic: Option<Bytes>,
+        /// `optional string Source = 4`.
+        #[prost(bytes = "bytes", optional, tag = "4")]
+        pub source: Option<Bytes>,
+        /// `optional string MachineUUID = 5`.
+        #[prost(bytes = "bytes", optional, tag = "5")]
+        pub machine_uuid: Option<Bytes>,
+        /// `repeated LogTag LogTags = 6`.
+        #[prost(message, repeated, tag = "6")]
+        pub log_tags: Vec<Pair>,
+    }
+}

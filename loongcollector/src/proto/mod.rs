@@ -42,8 +42,8 @@ mod protoc_check;
 mod tests;
 
 pub use convert::{
-    decode_event_group, decode_log, decode_log_group, encode_event_group, encode_log_group,
-    to_log_group_message, try_encode_event_group,
+    decode_event_group, decode_log, decode_log_group, decode_log_group_v2, encode_event_group,
+    encode_log_group, to_log_group_message, try_encode_event_group,
 };
 pub use error::{DecodeError, EncodeError};
 pub use event_group::{

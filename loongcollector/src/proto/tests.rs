@@ -594,6 +594,15 @@ mod direct_log_group_encoder {
             prop_assert_eq!(&direct, &to_log_group_message(&group).encode_to_vec());
             prop_assert_eq!(decode_log_group(&direct).unwrap(), group);
         }
+
+        #[test]
+        fn the_direct_v2_decoder_gives_what_v1_then_group_to_v2_gives(group in log_group()) {
+            let bytes = encode_log_group(&group);
+            prop_assert_eq!(
+                decode_log_group_v2(&bytes).unwrap(),
+                pipeplug::convert::group_to_v2(&group)
+            );
+        }
     }
 
     #[test]
@@ -642,4 +651,40 @@ fn one_log_decodes_and_its_errors_name_the_log_message() {
         err,
         "cannot decode a serialized sls_logs.Log: values (field 3): logs in the column layout are not supported"
     );
+}
+
+#[test]
+fn a_log_group_read_into_v2_keeps_values_that_are_not_utf8_as_bytes() {
+    // LogGroup { Logs: [Log { Time: 1, Contents: [{Key "k", Value 0xff}] }], Topic: "t",
+    // LogTags: [{Key "h", Value "x"}] }: worked out by hand.
+    let bytes = [
+        0x0a, 0x0a, // Logs, 10 bytes
+        0x08, 0x01, // Time = 1
+        0x12, 0x06, 0x0a, 0x01, b'k', 0x12,
+        0x01, // Contents (6 bytes): Key "k", Value (1 byte)
+        0xff, //
+        0x1a, 0x01, b't', // Topic "t"
+        0x32, 0x06, 0x0a, 0x01, b'h', 0x12, 0x01, b'x', // LogTags
+    ];
+    let group = decode_log_group_v2(&bytes).unwrap();
+    assert_eq!(
+        group.group.metadata.get("topic").map(|v| v.as_str()),
+        Some("t")
+    );
+    assert_eq!(group.group.tags.get("h").map(|v| v.as_str()), Some("x"));
+    let PipelineEvent::Log(log) = &group.events[0] else {
+        panic!("{group:?}")
+    };
+    assert_eq!(log.timestamp, 1_000_000_000);
+    assert_eq!(log.contents.get("k"), Some(&LogValue::Bytes(vec![0xff])));
+    // The V1 model holds text only: the same bytes are refused there, naming the field.
+    assert!(decode_log_group(&bytes).is_err());
+    // The column layout is refused in both.
+    let column = [0x0a, 0x05, 0x08, 0x01, 0x1a, 0x01, b'x'];
+    let err = decode_log_group_v2(&column).unwrap_err().to_string();
+    assert_eq!(
+        err,
+        "cannot decode a serialized sls_logs.LogGroup: Logs[0].values (field 3): logs in the column layout are not supported"
+    );
+    assert!(decode_log_group_v2(&[0xff]).is_err());
 }
