@@ -312,7 +312,7 @@ fn build(
             }
         },
         (None, Some(v)) => AgentSource::Version(v),
-        (None, None) => match AgentSource::this_build() {
+        (None, None) => match AgentSource::this_build_for(flags.target) {
             Some(a) => a,
             None => {
                 eprintln!(

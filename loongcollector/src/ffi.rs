@@ -409,8 +409,8 @@ pub unsafe extern "C" fn ProcessLogGroup(
             },
             |h, name| {
                 let bytes = log_group.as_bytes("log_group")?;
-                let pack_id = pack_id.to_str("pack_id")?;
-                Ok(h.process_log_group(name, bytes, pack_id))
+                let pack_id = pack_id.to_str_lossy("pack_id")?;
+                Ok(h.process_log_group(name, bytes, &pack_id))
             },
         )
     }
@@ -443,10 +443,11 @@ pub unsafe extern "C" fn ProcessLog(
             },
             |h, name| {
                 let bytes = log.as_bytes("log")?;
-                let pack_id = pack_id.to_str("pack_id")?;
-                let topic = topic.to_str("topic")?;
+                // Any bytes, as Go takes them.
+                let pack_id = pack_id.to_str_lossy("pack_id")?;
+                let topic = topic.to_str_lossy("topic")?;
                 let tags = tags.as_bytes("tags")?;
-                Ok(h.process_log(name, bytes, pack_id, topic, tags))
+                Ok(h.process_log(name, bytes, &pack_id, &topic, tags))
             },
         )
     }

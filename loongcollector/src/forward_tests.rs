@@ -177,6 +177,13 @@ fn calls_for_go_pipelines_reach_the_go_library_unchanged_and_getters_are_merged(
         let g = GoSlice::borrowed(&group);
         assert_eq!(ProcessPipelineEventGroup(gs("gofwd/1"), g, gs("pk")), RC_OK);
         assert_eq!(ProcessPipelineEventGroup(gs("rsfwd/2"), g, gs("pk")), RC_OK);
+        // A v3.3.5 call for Go's pipeline, which this Go library does not export: -1 and an
+        // alarm, nothing taken by pipeplug.
+        let v1 = crate::proto::encode_log_group(&pipeplug::protocol::LogGroup::default());
+        assert_eq!(
+            ProcessLogGroup(gs("gofwd/1"), GoSlice::borrowed(&v1), gs("pk")),
+            RC_UNKNOWN_CONFIG
+        );
     }
     // Getters: Go's answers, merged with pipeplug's.
     // SAFETY: freed as the core frees them.
@@ -199,6 +206,12 @@ fn calls_for_go_pipelines_reach_the_go_library_unchanged_and_getters_are_merged(
         "{metrics:?}"
     );
     assert_eq!(alarms_back[0].0, "GO_ALARM");
+    assert!(
+        alarms_back
+            .iter()
+            .any(|a| a.3 == "gofwd/1" && a.2.contains("has no `ProcessLogGroup`")),
+        "{alarms_back:?}"
+    );
     assert_eq!(all, r#"{"go-container":{}}"#);
     assert_eq!(diff, "go-diff");
     // A config update moves `gofwd/1` to pipeplug: the old one stops in Go, the new runs here.

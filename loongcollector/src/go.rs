@@ -99,6 +99,23 @@ impl GoString {
         let b = unsafe { bytes(arg, self.p.cast(), self.n) }?;
         std::str::from_utf8(b).map_err(|source| ArgError::NotUtf8 { arg, source })
     }
+
+    /// The text, with sequences that are not UTF-8 replaced by U+FFFD (for arguments Go
+    /// takes as any bytes: a topic, a pack id).
+    ///
+    /// # Errors
+    /// NULL with a length, or a negative length.
+    ///
+    /// # Safety
+    /// As [`GoString::to_str`].
+    pub unsafe fn to_str_lossy<'a>(
+        self,
+        arg: &'static str,
+    ) -> Result<std::borrow::Cow<'a, str>, ArgError> {
+        // SAFETY: forwarded from the caller.
+        let b = unsafe { bytes(arg, self.p.cast(), self.n) }?;
+        Ok(String::from_utf8_lossy(b))
+    }
 }
 
 impl GoSlice {

@@ -1103,9 +1103,22 @@ fn forward_mode_passes_v3_3_5_calls_for_go_pipelines_to_the_go_library_unchanged
         ],
     );
     run.assert_ran();
-    assert_eq!(run.process(6), (5, 0, 0), "groups for pipeplug's pipeline");
-    assert_eq!(run.process(7), (1, 0, 0), "a group for Go's pipeline");
-    assert_eq!(run.process(8), (1, 0, 0), "a log for Go's pipeline");
+    let at = |line: &str| run.process(line_of(&script, line));
+    assert_eq!(
+        at(&format!("process {CONFIG}/2 ours.bin 2")),
+        (5, 0, 0),
+        "groups for pipeplug's pipeline"
+    );
+    assert_eq!(
+        at("process gopipe/2 go.bin 1"),
+        (1, 0, 0),
+        "a group for Go's pipeline"
+    );
+    assert_eq!(
+        at("process_log gopipe/2 go_log.bin go-topic a~=~b"),
+        (1, 0, 0),
+        "a log for Go's pipeline"
+    );
 
     let hex = |b: &[u8]| b.iter().map(|b| format!("{b:02x}")).collect::<String>();
     let text = std::fs::read_to_string(&record).expect("the stand-in Go library's record");

@@ -25,6 +25,20 @@ impl AgentSource {
             .then(|| Self::Path(dir.to_owned()))
     }
 
+    /// [`AgentSource::this_build`] for `target`. When the target's host crate is not beside
+    /// that source (a `pipeplug` installed from crates.io has no `loongcollector/` folder
+    /// beside its `agent/`), the same version from crates.io.
+    #[must_use]
+    pub fn this_build_for(target: Target) -> Option<Self> {
+        let agent = Self::this_build()?;
+        match agent.host_dir(target) {
+            Some(dir) if !dir.join("Cargo.toml").is_file() => {
+                Some(Self::Version(format!("={}", env!("CARGO_PKG_VERSION"))))
+            }
+            _ => Some(agent),
+        }
+    }
+
     /// The folder of `target`'s host crate in a source tree taken by path: `agent/` itself,
     /// or the `loongcollector/` folder beside it. `None` for a version.
     #[must_use]
@@ -115,6 +129,14 @@ fn dependency(e: &Entry) -> String {
     d
 }
 
+/// The package name of the generated crate.
+fn package_name(target: Target) -> &'static str {
+    match target {
+        Target::Agent => "pipeplug-custom-agent",
+        Target::LoongCollector => "pipeplug-custom-loongcollector",
+    }
+}
+
 /// The `Cargo.toml` of the generated crate.
 #[must_use]
 pub fn manifest(
@@ -133,11 +155,11 @@ pub fn manifest(
     s.push_str("# Kept so it can be read or checked in; regenerate it rather than edit it.\n");
     match target {
         Target::Agent => {
-            s.push_str("[package]\nname = \"pipeplug-custom-agent\"\nversion = \"0.1.0\"\nedition = \"2021\"\npublish = false\n\n");
+            let _ = write!(s, "[package]\nname = \"{}\"\nversion = \"0.1.0\"\nedition = \"2021\"\npublish = false\n\n", package_name(target));
             s.push_str("[[bin]]\nname = \"pipeplug\"\npath = \"src/main.rs\"\n\n");
         }
         Target::LoongCollector => {
-            s.push_str("[package]\nname = \"pipeplug-custom-loongcollector\"\nversion = \"0.1.0\"\nedition = \"2021\"\npublish = false\n\n");
+            let _ = write!(s, "[package]\nname = \"{}\"\nversion = \"0.1.0\"\nedition = \"2021\"\npublish = false\n\n", package_name(target));
             s.push_str("# LoongCollector's plugin library: install it as libGoPluginBase.so.\n");
             s.push_str("[lib]\nname = \"pipeplug_custom_loongcollector\"\npath = \"src/lib.rs\"\ncrate-type = [\"cdylib\"]\n\n");
         }
@@ -280,8 +302,8 @@ fn refuse_foreign(out: &Path) -> Result<(), BuildError> {
 }
 
 /// Writes the crate into `out` (created if needed). A `Cargo.lock` of the agent's source
-/// tree is copied in when `out` has none, so the build uses the versions pipeplug is tested
-/// with.
+/// tree is copied in when `out` has none (or has the other target's), so the build uses the
+/// versions pipeplug is tested with.
 ///
 /// # Errors
 /// [`BuildError::Write`] when a file cannot be written.
@@ -302,6 +324,9 @@ pub fn write(
         }
     }
     refuse_foreign(out)?;
+    // A crate for the other target before: its lock file lacks what this one needs.
+    let same_package = std::fs::read_to_string(out.join("Cargo.toml"))
+        .is_ok_and(|m| m.contains(&format!("name = \"{}\"", package_name(target))));
     std::fs::create_dir_all(out.join("src")).map_err(werr)?;
     std::fs::write(
         out.join("Cargo.toml"),
@@ -322,7 +347,7 @@ pub fn write(
     }
     if let AgentSource::Path(agent_dir) = agent {
         let lock = agent_dir.join("../Cargo.lock");
-        if lock.is_file() && !out.join("Cargo.lock").exists() {
+        if lock.is_file() && (!same_package || !out.join("Cargo.lock").exists()) {
             std::fs::copy(lock, out.join("Cargo.lock")).map_err(werr)?;
         }
     }
@@ -441,6 +466,39 @@ mod tests {
             "{err}"
         );
         assert!(!tree.path().join("out").exists());
+    }
+
+    #[test]
+    fn this_source_tree_builds_both_targets_from_its_folders() {
+        let agent = AgentSource::this_build().unwrap();
+        for target in [Target::Agent, Target::LoongCollector] {
+            let source = AgentSource::this_build_for(target).unwrap();
+            assert_eq!(source, agent, "{target:?}");
+            let dir = source.host_dir(target).unwrap();
+            assert!(dir.join("Cargo.toml").is_file(), "{}", dir.display());
+        }
+    }
+
+    #[test]
+    fn switching_target_takes_the_source_trees_lock_again() {
+        let tree = tempfile::tempdir().unwrap();
+        for dir in ["agent", "loongcollector"] {
+            std::fs::create_dir_all(tree.path().join(dir)).unwrap();
+            std::fs::write(tree.path().join(dir).join("Cargo.toml"), "").unwrap();
+        }
+        std::fs::write(tree.path().join("Cargo.lock"), "the tree's").unwrap();
+        let source = AgentSource::Path(tree.path().join("agent"));
+        let out = tree.path().join("out");
+        let lock = || std::fs::read_to_string(out.join("Cargo.lock")).unwrap();
+        write(&[], &[], &source, Target::Agent, &out).unwrap();
+        assert_eq!(lock(), "the tree's");
+        // cargo prunes the lock to what the agent needs; a rebuild keeps it.
+        std::fs::write(out.join("Cargo.lock"), "pruned for the agent").unwrap();
+        write(&[], &[], &source, Target::Agent, &out).unwrap();
+        assert_eq!(lock(), "pruned for the agent");
+        // The library needs more: the tree's lock again.
+        write(&[], &[], &source, Target::LoongCollector, &out).unwrap();
+        assert_eq!(lock(), "the tree's");
     }
 
     #[test]

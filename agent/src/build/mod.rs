@@ -112,7 +112,7 @@ pub enum BuildError {
     #[error(transparent)]
     Spec(#[from] SpecError),
     /// The crate could not be written.
-    #[error("cannot write the agent crate in {dir}")]
+    #[error("cannot write the generated crate in {dir}")]
     Write {
         /// The folder.
         dir: PathBuf,
@@ -309,10 +309,10 @@ fn cargo_build(generated: &Generated, release: bool) -> Result<PathBuf, BuildErr
                     if let Some(rendered) = msg["message"]["rendered"].as_str() {
                         eprint!("{rendered}");
                     }
-                    hints.extend(entry_hints(generated, &msg["message"]));
+                    hints.extend(entry_hints(generated, &msg));
                 }
                 Some("compiler-artifact") => {
-                    if let Some(path) = artifact(generated.target, &msg) {
+                    if let Some(path) = artifact(generated, &msg) {
                         exe = Some(path);
                     }
                 }
@@ -331,10 +331,21 @@ fn cargo_build(generated: &Generated, release: bool) -> Result<PathBuf, BuildErr
     exe.ok_or(BuildError::NoBinary(generated.target))
 }
 
-/// The file a `compiler-artifact` message of cargo reports, if it is the one `target`
-/// builds: the `pipeplug` executable, or the generated crate's `cdylib`.
-fn artifact(target: Target, msg: &serde_json::Value) -> Option<PathBuf> {
-    match target {
+/// Whether a message of cargo's is about the generated crate itself (not a dependency, whose
+/// own `src/lib.rs` or `.so` could be mistaken for the generated ones).
+fn from_generated_crate(generated: &Generated, msg: &serde_json::Value) -> bool {
+    msg["manifest_path"]
+        .as_str()
+        .is_some_and(|m| Path::new(m) == generated.dir.join("Cargo.toml"))
+}
+
+/// The file a `compiler-artifact` message of cargo reports, if it is the one the generated
+/// crate builds: the `pipeplug` executable, or the `cdylib`.
+fn artifact(generated: &Generated, msg: &serde_json::Value) -> Option<PathBuf> {
+    if !from_generated_crate(generated, msg) {
+        return None;
+    }
+    match generated.target {
         Target::Agent => (msg["target"]["name"] == "pipeplug")
             .then(|| msg["executable"].as_str())
             .flatten()
@@ -356,8 +367,11 @@ fn artifact(target: Target, msg: &serde_json::Value) -> Option<PathBuf> {
 
 /// Notes naming the plugin-list entries that a compiler error in the generated source
 /// (`main.rs`, or `lib.rs` of a library) points at (an `import` that does not resolve).
-fn entry_hints(generated: &Generated, message: &serde_json::Value) -> Vec<String> {
-    if message["level"] != "error" {
+/// `msg` is cargo's `compiler-message`; errors in other crates (a plugin crate's own
+/// `src/lib.rs`) get none.
+fn entry_hints(generated: &Generated, msg: &serde_json::Value) -> Vec<String> {
+    let message = &msg["message"];
+    if message["level"] != "error" || !from_generated_crate(generated, msg) {
         return Vec::new();
     }
     let Some(spans) = message["spans"].as_array() else {
@@ -378,4 +392,80 @@ fn entry_hints(generated: &Generated, message: &serde_json::Value) -> Vec<String
             )
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn generated(dir: &Path, target: Target) -> Generated {
+        let entries = spec::parse(
+            "plugins:\n  common:\n    - crate: tiny\n      version: '1'\n      import: tiny::all\n",
+            Path::new("x.yml"),
+            dir,
+        )
+        .unwrap();
+        let (_, lines) = generate::source(&entries, target);
+        Generated {
+            dir: dir.to_owned(),
+            target,
+            lines,
+        }
+    }
+
+    /// A `compiler-message` of cargo's: an error at `file:line` of the crate at `manifest`.
+    fn error_at(manifest: &Path, file: &str, line: u64) -> serde_json::Value {
+        serde_json::json!({
+            "reason": "compiler-message",
+            "manifest_path": manifest,
+            "message": {
+                "level": "error",
+                "spans": [{"file_name": file, "line_start": line}]
+            }
+        })
+    }
+
+    #[test]
+    fn only_errors_in_the_generated_source_name_an_entry() {
+        let dir = tempfile::tempdir().unwrap();
+        for target in [Target::Agent, Target::LoongCollector] {
+            let g = generated(dir.path(), target);
+            let (line, _) = g.lines[0];
+            let ours = error_at(&dir.path().join("Cargo.toml"), target.source_file(), line);
+            let hints = entry_hints(&g, &ours);
+            assert_eq!(hints.len(), 1, "{hints:?}");
+            assert!(hints[0].contains("`import: tiny::all` of crate `tiny` does not resolve"));
+            // The same line of a plugin crate's own source is the plugin crate's error.
+            let theirs = error_at(
+                Path::new("/elsewhere/tiny/Cargo.toml"),
+                &format!("/elsewhere/tiny/{}", target.source_file()),
+                line,
+            );
+            assert_eq!(entry_hints(&g, &theirs), Vec::<String>::new(), "{target:?}");
+        }
+    }
+
+    #[test]
+    fn the_artifact_is_the_generated_crates_not_a_dependencys() {
+        let dir = tempfile::tempdir().unwrap();
+        let g = generated(dir.path(), Target::LoongCollector);
+        let so = format!("libx{}", std::env::consts::DLL_SUFFIX);
+        let cdylib = |manifest: &Path| {
+            serde_json::json!({
+                "reason": "compiler-artifact",
+                "manifest_path": manifest,
+                "target": {"name": "x", "kind": ["cdylib", "rlib"]},
+                "filenames": [format!("/t/{so}"), "/t/libx.rlib"]
+            })
+        };
+        // `pipeplug-loongcollector` is a cdylib too.
+        assert_eq!(
+            artifact(&g, &cdylib(Path::new("/src/loongcollector/Cargo.toml"))),
+            None
+        );
+        assert_eq!(
+            artifact(&g, &cdylib(&dir.path().join("Cargo.toml"))),
+            Some(PathBuf::from(format!("/t/{so}")))
+        );
+    }
 }

@@ -154,16 +154,12 @@ pub fn expect_plugins(names: &[&'static str]) {
 /// The expected plugins that are not registered, each logged and raised as an alarm.
 fn report_missing(registry: &Registry) {
     let expected = lock(&EXPECTED).clone();
-    let missing = pipeplug_agent::cli::warn_missing(&expected, registry);
-    for name in &missing {
-        alarms::raise(
-            ERROR_ALARM,
-            alarms::Level::Error,
-            "",
-            &format!(
-                "plugin `{name}` was meant to be in this library (an `expect:` of its build) but is not registered"
-            ),
+    for name in expected.iter().filter(|n| registry.kinds_of(n).is_empty()) {
+        let text = format!(
+            "plugin `{name}` was meant to be in this library (an `expect:` of its build) but is not registered; does the library name its crate (an `import:` of external_plugins.yml)?"
         );
+        alarms::raise(ERROR_ALARM, alarms::Level::Error, "", &text);
+        tracing::warn!("{text}");
     }
 }
 
@@ -300,15 +296,15 @@ pub fn parse_core_tags(raw: &[u8]) -> Vec<LogTag> {
 
 /// Puts a V1 group from the core into a pipeline's input. A V2 pipeline gets it as one
 /// group (its topic, category, source as metadata, its tags as the group's tags:
-/// [`pipeplug::convert::group_to_v2`]); a V1 pipeline gets each log with the topic as
-/// `__log_topic__` (unless the log has one) and each tag as a `__tag__:<key>` content, as
-/// iLogtail's V1 pipelines receive them.
-fn feed_log_group(input: &ExternalInput, group: LogGroup) {
+/// [`pipeplug::convert::group_to_v2`]); a V1 pipeline gets each log with the topic as a
+/// `__log_topic__` content (when `topic_to_contents` and the topic is not empty) and each
+/// tag as a `__tag__:<key>` content, as iLogtail's V1 pipelines receive them.
+fn feed_log_group(input: &ExternalInput, group: LogGroup, topic_to_contents: bool) {
     match input {
         ExternalInput::V2(sink) => sink.send(pipeplug::convert::group_to_v2(&group)),
         ExternalInput::V1(sink) => {
             for mut log in group.logs {
-                if !group.topic.is_empty() && log.get(LOG_TOPIC_KEY).is_none() {
+                if topic_to_contents && !group.topic.is_empty() {
                     log.push(LOG_TOPIC_KEY, group.topic.as_str());
                 }
                 for tag in &group.log_tags {
@@ -590,8 +586,8 @@ impl Host {
     /// the input queue of the pipeline running under `name`, as [`Host::process`] does with
     /// a `PipelineEventGroup`. A V2 pipeline gets it as one group (its topic, category and
     /// source as metadata, its tags as the group's tags); a V1 pipeline gets each log with
-    /// the topic as `__log_topic__` (unless the log has one) and each tag as a
-    /// `__tag__:<key>` content, as iLogtail's V1 pipelines receive them.
+    /// the topic added as a `__log_topic__` content (as iLogtail's Go library adds it) and
+    /// each tag as a `__tag__:<key>` content.
     ///
     /// # Errors
     /// No such pipeline runs, or the bytes are not a `LogGroup`.
@@ -612,6 +608,7 @@ impl Host {
             ExternalInput::V1(_) => feed_log_group(
                 &input,
                 crate::proto::decode_log_group(bytes).map_err(decode_error)?,
+                true,
             ),
         }
         Ok(())
@@ -646,7 +643,8 @@ impl Host {
             log_tags: parse_core_tags(tags),
             ..LogGroup::default()
         };
-        feed_log_group(&input, group);
+        // The topic is in the log's contents already.
+        feed_log_group(&input, group, false);
         Ok(())
     }
 
