@@ -693,6 +693,25 @@ fn the_harness_passes_every_call_to_the_stand_in_go_library_unchanged() {
 /// plugin types pipeplug does not register, and every call for them, reach it unchanged; the
 /// library-wide calls reach both; pipeplug's own pipeline stays with pipeplug; the getters
 /// answer with both libraries' records (the containers are Go's).
+/// Runs the harness in forward mode, with the stand-in Go library recording every call it
+/// gets into the returned file.
+fn run_forwarding(
+    s: &Scenario,
+    harness: &Harness,
+    script: &str,
+    env: &[(&str, &str)],
+) -> (Run, std::path::PathBuf) {
+    let record = s.dir.path().join("golib.txt");
+    let record_s = record.to_string_lossy().into_owned();
+    let go_library = harness.go_library.to_string_lossy().into_owned();
+    let mut all = vec![
+        ("PIPEPLUG_GO_LIBRARY", go_library.as_str()),
+        ("PIPEPLUG_GOLIB_RECORD", record_s.as_str()),
+    ];
+    all.extend_from_slice(env);
+    (s.run(harness, script, &all), record)
+}
+
 #[test]
 fn forward_mode_passes_go_pipelines_to_the_go_library_unchanged_and_merges_getters() {
     let harness = build(Build::Plain).unwrap_or_else(|e| panic!("{e}"));
@@ -743,17 +762,7 @@ fn forward_mode_passes_go_pipelines_to_the_go_library_unchanged_and_merges_gette
         "stop_builtin".to_string(),
     ]
     .join("\n");
-    let record = s.dir.path().join("golib.txt");
-    let record_s = record.to_string_lossy().into_owned();
-    let go_library = harness.go_library.to_string_lossy().into_owned();
-    let run = s.run(
-        &harness,
-        &script,
-        &[
-            ("PIPEPLUG_GO_LIBRARY", go_library.as_str()),
-            ("PIPEPLUG_GOLIB_RECORD", record_s.as_str()),
-        ],
-    );
+    let (run, record) = run_forwarding(&s, &harness, &script, &[]);
     run.assert_ran();
     for line in [1, 2, 3, 4] {
         assert_eq!(run.rc(line), 0, "script line {line}:\n{}", run.stderr);
@@ -1090,18 +1099,8 @@ fn forward_mode_passes_v3_3_5_calls_for_go_pipelines_to_the_go_library_unchanged
         "stop_all 0".to_string(),
     ]
     .join("\n");
-    let record = s.dir.path().join("golib.txt");
-    let record_s = record.to_string_lossy().into_owned();
-    let go_library = harness.go_library.to_string_lossy().into_owned();
-    let run = s.run(
-        &harness,
-        &script,
-        &[
-            ("PIPEPLUG_HARNESS_ABI", "v3.3.5"),
-            ("PIPEPLUG_GO_LIBRARY", go_library.as_str()),
-            ("PIPEPLUG_GOLIB_RECORD", record_s.as_str()),
-        ],
-    );
+    let (run, record) =
+        run_forwarding(&s, &harness, &script, &[("PIPEPLUG_HARNESS_ABI", "v3.3.5")]);
     run.assert_ran();
     let at = |line: &str| run.process(line_of(&script, line));
     assert_eq!(
