@@ -385,15 +385,24 @@ fn life_cycle_runs_clean_under_address_sanitizer() {
 }
 
 /// Runs the harness under valgrind with the crate's suppressions, an error or a definite
-/// leak failing the run.
-fn run_under_valgrind(s: &Scenario, harness: &Harness, script: &str, env: &[(&str, &str)]) -> Run {
+/// leak failing the run; `None` (after saying SKIPPED) where valgrind is not installed.
+fn run_under_valgrind(
+    s: &Scenario,
+    harness: &Harness,
+    script: &str,
+    env: &[(&str, &str)],
+) -> Option<Run> {
+    if !tool_present("valgrind") {
+        eprintln!("SKIPPED: valgrind is not installed (apt-get install -y valgrind)");
+        return None;
+    }
     let suppressions = format!(
         "--suppressions={}",
         Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("harness/valgrind.supp")
             .display()
     );
-    s.run_wrapped(
+    Some(s.run_wrapped(
         harness,
         script,
         env,
@@ -407,7 +416,7 @@ fn run_under_valgrind(s: &Scenario, harness: &Harness, script: &str, env: &[(&st
             "--track-origins=yes",
             "-q",
         ],
-    )
+    ))
 }
 
 /// Checks valgrind said nothing (its reports start with `==<pid>==`).
@@ -421,16 +430,14 @@ fn assert_valgrind_clean(run: &Run) {
 
 #[test]
 fn life_cycle_runs_clean_under_valgrind() {
-    if !tool_present("valgrind") {
-        eprintln!("SKIPPED: valgrind is not installed (apt-get install -y valgrind)");
-        return;
-    }
     let harness = build(Build::Plain).unwrap_or_else(|e| panic!("{e}"));
     let s = life_cycle_scenario(SMALL);
     let script = life_cycle_script(SMALL);
     // valgrind sees every read and write, the library's uninstrumented code too: a read past
     // a Go string or slice, or of one after its call, is an error here.
-    let run = run_under_valgrind(&s, &harness, &script, &[]);
+    let Some(run) = run_under_valgrind(&s, &harness, &script, &[]) else {
+        return;
+    };
     check_life_cycle(&run, &script, SMALL);
     assert_valgrind_clean(&run);
 }
@@ -1048,10 +1055,6 @@ fn the_v3_3_5_core_feeds_log_groups_and_logs_and_every_event_arrives_once() {
 
 #[test]
 fn the_v3_3_5_calls_run_clean_under_valgrind() {
-    if !tool_present("valgrind") {
-        eprintln!("SKIPPED: valgrind is not installed (apt-get install -y valgrind)");
-        return;
-    }
     let harness = build(Build::Plain).unwrap_or_else(|e| panic!("{e}"));
     let z = V335 {
         groups: 40,
@@ -1060,7 +1063,11 @@ fn the_v3_3_5_calls_run_clean_under_valgrind() {
     };
     let (s, script) = v335_scenario(z);
     // A read past the topic, the tags or a log's bytes, or after the call, is an error here.
-    let run = run_under_valgrind(&s, &harness, &script, &[("PIPEPLUG_HARNESS_ABI", "v3.3.5")]);
+    let Some(run) =
+        run_under_valgrind(&s, &harness, &script, &[("PIPEPLUG_HARNESS_ABI", "v3.3.5")])
+    else {
+        return;
+    };
     check_v335(&run, &script, z);
     assert_valgrind_clean(&run);
 }
